@@ -1,0 +1,245 @@
+"""Declared endpoints: one declaration drives auth, validation and the OpenAPI document.
+
+Each handler states its body, query and response models; the wrapper parses
+and validates before the handler runs, so a handler only ever sees valid
+input, and the published document cannot drift from what the code accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from hub.auth import Action, Principal, authenticate
+from hub.errors import (
+    AuthError,
+    InvalidSubmission,
+    MalformedBody,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from hub.registry import Registry
+from hub.settings import Settings
+from hub.store import Store
+
+
+@dataclass(frozen=True)
+class HubContext:
+    """What the app factory hands every request: no module-level globals."""
+
+    settings: Settings
+    store: Store
+    registry: Registry
+
+
+def hub_context() -> HubContext:
+    ctx: HubContext = current_app.extensions["crsa"]
+    return ctx
+
+
+@dataclass
+class Call:
+    """One validated request as a handler sees it."""
+
+    principal: Principal | None
+    hub: HubContext
+    request_id: str
+    body: Any = None
+    query: Any = None
+
+    @property
+    def who(self) -> Principal:
+        """The authenticated caller; only endpoints declared `authenticated` may ask."""
+        if self.principal is None:
+            raise AuthError("missing bearer token")
+        return self.principal
+
+    @property
+    def registry(self) -> Registry:
+        return self.hub.registry
+
+    @property
+    def store(self) -> Store:
+        return self.hub.store
+
+
+Handler = Callable[..., "BaseModel | tuple[BaseModel, int]"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    summary: str
+    handler: Handler
+    tag: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    statuses: tuple[int, ...] = (200,)
+    authenticated: bool = True
+    errors: tuple[int, ...] = ()
+
+    @property
+    def openapi_path(self) -> str:
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.path)
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"<(?:\w+:)?(\w+)>", self.path)
+
+
+@dataclass
+class Router:
+    """A group of endpoints (one resource); turned into a Flask blueprint by `blueprint()`."""
+
+    tag: str
+    endpoints: list[Endpoint] = field(default_factory=list)
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        statuses: tuple[int, ...] = (200,),
+        authenticated: bool = True,
+        errors: tuple[int, ...] = (),
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.endpoints.append(
+                Endpoint(
+                    method,
+                    path,
+                    summary,
+                    handler,
+                    self.tag,
+                    body,
+                    query,
+                    response,
+                    statuses,
+                    authenticated,
+                    errors,
+                )
+            )
+            return handler
+
+        return register
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False)[:10]:
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        parts.append(f"{where}: {err['msg']}")
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"request body is over the limit of {limit} bytes",
+        hint="split the submission or raise CRSA_MAX_REQUEST_BYTES",
+    )
+
+
+def read_body(limit: int) -> bytes:
+    """The body, refused past `limit` bytes even when it came chunked with no Content-Length.
+
+    The app caps the stream at limit + 1 bytes (see create_app), so a body that
+    reads longer than the limit is known to be too large without reading it all.
+    """
+    raw = request.get_data(cache=False)
+    if len(raw) > limit:
+        raise too_large(limit)
+    return raw
+
+
+def _parse_body(model: type[BaseModel]) -> BaseModel:
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"expected Content-Type application/json, got {mimetype or 'none'}"
+        )
+    raw = read_body(hub_context().settings.max_request_bytes)
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError:
+        raise MalformedBody("request body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise MalformedBody(
+            f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidSubmission(f"invalid {model.__name__}: {_describe(exc)}") from None
+
+
+def patch_changes(body: BaseModel, keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields a PATCH body sets, refusing nulls for fields that cannot be empty."""
+    changes = body.model_dump(exclude_unset=True, exclude=set(keep))
+    nulls = sorted(k for k, v in changes.items() if v is None)
+    if nulls:
+        raise InvalidSubmission(f"cannot set {', '.join(nulls)} to null")
+    return changes
+
+
+def _parse_query(model: type[BaseModel]) -> BaseModel:
+    values = {k: v for k, v in request.args.items()}
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise MalformedBody(f"invalid query: {_describe(exc)}") from None
+
+
+def _view(endpoint: Endpoint) -> Callable[..., Response]:
+    def view(**path_params: str) -> Response:
+        hub = hub_context()
+        principal = None
+        if endpoint.authenticated:
+            principal = authenticate(hub.store, _bearer())
+            principal.require(Action.USE_REST_API)
+        call = Call(principal=principal, hub=hub, request_id=g.request_id)
+        if endpoint.query is not None:
+            call.query = _parse_query(endpoint.query)
+        if endpoint.body is not None:
+            call.body = _parse_body(endpoint.body)
+        result = endpoint.handler(call, **path_params)
+        model, status = result if isinstance(result, tuple) else (result, endpoint.statuses[0])
+        response = jsonify(model.model_dump(mode="json"))
+        response.status_code = status
+        return response
+
+    view.__name__ = endpoint.handler.__name__
+    return view
+
+
+def blueprint(name: str, url_prefix: str, routers: list[Router]) -> Blueprint:
+    bp = Blueprint(name, __name__, url_prefix=url_prefix)
+    for router in routers:
+        for endpoint in router.endpoints:
+            bp.add_url_rule(
+                endpoint.path,
+                endpoint=endpoint.handler.__name__,
+                view_func=_view(endpoint),
+                methods=[endpoint.method],
+            )
+    return bp

@@ -1,0 +1,89 @@
+"""The app factory: one Flask server for the REST API now, TAXII and dashboards later."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from hub.api import errors as api_errors
+from hub.api.endpoint import HubContext, blueprint, too_large
+from hub.api.openapi import build_openapi
+from hub.api.routes import API_ROUTERS, ROOT_ROUTERS
+from hub.errors import HubError
+from hub.registry import Registry
+from hub.settings import Settings
+from hub.store import Store, open_store
+
+API_PREFIX = "/api/v1"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+log = logging.getLogger("crsa.api")
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Flask:
+    """A ready WSGI app. Pass `store` to share one with the caller (tests, the demo)."""
+    store = store or open_store(settings)
+    app = Flask("crsa-hub")
+    # One byte of headroom: werkzeug stops a chunked stream at this cap without an error,
+    # so `read_body` refuses any body that reads longer than the real limit.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes + 1
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["crsa"] = HubContext(settings=settings, store=store, registry=Registry(store))
+
+    mounts = [("", ROOT_ROUTERS), (API_PREFIX, API_ROUTERS)]
+    app.register_blueprint(blueprint("root", "", ROOT_ROUTERS))
+    app.register_blueprint(blueprint("api", API_PREFIX, API_ROUTERS))
+    document = build_openapi(mounts)
+
+    @app.get(f"{API_PREFIX}/openapi.json")
+    def openapi() -> Response:
+        return jsonify(document)
+
+    @app.before_request
+    def start_request() -> Response | None:
+        supplied = request.headers.get("X-Request-ID", "")
+        g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        length = request.content_length
+        if length is not None and length > settings.max_request_bytes:
+            raise too_large(settings.max_request_bytes)
+        return None
+
+    @app.after_request
+    def finish_request(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "-")
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @app.errorhandler(HubError)
+    def hub_error(exc: HubError) -> Response:
+        return api_errors.from_hub_error(exc)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        return api_errors.from_http_exception(exc)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error in request %s", g.get("request_id"))
+        return api_errors.error_response(
+            "internal_error",
+            "the hub failed to handle this request",
+            500,
+            hint=f"report request id {g.get('request_id', '-')} to the hub operator",
+        )
+
+    return app
+
+
+def routes(app: Flask) -> list[dict[str, Any]]:
+    """Every URL rule with its methods, for tests that check the document covers them."""
+    return [
+        {"rule": r.rule, "methods": sorted((r.methods or set()) - {"HEAD", "OPTIONS"})}
+        for r in app.url_map.iter_rules()
+        if r.endpoint != "static"
+    ]

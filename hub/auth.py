@@ -1,0 +1,112 @@
+"""Who may do what: token issue and lookup, roles, and agency scope.
+
+Permissions are one table from action to roles so a reviewer can read the
+whole policy at once; agency scope is a second, separate check, because a role
+that may write systems may still write only its own agency's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hub.errors import AuthError, Forbidden
+from hub.model import ApiToken, Role
+from hub.store import Store
+
+TOKEN_PREFIX = "crsa_"  # noqa: S105 - a prefix that makes leaked tokens greppable
+
+
+class Action(StrEnum):
+    READ = "read"
+    WRITE_ORGANIZATIONS = "write_organizations"
+    WRITE_INVENTORY = "write_inventory"
+    MANAGE_TOKENS = "manage_tokens"
+    READ_AUDIT = "read_audit"
+    USE_REST_API = "use_rest_api"
+
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.USE_REST_API: frozenset(
+        {Role.ADMIN, Role.SOC_ANALYST, Role.AGENCY_SUBMITTER, Role.AUDITOR}
+    ),
+    Action.READ: frozenset({Role.ADMIN, Role.SOC_ANALYST, Role.AGENCY_SUBMITTER, Role.AUDITOR}),
+    Action.WRITE_ORGANIZATIONS: frozenset({Role.ADMIN}),
+    Action.WRITE_INVENTORY: frozenset({Role.ADMIN, Role.AGENCY_SUBMITTER}),
+    Action.MANAGE_TOKENS: frozenset({Role.ADMIN}),
+    Action.READ_AUDIT: frozenset({Role.ADMIN, Role.AUDITOR}),
+}
+
+# Roles confined to their own organization's data.
+SCOPED_ROLES = frozenset({Role.AGENCY_SUBMITTER, Role.PARTNER})
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Tokens carry 256 random bits, so a plain SHA-256 is enough to make a leaked table useless."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of one request or CLI command."""
+
+    actor: str
+    role: Role
+    org_id: str | None
+    token_id: str | None = None
+
+    @classmethod
+    def from_token(cls, token: ApiToken) -> Principal:
+        return cls(
+            actor=f"token:{token.id}", role=token.role, org_id=token.org_id, token_id=token.id
+        )
+
+    @classmethod
+    def operator(cls, who: str) -> Principal:
+        """Someone with shell access to the hub's data directory: full rights."""
+        return cls(actor=f"cli:{who}", role=Role.ADMIN, org_id=None)
+
+    @property
+    def scoped(self) -> bool:
+        return self.role in SCOPED_ROLES
+
+    def may(self, action: Action) -> bool:
+        return self.role in PERMISSIONS[action]
+
+    def require(self, action: Action) -> None:
+        if not self.may(action):
+            raise Forbidden(f"role {self.role.value} may not {action.value.replace('_', ' ')}")
+
+    def sees_org(self, org_id: str) -> bool:
+        return not self.scoped or self.org_id == org_id
+
+    def org_filter(self, requested: str | None) -> str | None:
+        """The organization a list may cover: a scoped caller's own, whatever it asked for."""
+        if not self.scoped:
+            return requested
+        if requested is not None:
+            self.require_org(requested)
+        return self.org_id
+
+    def require_org(self, org_id: str) -> None:
+        """For explicit writes into an organization: refuse, naming it, if out of scope."""
+        if not self.sees_org(org_id):
+            raise Forbidden(f"role {self.role.value} may act only for its own organization")
+
+
+def authenticate(store: Store, presented: str | None) -> Principal:
+    """The principal behind a bearer token, or AuthError; never says which part was wrong."""
+    if not presented:
+        raise AuthError("missing bearer token", hint="send 'Authorization: Bearer <token>'")
+    digest = hash_token(presented)
+    token = store.find_token(digest)
+    if token is None or not hmac.compare_digest(token.token_hash, digest) or not token.active:
+        raise AuthError("invalid or revoked token")
+    return Principal.from_token(token)

@@ -1,0 +1,72 @@
+"""`crsa demo`: a fresh hub full of realistic data, served at once."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from datetime import UTC, datetime
+
+import click
+
+from hub.cli import Env, pass_env
+from hub.demo import build_demo
+from hub.demo.dataset import TOTAL_ASSETS
+from hub.errors import ConfigError
+from hub.server import serve
+from hub.settings import default_config_text, load_settings
+from hub.store import open_store
+
+MARKER = ".crsa-demo"
+
+
+def register(main: click.Group) -> None:
+    main.add_command(demo)
+
+
+@click.command()
+@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8050, show_default=True)
+@click.option(
+    "--serve/--no-serve",
+    "do_serve",
+    default=True,
+    show_default=True,
+    help="Start the hub after building the data.",
+)
+@pass_env
+def demo(env: Env, seed: int, host: str, port: int, do_serve: bool) -> None:
+    """Build the demo dataset in a fresh data directory (default ./crsa-data) and serve it."""
+    home = env.settings.home
+    if home.exists() and any(home.iterdir()) and not (home / MARKER).exists():
+        raise ConfigError(
+            f"{home} holds data that is not a demo; the demo only replaces its own data",
+            hint="pass --home to an empty or new directory, e.g. crsa --home crsa-demo demo",
+        )
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    (home / MARKER).write_text(f"seed={seed}\n", encoding="utf-8")
+    (home / "crsa.toml").write_text(default_config_text(), encoding="utf-8")
+    settings = load_settings(home=home, host=host, port=port)
+
+    store = open_store(settings, must_exist=False)
+    store.migrate()
+    click.echo(f"building the demo hub in {home} (seed {seed})", err=True)
+    with click.progressbar(length=TOTAL_ASSETS, label="assets", file=sys.stderr) as bar:
+        summary = build_demo(store, seed=seed, now=datetime.now(UTC), progress=bar.update)
+    store.close()
+
+    url = f"http://{host}:{port}"
+    click.echo(
+        f"\n{summary.organizations} organizations ({summary.agencies} agencies),"
+        f" {summary.systems} systems, {summary.assets} assets, {summary.packages} packages"
+    )
+    click.echo(f"\nhub: {url}/   health: {url}/healthz   API: {url}/api/v1/openapi.json")
+    click.echo("demo credentials (bearer tokens; demo only):")
+    for cred in summary.credentials:
+        click.echo(f"  {cred.role.value:<17} {cred.organization:<48} {cred.token}")
+    admin = summary.credentials[0].token
+    click.echo(f'\ntry: curl -H "Authorization: Bearer {admin}" {url}/api/v1/systems?limit=5')
+    if do_serve:
+        serve(settings)

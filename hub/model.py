@@ -1,0 +1,206 @@
+"""The domain: organizations, their systems and assets, software on assets, API tokens.
+
+Values are frozen dataclasses that check their own invariants, so a store can
+never hand back (or be handed) a half-valid object. Ids are derived from each
+entity's natural key, which makes every create idempotent on every backend:
+the same submission twice addresses the same record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from hub.errors import InvalidSubmission
+
+_NAMESPACE = uuid.UUID("6f7e3c1e-6a0b-4f43-9d7b-0c5a1c2a7e11")
+
+
+class OrgKind(StrEnum):
+    AGENCY = "agency"
+    PARTNER = "partner"
+    OPERATOR = "operator"
+
+
+class Criticality(StrEnum):
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SOC_ANALYST = "soc_analyst"
+    AGENCY_SUBMITTER = "agency_submitter"
+    PARTNER = "partner"
+    AUDITOR = "auditor"
+
+
+def derive_id(kind: str, *key: str) -> str:
+    """A stable id from an entity's natural key (UUIDv5)."""
+    return str(uuid.uuid5(_NAMESPACE, "\x1f".join((kind, *key))))
+
+
+def utcnow() -> datetime:
+    """Now, cut to milliseconds: the finest precision every backend round-trips."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _name(value: str, what: str, limit: int = 200) -> str:
+    cleaned = " ".join(value.split())
+    if not cleaned:
+        raise InvalidSubmission(f"{what} must not be empty")
+    if len(cleaned) > limit:
+        raise InvalidSubmission(f"{what} is longer than {limit} characters")
+    return cleaned
+
+
+def _aware(value: datetime, what: str) -> None:
+    if value.tzinfo is None:
+        raise InvalidSubmission(f"{what} must carry a time zone")
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    name: str
+    kind: OrgKind
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _name(self.name, "organization name"))
+        object.__setattr__(self, "kind", OrgKind(self.kind))
+        _aware(self.created_at, "created_at")
+
+    @staticmethod
+    def key_id(name: str) -> str:
+        return derive_id("organization", _name(name, "organization name").casefold())
+
+    @classmethod
+    def new(cls, name: str, kind: OrgKind, at: datetime) -> Organization:
+        return cls(id=cls.key_id(name), name=name, kind=kind, created_at=at)
+
+
+@dataclass(frozen=True)
+class System:
+    """An information system run by one agency; criticality and exposure weigh its risk."""
+
+    id: str
+    org_id: str
+    name: str
+    criticality: Criticality
+    internet_facing: bool
+    description: str
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _name(self.name, "system name"))
+        object.__setattr__(self, "criticality", Criticality(self.criticality))
+        if len(self.description) > 2000:
+            raise InvalidSubmission("system description is longer than 2000 characters")
+        _aware(self.created_at, "created_at")
+
+    @staticmethod
+    def key_id(org_id: str, name: str) -> str:
+        return derive_id("system", org_id, _name(name, "system name").casefold())
+
+
+@dataclass(frozen=True)
+class Package:
+    """One piece of software found on an asset, identified by its purl."""
+
+    purl: str
+    name: str
+    version: str
+    ecosystem: str
+
+    def __post_init__(self) -> None:
+        if not self.purl.startswith("pkg:"):
+            raise InvalidSubmission(f"package purl {self.purl!r} does not start with 'pkg:'")
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A host or device inside a system; `identifier` is its stable natural key."""
+
+    id: str
+    org_id: str
+    system_id: str
+    identifier: str
+    hostname: str
+    os_name: str
+    os_version: str
+    addresses: tuple[str, ...]
+    last_seen: datetime | None
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identifier", _name(self.identifier, "asset identifier"))
+        object.__setattr__(self, "addresses", tuple(self.addresses))
+        _aware(self.created_at, "created_at")
+        if self.last_seen is not None:
+            _aware(self.last_seen, "last_seen")
+
+    @staticmethod
+    def key_id(system_id: str, identifier: str) -> str:
+        return derive_id("asset", system_id, _name(identifier, "asset identifier").casefold())
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A bearer credential; only its SHA-256 is ever stored."""
+
+    id: str
+    org_id: str
+    role: Role
+    name: str
+    token_hash: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role(self.role))
+        if len(self.token_hash) != 64:
+            raise InvalidSubmission("token_hash must be a SHA-256 hex digest")
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
+class AuditDraft:
+    """What a write wants recorded; the store's transaction chains it."""
+
+    actor: str
+    action: str
+    target: str
+    request_id: str
+    detail: dict[str, object] = field(default_factory=dict)
+    at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    request_id: str
+    detail: dict[str, object]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    organizations: int
+    systems: int
+    assets: int
+    packages: int
+    tokens: int
+    audit_entries: int

@@ -1,0 +1,115 @@
+"""Typed settings: defaults, then `CRSA_HOME/crsa.toml`, then `CRSA_*` environment variables.
+
+The layering lets an operator keep a reviewed file in the data directory while
+containers and tests override single values through the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.errors import ConfigError
+
+CONFIG_FILE = "crsa.toml"
+DEFAULT_HOME = "./crsa-data"
+STORES = ("sqlite",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the hub reads from its environment, checked once at start-up."""
+
+    home: Path = field(default_factory=lambda: Path(DEFAULT_HOME))
+    store: str = "sqlite"
+    max_request_bytes: int = 16 * 1024 * 1024
+    host: str = "127.0.0.1"
+    port: int = 8050
+    workers: int = 2
+    threads: int = 4
+
+    def __post_init__(self) -> None:
+        if self.store not in STORES:
+            raise ConfigError(
+                f"store {self.store!r} is not supported",
+                hint=f"set CRSA_STORE to one of: {', '.join(STORES)}",
+            )
+        for name in ("max_request_bytes", "port", "workers", "threads"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"setting {name} must be a positive number")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home / "crsa.db"
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / CONFIG_FILE
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def _coerce(name: str, raw: Any, source: str) -> Any:
+    kind = _FIELDS[name].type
+    try:
+        if kind == "int":
+            if isinstance(raw, bool):
+                raise ValueError
+            return int(raw)
+        if kind == "Path":
+            return Path(str(raw)).expanduser()
+        if not isinstance(raw, str):
+            raise ValueError
+        return raw
+    except ValueError:
+        raise ConfigError(f"{source}: {raw!r} is not a valid value for {name} ({kind})") from None
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from defaults, the TOML file in the home, the environment and overrides."""
+    env = os.environ if env is None else env
+    home = Path(overrides.get("home") or env.get("CRSA_HOME") or DEFAULT_HOME).expanduser()
+    values: dict[str, Any] = {"home": home}
+    config_path = home / CONFIG_FILE
+    if config_path.is_file():
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path}: {exc}", hint="fix the file or remove it") from None
+        section = data.get("hub", data)
+        for key, raw in section.items():
+            if key not in _FIELDS or key == "home":
+                raise ConfigError(
+                    f"{config_path}: unknown setting {key!r}",
+                    hint=f"known settings: {', '.join(sorted(set(_FIELDS) - {'home'}))}",
+                )
+            values[key] = _coerce(key, raw, str(config_path))
+    for name in _FIELDS:
+        var = f"CRSA_{name.upper()}"
+        if name != "home" and var in env:
+            values[name] = _coerce(name, env[var], var)
+    for name, raw in overrides.items():
+        if raw is not None and name != "home":
+            values[name] = _coerce(name, raw, "override")
+    return Settings(**values)
+
+
+def default_config_text() -> str:
+    """The commented file `crsa init` writes, so operators see every knob."""
+    s = Settings()
+    return (
+        "# crsa-hub settings. CRSA_<NAME> environment variables override these.\n"
+        "[hub]\n"
+        f'store = "{s.store}"\n'
+        f"max_request_bytes = {s.max_request_bytes}\n"
+        f'host = "{s.host}"\n'
+        f"port = {s.port}\n"
+        f"workers = {s.workers}\n"
+        f"threads = {s.threads}\n"
+    )

@@ -1,0 +1,430 @@
+"""SQLite implementation of the store.
+
+One connection per thread (gunicorn's threaded workers share a process), WAL
+so readers never block the writer, and `BEGIN IMMEDIATE` for writes so the
+audit head read inside a transaction cannot race another writer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from hub.errors import StoreError
+from hub.model import (
+    ApiToken,
+    Asset,
+    AuditEntry,
+    Organization,
+    OrgKind,
+    Package,
+    StoreCounts,
+    System,
+)
+from hub.store.interface import DEFAULT_LIMIT, Store, Transaction
+
+
+def _ts(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(timespec="milliseconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _req_dt(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("hub.store.sqlite") / "migrations"
+    found = []
+    for item in folder.iterdir():
+        if item.name.endswith(".sql"):
+            version = int(item.name.split("_", 1)[0])
+            found.append((version, item.name, item.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _org(row: sqlite3.Row) -> Organization:
+    return Organization(
+        id=row["id"],
+        name=row["name"],
+        kind=OrgKind(row["kind"]),
+        created_at=_req_dt(row["created_at"]),
+    )
+
+
+def _system(row: sqlite3.Row) -> System:
+    return System(
+        id=row["id"],
+        org_id=row["org_id"],
+        name=row["name"],
+        criticality=row["criticality"],
+        internet_facing=bool(row["internet_facing"]),
+        description=row["description"],
+        created_at=_req_dt(row["created_at"]),
+    )
+
+
+def _asset(row: sqlite3.Row) -> Asset:
+    return Asset(
+        id=row["id"],
+        org_id=row["org_id"],
+        system_id=row["system_id"],
+        identifier=row["identifier"],
+        hostname=row["hostname"],
+        os_name=row["os_name"],
+        os_version=row["os_version"],
+        addresses=tuple(json.loads(row["addresses"])),
+        last_seen=_dt(row["last_seen"]),
+        created_at=_req_dt(row["created_at"]),
+    )
+
+
+def _token(row: sqlite3.Row) -> ApiToken:
+    return ApiToken(
+        id=row["id"],
+        org_id=row["org_id"],
+        role=row["role"],
+        name=row["name"],
+        token_hash=row["token_hash"],
+        created_at=_req_dt(row["created_at"]),
+        revoked_at=_dt(row["revoked_at"]),
+    )
+
+
+def _audit(row: sqlite3.Row) -> AuditEntry:
+    return AuditEntry(
+        seq=row["seq"],
+        at=_req_dt(row["at"]),
+        actor=row["actor"],
+        action=row["action"],
+        target=row["target"],
+        request_id=row["request_id"],
+        detail=json.loads(row["detail"]),
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+class _SqliteTransaction(Transaction):
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def _exec(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> None:
+        try:
+            self._conn.execute(sql, params)
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"write refused by the store: {exc}") from exc
+
+    def put_organization(self, org: Organization) -> None:
+        self._exec(
+            "INSERT INTO organizations (id, name, kind, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind",
+            (org.id, org.name, org.kind.value, _ts(org.created_at)),
+        )
+
+    def put_system(self, system: System) -> None:
+        self._exec(
+            "INSERT INTO systems (id, org_id, name, criticality, internet_facing, description,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " name = excluded.name, criticality = excluded.criticality,"
+            " internet_facing = excluded.internet_facing, description = excluded.description",
+            (
+                system.id,
+                system.org_id,
+                system.name,
+                system.criticality.value,
+                int(system.internet_facing),
+                system.description,
+                _ts(system.created_at),
+            ),
+        )
+
+    def put_asset(self, asset: Asset) -> None:
+        self._exec(
+            "INSERT INTO assets (id, org_id, system_id, identifier, hostname, os_name, os_version,"
+            " addresses, last_seen, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET identifier = excluded.identifier,"
+            " hostname = excluded.hostname, os_name = excluded.os_name,"
+            " os_version = excluded.os_version, addresses = excluded.addresses,"
+            " last_seen = excluded.last_seen",
+            (
+                asset.id,
+                asset.org_id,
+                asset.system_id,
+                asset.identifier,
+                asset.hostname,
+                asset.os_name,
+                asset.os_version,
+                json.dumps(list(asset.addresses)),
+                _ts(asset.last_seen),
+                _ts(asset.created_at),
+            ),
+        )
+
+    def put_asset_packages(self, asset_id: str, packages: Sequence[Package]) -> None:
+        self._exec("DELETE FROM asset_packages WHERE asset_id = ?", (asset_id,))
+        try:
+            self._conn.executemany(
+                "INSERT INTO asset_packages (asset_id, purl, name, version, ecosystem)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(asset_id, p.purl, p.name, p.version, p.ecosystem) for p in packages],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"write refused by the store: {exc}") from exc
+
+    def put_token(self, token: ApiToken) -> None:
+        self._exec(
+            "INSERT INTO api_tokens (id, org_id, role, name, token_hash, created_at, revoked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " role = excluded.role, name = excluded.name, revoked_at = excluded.revoked_at",
+            (
+                token.id,
+                token.org_id,
+                token.role.value,
+                token.name,
+                token.token_hash,
+                _ts(token.created_at),
+                _ts(token.revoked_at),
+            ),
+        )
+
+    def _audit_head(self) -> AuditEntry | None:
+        row = self._conn.execute("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        return None if row is None else _audit(row)
+
+    def _insert_audit(self, entry: AuditEntry) -> None:
+        self._exec(
+            "INSERT INTO audit_log (seq, at, actor, action, target, request_id, detail,"
+            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.seq,
+                _ts(entry.at),
+                entry.actor,
+                entry.action,
+                entry.target,
+                entry.request_id,
+                json.dumps(entry.detail, sort_keys=True),
+                entry.prev_hash,
+                entry.hash,
+            ),
+        )
+
+
+class SqliteStore(Store):
+    name = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+
+    # Connections -------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if not self.path.parent.is_dir():
+                raise StoreError(f"data directory {self.path.parent} does not exist")
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self._conn().execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._conn().execute(sql, params).fetchone()
+        return row
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # Schema ------------------------------------------------------------------
+    def schema_version(self) -> int:
+        row = self._one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    def migrate(self) -> int:
+        conn = self._conn()
+        current = self.schema_version()
+        for version, name, sql in _migrations():
+            if version <= current:
+                continue
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for statement in _split_sql(sql):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version:d}")
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                conn.execute("ROLLBACK")
+                raise StoreError(f"migration {name} failed: {exc}") from exc
+            current = version
+        return current
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SqliteTransaction(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    # Reads -------------------------------------------------------------------
+    @staticmethod
+    def _page(
+        where: list[str], params: list[Any], after: str | None, limit: int
+    ) -> tuple[str, list[Any]]:
+        if after is not None:
+            where.append("id > ?")
+            params.append(after)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return f"{clause} ORDER BY id LIMIT ?", [*params, limit]
+
+    def get_organization(self, org_id: str) -> Organization | None:
+        row = self._one("SELECT * FROM organizations WHERE id = ?", (org_id,))
+        return None if row is None else _org(row)
+
+    def list_organizations(
+        self,
+        *,
+        kind: OrgKind | None = None,
+        ids: Sequence[str] | None = None,
+        after: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> list[Organization]:
+        where: list[str] = []
+        params: list[Any] = []
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(OrgKind(kind).value)
+        if ids is not None:
+            where.append(f"id IN ({', '.join('?' for _ in ids) or 'NULL'})")
+            params.extend(ids)
+        tail, params = self._page(where, params, after, limit)
+        return [_org(r) for r in self._rows("SELECT * FROM organizations" + tail, params)]
+
+    def get_system(self, system_id: str) -> System | None:
+        row = self._one("SELECT * FROM systems WHERE id = ?", (system_id,))
+        return None if row is None else _system(row)
+
+    def list_systems(
+        self, *, org_id: str | None = None, after: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> list[System]:
+        where: list[str] = []
+        params: list[Any] = []
+        if org_id is not None:
+            where.append("org_id = ?")
+            params.append(org_id)
+        tail, params = self._page(where, params, after, limit)
+        return [_system(r) for r in self._rows("SELECT * FROM systems" + tail, params)]
+
+    def get_asset(self, asset_id: str) -> Asset | None:
+        row = self._one("SELECT * FROM assets WHERE id = ?", (asset_id,))
+        return None if row is None else _asset(row)
+
+    def list_assets(
+        self,
+        *,
+        org_id: str | None = None,
+        system_id: str | None = None,
+        after: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> list[Asset]:
+        where: list[str] = []
+        params: list[Any] = []
+        if org_id is not None:
+            where.append("org_id = ?")
+            params.append(org_id)
+        if system_id is not None:
+            where.append("system_id = ?")
+            params.append(system_id)
+        tail, params = self._page(where, params, after, limit)
+        return [_asset(r) for r in self._rows("SELECT * FROM assets" + tail, params)]
+
+    def list_asset_packages(self, asset_id: str) -> list[Package]:
+        rows = self._rows(
+            "SELECT purl, name, version, ecosystem FROM asset_packages WHERE asset_id = ?"
+            " ORDER BY purl",
+            (asset_id,),
+        )
+        return [Package(r["purl"], r["name"], r["version"], r["ecosystem"]) for r in rows]
+
+    def get_token(self, token_id: str) -> ApiToken | None:
+        row = self._one("SELECT * FROM api_tokens WHERE id = ?", (token_id,))
+        return None if row is None else _token(row)
+
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        row = self._one("SELECT * FROM api_tokens WHERE token_hash = ?", (token_hash,))
+        return None if row is None else _token(row)
+
+    def list_tokens(self, *, org_id: str | None = None) -> list[ApiToken]:
+        if org_id is None:
+            rows = self._rows("SELECT * FROM api_tokens ORDER BY created_at, id")
+        else:
+            rows = self._rows(
+                "SELECT * FROM api_tokens WHERE org_id = ? ORDER BY created_at, id", (org_id,)
+            )
+        return [_token(r) for r in rows]
+
+    def audit_head(self) -> AuditEntry | None:
+        row = self._one("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1")
+        return None if row is None else _audit(row)
+
+    def iter_audit(self, *, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditEntry]:
+        cursor = self._conn().execute(
+            "SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after_seq, -1 if limit is None else limit),
+        )
+        for row in cursor:
+            yield _audit(row)
+
+    def counts(self) -> StoreCounts:
+        row = self._one(
+            "SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM systems),"
+            " (SELECT count(*) FROM assets), (SELECT count(*) FROM asset_packages),"
+            " (SELECT count(*) FROM api_tokens), (SELECT count(*) FROM audit_log)"
+        )
+        assert row is not None
+        return StoreCounts(*(int(v) for v in row))
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration, keeping trigger bodies whole (sqlite3.complete_statement)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,134 @@
+"""`crsa` as an operator uses it: ids printed, errors without tracebacks, help everywhere."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from hub.app import create_app
+from hub.cli import main
+from hub.settings import load_settings
+
+
+def crsa(home: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--home", str(home), *args], catch_exceptions=False)
+
+
+def ok(home: Path, *args: str) -> str:
+    result = crsa(home, *args)
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+def refused(home: Path, *args: str) -> str:
+    """A user error: exit code 1 or 2, a message, and no traceback."""
+    result = crsa(home, *args)
+    assert result.exit_code in (1, 2), result.output
+    assert "Traceback" not in result.output
+    assert "Error:" in result.output
+    return result.output
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    h = tmp_path / "hub"
+    assert "created" in ok(h, "init")
+    return h
+
+
+def test_init_is_safe_to_repeat(home: Path) -> None:
+    assert "up to date" in ok(home, "init")
+    assert (home / "crsa.toml").is_file()
+    db = sqlite3.connect(home / "crsa.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_an_operator_sets_up_a_hub(home: Path) -> None:
+    op = ok(home, "org", "add", "Ops Center", "--kind", "operator")
+    agency = ok(home, "org", "add", "Digital Agency", "--kind", "agency")
+    assert ok(home, "org", "add", "Digital Agency", "--kind", "agency") == agency
+    system = ok(
+        home,
+        "system",
+        "add",
+        "--org",
+        agency,
+        "e-Gov",
+        "--criticality",
+        "high",
+        "--internet-facing",
+    )
+    listed = ok(home, "system", "list", "--org", agency)
+    assert listed == f"{system}\thigh\tinternet\te-Gov"
+    assert agency in ok(home, "org", "list", "--kind", "agency")
+
+    secret = ok(home, "token", "add", "--org", op, "--role", "admin", "--name", "alice")
+    assert secret.startswith("crsa_") and "\n" not in secret
+    client = create_app(load_settings(home=home)).test_client()
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.status_code == 200 and me.get_json()["role"] == "admin"
+
+    token_id = ok(home, "token", "list").split("\t")[0]
+    assert "revoked" in ok(home, "token", "revoke", token_id)
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    )
+    assert "chain ok: 5 entries" in ok(home, "audit", "verify")  # the repeat wrote nothing
+
+
+def test_user_errors_are_clear_and_without_traceback(home: Path, tmp_path: Path) -> None:
+    agency = ok(home, "org", "add", "Agency", "--kind", "agency")
+    assert "no organization nope" in refused(home, "system", "add", "--org", "nope", "S")
+    assert "already exists" in refused(home, "org", "add", "agency", "--kind", "partner")
+    assert "operator" in refused(home, "token", "add", "--org", agency, "--role", "admin")
+    assert "'extreme'" in refused(
+        home, "system", "add", "--org", agency, "S", "--criticality", "extreme"
+    )
+    assert "crsa init" in refused(tmp_path / "empty", "org", "list")
+    (home / "crsa.toml").write_text("[hub]\nport = 'eighty'\n")
+    assert "port" in refused(home, "org", "list")
+
+
+def test_audit_verify_names_the_entry_edited_in_sqlite(home: Path) -> None:
+    """Acceptance 3: edit one audit row directly in SQLite; verify names that entry."""
+    for n in range(5):
+        ok(home, "org", "add", f"Agency {n}", "--kind", "agency")
+    assert "5 entries" in ok(home, "audit", "verify")
+    db = sqlite3.connect(home / "crsa.db")
+    with db:
+        db.execute("UPDATE audit_log SET actor = 'cli:mallory' WHERE seq = 3")
+    db.close()
+    output = refused(home, "audit", "verify")
+    assert "broken at entry 3" in output and "edited" in output
+    assert "2 entries before it verified" in output
+
+
+def test_audit_verify_names_a_deleted_entry(home: Path) -> None:
+    for n in range(4):
+        ok(home, "org", "add", f"Agency {n}", "--kind", "agency")
+    db = sqlite3.connect(home / "crsa.db")
+    with db:
+        db.execute("DELETE FROM audit_log WHERE seq = 2")
+    db.close()
+    assert "broken at entry 3: expected entry 2" in refused(home, "audit", "verify")
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            found += _commands(cmd, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("command", _commands(main), ids=lambda c: " ".join(c) or "crsa")
+def test_every_command_has_help(command: tuple[str, ...], tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output and len(result.output.splitlines()) > 3

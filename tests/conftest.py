@@ -1,0 +1,105 @@
+"""Shared fixtures: a fresh hub per test on each store backend, and a seeded world with one
+token per role, so tests read as who-does-what."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hub.app import create_app
+from hub.auth import Principal
+from hub.model import Criticality, OrgKind, Package, Role, StoreCounts
+from hub.registry import Registry
+from hub.settings import Settings
+from hub.store import Store
+from hub.store.sqlite import SqliteStore
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ["sqlite"]
+LIMIT = 64 * 1024
+
+
+def make_store(backend: str, home: Path) -> Store:
+    if backend == "sqlite":
+        return SqliteStore(home / "crsa.db")
+    raise AssertionError(f"unknown backend {backend}")
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    s = make_store(request.param, tmp_path)
+    s.migrate()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path, max_request_bytes=LIMIT)
+
+
+@pytest.fixture
+def app(settings: Settings, store: Store) -> Flask:
+    return create_app(settings, store=store)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@dataclass
+class World:
+    """Two agencies with a system and an asset each, a partner, and one token per role."""
+
+    store: Store
+    operator: str
+    agency_a: str
+    agency_b: str
+    partner: str
+    system_a: str
+    system_b: str
+    asset_a: str
+    asset_b: str
+    tokens: dict[str, str]
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def snapshot(self) -> tuple[StoreCounts, str | None]:
+        """What must not change when a request is refused."""
+        head = self.store.audit_head()
+        return self.store.counts(), None if head is None else head.hash
+
+
+@pytest.fixture
+def world(store: Store) -> World:
+    reg = Registry(store)
+    root = Principal.operator("tests")
+    op = reg.add_organization(root, "Operations Center", OrgKind.OPERATOR, "t").value
+    a = reg.add_organization(root, "Agency A", OrgKind.AGENCY, "t").value
+    b = reg.add_organization(root, "Agency B", OrgKind.AGENCY, "t").value
+    p = reg.add_organization(root, "Partner ISAC", OrgKind.PARTNER, "t").value
+    sa = reg.add_system(root, a.id, "Portal A", Criticality.HIGH, True, "", "t").value
+    sb = reg.add_system(root, b.id, "Payroll B", Criticality.LOW, False, "", "t").value
+    pkg = Package("pkg:pypi/django@4.2.7", "django", "4.2.7", "pypi")
+    aa = reg.add_asset(root, sa.id, "host-a", packages=[pkg], request_id="t").value
+    ab = reg.add_asset(root, sb.id, "host-b", request_id="t").value
+    tokens = {
+        "admin": reg.issue_token(root, op.id, Role.ADMIN, "", "t").secret,
+        "soc": reg.issue_token(root, op.id, Role.SOC_ANALYST, "", "t").secret,
+        "auditor": reg.issue_token(root, op.id, Role.AUDITOR, "", "t").secret,
+        "agency_a": reg.issue_token(root, a.id, Role.AGENCY_SUBMITTER, "", "t").secret,
+        "agency_b": reg.issue_token(root, b.id, Role.AGENCY_SUBMITTER, "", "t").secret,
+        "partner": reg.issue_token(root, p.id, Role.PARTNER, "", "t").secret,
+    }
+    revoked = reg.issue_token(root, a.id, Role.AGENCY_SUBMITTER, "old", "t")
+    reg.revoke_token(root, revoked.token.id, "t")
+    tokens["revoked"] = revoked.secret
+    return World(store, op.id, a.id, b.id, p.id, sa.id, sb.id, aa.id, ab.id, tokens)

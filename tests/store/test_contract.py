@@ -1,0 +1,270 @@
+"""The store contract: every backend behaves the same through the `Store` interface.
+
+Parametrised over every backend in `tests.conftest.BACKENDS`; a new backend
+passes this module unchanged or it is not done.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from hub import audit
+from hub.model import (
+    ApiToken,
+    Asset,
+    AuditDraft,
+    Criticality,
+    Organization,
+    OrgKind,
+    Package,
+    Role,
+    System,
+)
+from hub.store import Store, Transaction
+
+T0 = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+
+
+def org(name: str, kind: OrgKind = OrgKind.AGENCY) -> Organization:
+    return Organization.new(name, kind, T0)
+
+
+def system(org_id: str, name: str, crit: Criticality = Criticality.HIGH) -> System:
+    return System(System.key_id(org_id, name), org_id, name, crit, True, "desc", T0)
+
+
+def asset(s: System, ident: str, last_seen: datetime | None = None) -> Asset:
+    return Asset(
+        Asset.key_id(s.id, ident),
+        s.org_id,
+        s.id,
+        ident,
+        f"{ident}.example",
+        "Debian",
+        "12",
+        ("10.0.0.1", "fe80::1"),
+        last_seen,
+        T0,
+    )
+
+
+def token(org_id: str, n: int, role: Role = Role.AGENCY_SUBMITTER) -> ApiToken:
+    return ApiToken(f"tok-{n:03d}", org_id, role, f"token {n}", f"{n:064x}", T0 + timedelta(n))
+
+
+PKGS = [
+    Package(
+        "pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64", "openssl", "3.0.11-1~deb12u2", "deb"
+    ),
+    Package("pkg:pypi/django@4.2.7", "django", "4.2.7", "pypi"),
+    Package("pkg:npm/%40babel/traverse@7.23.2", "@babel/traverse", "7.23.2", "npm"),
+]
+
+
+def draft(n: int) -> AuditDraft:
+    return AuditDraft(
+        "cli:test", "thing.create", f"target-{n}", f"req-{n}", {"n": n}, T0 + timedelta(seconds=n)
+    )
+
+
+def test_migrate_is_idempotent(store: Store) -> None:
+    version = store.schema_version()
+    assert version >= 1
+    assert store.migrate() == version
+    assert store.schema_version() == version
+
+
+def test_organizations_round_trip_upsert_filter_and_page(store: Store) -> None:
+    names = [f"Agency {i:02d}" for i in range(7)]
+    with store.transaction() as tx:
+        for n in names:
+            tx.put_organization(org(n))
+        tx.put_organization(org("ISAC", OrgKind.PARTNER))
+    a0 = org(names[0])
+    assert store.get_organization(a0.id) == a0
+    assert store.get_organization("missing") is None
+
+    with store.transaction() as tx:
+        tx.put_organization(replace(a0, kind=OrgKind.OPERATOR))
+    assert store.get_organization(a0.id) == replace(a0, kind=OrgKind.OPERATOR)
+
+    agencies = store.list_organizations(kind=OrgKind.AGENCY)
+    assert len(agencies) == 6 and all(o.kind is OrgKind.AGENCY for o in agencies)
+    assert [o.name for o in store.list_organizations(kind=OrgKind.PARTNER)] == ["ISAC"]
+    chosen = {org(names[1]).id, org(names[2]).id}
+    assert {o.id for o in store.list_organizations(ids=sorted(chosen))} == chosen
+    assert store.list_organizations(ids=[]) == []
+
+    seen: list[str] = []
+    after = None
+    while True:
+        page = store.list_organizations(after=after, limit=3)
+        seen.extend(o.id for o in page)
+        if len(page) < 3:
+            break
+        after = page[-1].id
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) == 8
+
+
+def test_systems_by_org_and_page(store: Store) -> None:
+    a, b = org("A"), org("B")
+    systems = [system(a.id, f"sys {i}") for i in range(5)] + [system(b.id, "other")]
+    with store.transaction() as tx:
+        tx.put_organization(a)
+        tx.put_organization(b)
+        for s in systems:
+            tx.put_system(s)
+    assert store.get_system(systems[0].id) == systems[0]
+    assert store.get_system("missing") is None
+    mine = store.list_systems(org_id=a.id)
+    assert {s.id for s in mine} == {s.id for s in systems[:5]}
+    first = store.list_systems(org_id=a.id, limit=2)
+    rest = store.list_systems(org_id=a.id, after=first[-1].id, limit=10)
+    assert [s.id for s in first + rest] == sorted(s.id for s in systems[:5])
+    assert len(store.list_systems()) == 6
+
+    changed = replace(systems[0], criticality=Criticality.LOW, internet_facing=False)
+    with store.transaction() as tx:
+        tx.put_system(changed)
+    assert store.get_system(changed.id) == changed
+
+
+def test_assets_and_their_packages(store: Store) -> None:
+    a = org("A")
+    s1, s2 = system(a.id, "one"), system(a.id, "two")
+    seen = T0 + timedelta(hours=5)
+    assets = [asset(s1, "h1", seen), asset(s1, "h2"), asset(s2, "h3")]
+    with store.transaction() as tx:
+        tx.put_organization(a)
+        tx.put_system(s1)
+        tx.put_system(s2)
+        for x in assets:
+            tx.put_asset(x)
+        tx.put_asset_packages(assets[0].id, PKGS)
+    assert store.get_asset(assets[0].id) == assets[0]
+    assert store.get_asset("missing") is None
+    assert {x.id for x in store.list_assets(system_id=s1.id)} == {assets[0].id, assets[1].id}
+    assert len(store.list_assets(org_id=a.id)) == 3
+    assert store.list_assets(org_id=a.id, system_id=s2.id) == [assets[2]]
+    page = store.list_assets(limit=2)
+    assert len(page) == 2 and store.list_assets(after=page[-1].id) == [
+        x for x in sorted(assets, key=lambda x: x.id) if x.id > page[-1].id
+    ]
+
+    assert store.list_asset_packages(assets[0].id) == sorted(PKGS, key=lambda p: p.purl)
+    assert store.list_asset_packages(assets[1].id) == []
+    with store.transaction() as tx:
+        tx.put_asset_packages(assets[0].id, PKGS[:1])
+        tx.put_asset(replace(assets[0], hostname="renamed", last_seen=None))
+    assert store.list_asset_packages(assets[0].id) == PKGS[:1]
+    got = store.get_asset(assets[0].id)
+    assert got is not None and got.hostname == "renamed" and got.last_seen is None
+
+
+def test_tokens_find_list_and_revoke(store: Store) -> None:
+    a, b = org("A"), org("B")
+    with store.transaction() as tx:
+        tx.put_organization(a)
+        tx.put_organization(b)
+        for n in range(3):
+            tx.put_token(token(a.id, n))
+        tx.put_token(token(b.id, 9, Role.AGENCY_SUBMITTER))
+    t1 = token(a.id, 1)
+    assert store.get_token(t1.id) == t1
+    assert store.find_token(t1.token_hash) == t1
+    assert store.find_token("f" * 64) is None
+    assert store.get_token("missing") is None
+    assert [t.id for t in store.list_tokens(org_id=a.id)] == ["tok-000", "tok-001", "tok-002"]
+    assert len(store.list_tokens()) == 4
+
+    with store.transaction() as tx:
+        tx.put_token(replace(t1, revoked_at=T0 + timedelta(days=3)))
+    found = store.find_token(t1.token_hash)
+    assert found is not None and not found.active and found.revoked_at == T0 + timedelta(days=3)
+
+
+def test_audit_chain_append_head_iterate(store: Store) -> None:
+    assert store.audit_head() is None
+    assert list(store.iter_audit()) == []
+    for n in range(1, 6):
+        with store.transaction() as tx:
+            entry = tx.append_audit(draft(n))
+        assert entry.seq == n
+    head = store.audit_head()
+    assert head is not None and head.seq == 5
+    entries = list(store.iter_audit())
+    assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
+    assert entries[0].prev_hash == audit.GENESIS
+    assert all(e.prev_hash == p.hash for p, e in pairwise(entries))
+    assert entries[2].detail == {"n": 3} and entries[2].at == T0 + timedelta(seconds=3)
+    assert [e.seq for e in store.iter_audit(after_seq=2, limit=2)] == [3, 4]
+    result = audit.verify(entries)
+    assert result.ok and result.checked == 5 and result.head == head.hash
+
+
+def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
+    before = store.counts()
+    a = org("A")
+
+    def fail_halfway() -> None:
+        with store.transaction() as tx:
+            tx.put_organization(a)
+            tx.append_audit(draft(1))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        fail_halfway()
+    assert store.get_organization(a.id) is None
+    assert store.audit_head() is None
+    assert store.counts() == before
+
+
+def test_counts(store: Store) -> None:
+    a = org("A")
+    s = system(a.id, "one")
+    x = asset(s, "h1")
+    with store.transaction() as tx:
+        tx.put_organization(a)
+        tx.put_system(s)
+        tx.put_asset(x)
+        tx.put_asset_packages(x.id, PKGS)
+        tx.put_token(token(a.id, 1))
+        tx.append_audit(draft(1))
+    c = store.counts()
+    assert (c.organizations, c.systems, c.assets, c.packages, c.tokens, c.audit_entries) == (
+        1,
+        1,
+        1,
+        3,
+        1,
+        1,
+    )
+
+
+def test_close_then_reuse_reopens(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put_organization(org("A"))
+    store.close()
+    assert store.get_organization(org("A").id) == org("A")
+
+
+def test_this_module_exercises_every_store_operation() -> None:
+    """A new store operation without a contract test here fails the build."""
+    source = Path(__file__).read_text(encoding="utf-8")
+    operations = {
+        name
+        for cls in (Store, Transaction)
+        for name, member in inspect.getmembers(cls, inspect.isfunction)
+        if not name.startswith("__")
+        and (getattr(member, "__isabstractmethod__", False) or name == "append_audit")
+    }
+    # Private hooks are exercised through append_audit.
+    missing = {op for op in operations if not op.startswith("_") and f".{op}(" not in source}
+    assert not missing, f"store operations without a contract test: {sorted(missing)}"
+    assert len(operations) > 15

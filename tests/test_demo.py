@@ -1,0 +1,80 @@
+"""The demo dataset: the promised size, realistic inventories, same data for the same seed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from packageurl import PackageURL
+
+from hub import audit
+from hub.app import create_app
+from hub.demo import build_demo
+from hub.settings import Settings
+from hub.store import Store
+from hub.store.sqlite import SqliteStore
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def fresh(path: Path) -> Store:
+    store = SqliteStore(path / "crsa.db")
+    path.mkdir(exist_ok=True)
+    store.migrate()
+    return store
+
+
+def everything(store: Store) -> tuple[object, ...]:
+    assets = store.list_assets(limit=10_000)
+    return (
+        store.list_organizations(limit=1000),
+        store.list_systems(limit=1000),
+        assets,
+        [store.list_asset_packages(a.id) for a in assets[::97]],
+        [(t.id, t.token_hash, t.role) for t in store.list_tokens()],
+    )
+
+
+def test_same_seed_same_hub_other_seed_other_hub(tmp_path: Path) -> None:
+    one, two, three = fresh(tmp_path / "1"), fresh(tmp_path / "2"), fresh(tmp_path / "3")
+    a = build_demo(one, seed=7, now=NOW)
+    b = build_demo(two, seed=7, now=NOW)
+    c = build_demo(three, seed=8, now=NOW)
+    assert a == b
+    assert c.credentials != a.credentials
+    assert everything(one) == everything(two)
+    assert everything(one) != everything(three)
+    assert (a.organizations, a.agencies, a.systems, a.assets) == (16, 12, 60, 3000)
+    counts = one.counts()
+    assert (counts.organizations, counts.systems, counts.assets) == (16, 60, 3000)
+    assert counts.packages == a.packages
+    assert audit.verify(one.iter_audit()).ok
+
+
+def test_inventories_look_like_real_fleets(tmp_path: Path) -> None:
+    store = fresh(tmp_path / "d")
+    summary = build_demo(store, seed=2026, now=NOW)
+    assert 10 < summary.packages / summary.assets < 60
+    ecosystems: set[str] = set()
+    for asset in store.list_assets(limit=300):
+        packages = store.list_asset_packages(asset.id)
+        assert packages, asset.identifier
+        for p in packages:
+            parsed = PackageURL.from_string(p.purl)
+            assert parsed.version == p.version and parsed.to_string() == p.purl
+            ecosystems.add(p.ecosystem)
+    assert {"deb", "rpm", "pypi", "npm", "maven"} <= ecosystems
+    criticalities = {s.criticality for s in store.list_systems(limit=100)}
+    assert len(criticalities) == 3
+
+
+def test_demo_credentials_work_with_their_roles(tmp_path: Path) -> None:
+    store = fresh(tmp_path / "d")
+    summary = build_demo(store, seed=1, now=NOW)
+    client = create_app(Settings(home=tmp_path / "d"), store=store).test_client()
+    for cred in summary.credentials:
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {cred.token}"})
+        expected = 403 if cred.role.value == "partner" else 200
+        assert me.status_code == expected
+        if expected == 200:
+            assert me.get_json()["role"] == cred.role.value

@@ -1,0 +1,140 @@
+"""The hub as users run it: real processes, real gunicorn, real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+CRSA = [sys.executable, "-m", "hub.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[str], seconds: float) -> float:
+    """Seconds until /healthz answered 200; fails with the server's output otherwise."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"server exited {proc.returncode}:\n{out}\n{err}")
+        try:
+            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return time.monotonic() - start
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    out, err = proc.communicate()
+    pytest.fail(f"no healthy answer within {seconds} s:\n{out}\n{err}")
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def run(home: Path, *args: str) -> str:
+    done = subprocess.run(
+        [*CRSA, "--home", str(home), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """`crsa serve` on a hub set up through the CLI; yields (url, admin token)."""
+    home = tmp_path / "hub"
+    run(home, "init")
+    op = run(home, "org", "add", "Ops", "--kind", "operator")
+    admin = run(home, "token", "add", "--org", op, "--role", "admin")
+    port = free_port()
+    env = {**os.environ, "CRSA_MAX_REQUEST_BYTES": "4096"}
+    proc = subprocess.Popen(
+        [*CRSA, "--home", str(home), "serve", "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, 60)
+        yield url, admin
+    finally:
+        stop(proc)
+
+
+@pytest.mark.slow
+def test_serve_answers_with_a_production_server(served: tuple[str, str]) -> None:
+    url, admin = served
+    health = requests.get(f"{url}/healthz", timeout=5)
+    assert health.json()["store"] == "sqlite"
+    assert "gunicorn" in health.headers.get("Server", "").lower()
+    me = requests.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {admin}"}, timeout=5)
+    assert me.status_code == 200 and me.json()["role"] == "admin"
+    assert requests.get(f"{url}/api/v1/me", timeout=5).status_code == 401
+
+
+@pytest.mark.slow
+def test_served_hub_refuses_big_bodies_with_and_without_length(served: tuple[str, str]) -> None:
+    url, admin = served
+    headers = {"Authorization": f"Bearer {admin}", "Content-Type": "application/json"}
+    body = b'{"name": "' + b"x" * 5000 + b'", "kind": "agency"}'
+    sized = requests.post(f"{url}/api/v1/organizations", data=body, headers=headers, timeout=5)
+    assert sized.status_code == 413 and "4096" in sized.json()["detail"]
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 512):
+            yield body[start : start + 512]
+
+    chunked = requests.post(
+        f"{url}/api/v1/organizations", data=chunks(), headers=headers, timeout=5
+    )
+    assert chunked.status_code == 413
+    orgs = requests.get(f"{url}/api/v1/organizations", headers=headers, timeout=5).json()
+    assert [o["name"] for o in orgs["items"]] == ["Ops"]
+
+
+@pytest.mark.slow
+def test_demo_is_healthy_within_90_seconds(tmp_path: Path) -> None:
+    """Acceptance 1, minus the virtualenv build that `make demo` adds in front."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CRSA, "--home", str(tmp_path / "demo"), "demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, 90)
+        token = None
+        while token is None:  # the credentials are printed before the server starts
+            line = proc.stdout.readline() if proc.stdout else ""
+            if line.strip().startswith("soc_analyst"):
+                token = line.split()[-1]
+        systems = requests.get(
+            f"{url}/api/v1/systems?limit=1000",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert systems.status_code == 200 and len(systems.json()["items"]) == 60
+    finally:
+        stop(proc)
