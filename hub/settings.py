@@ -18,7 +18,7 @@ from hub.errors import ConfigError
 
 CONFIG_FILE = "crsa.toml"
 DEFAULT_HOME = "./crsa-data"
-STORES = ("sqlite",)
+STORES = ("sqlite", "elasticsearch")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,16 @@ class Settings:
     port: int = 8050
     workers: int = 2
     threads: int = 4
+    # The Elasticsearch store (CRSA_STORE=elasticsearch); es_url may list nodes, comma-separated.
+    es_url: str = "http://127.0.0.1:9200"
+    es_api_key: str = ""
+    es_username: str = ""
+    es_password: str = ""
+    es_ca_file: str = ""
+    es_index_prefix: str = "crsa"
+    es_shards: int = 1
+    es_replicas: int = 0
+    es_timeout: int = 30
 
     def __post_init__(self) -> None:
         if self.store not in STORES:
@@ -39,9 +49,15 @@ class Settings:
                 f"store {self.store!r} is not supported",
                 hint=f"set CRSA_STORE to one of: {', '.join(STORES)}",
             )
-        for name in ("max_request_bytes", "port", "workers", "threads"):
+        for name in ("max_request_bytes", "port", "workers", "threads", "es_shards", "es_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name} must be a positive number")
+        if self.es_replicas < 0:
+            raise ConfigError("setting es_replicas must be 0 or more")
+        if not self.es_index_prefix or self.es_index_prefix != self.es_index_prefix.lower():
+            raise ConfigError("setting es_index_prefix must be non-empty and lower-case")
+        if self.es_username and not self.es_password:
+            raise ConfigError("setting es_username needs es_password as well")
 
     @property
     def sqlite_path(self) -> Path:
@@ -112,4 +128,12 @@ def default_config_text() -> str:
         f"port = {s.port}\n"
         f"workers = {s.workers}\n"
         f"threads = {s.threads}\n"
+        '\n# With store = "elasticsearch":\n'
+        f'# es_url = "{s.es_url}"  (several nodes: comma-separated)\n'
+        '# es_api_key = ""  or  es_username = "" and es_password = ""\n'
+        '# es_ca_file = ""  (CA bundle for https:// URLs)\n'
+        f'# es_index_prefix = "{s.es_index_prefix}"\n'
+        f"# es_shards = {s.es_shards}\n"
+        f"# es_replicas = {s.es_replicas}\n"
+        f"# es_timeout = {s.es_timeout}\n"
     )

@@ -4,39 +4,74 @@ token per role, so tests read as who-does-what."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from devtools.esnode import Cluster, Unavailable
 from hub.app import create_app
 from hub.auth import Principal
 from hub.model import Criticality, OrgKind, Package, Role, StoreCounts
 from hub.registry import Registry
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.elasticsearch import ElasticsearchStore
 from hub.store.sqlite import SqliteStore
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)]
 LIMIT = 64 * 1024
 
 
-def make_store(backend: str, home: Path) -> Store:
-    if backend == "sqlite":
-        return SqliteStore(home / "crsa.db")
-    raise AssertionError(f"unknown backend {backend}")
+def unavailable(reason: str) -> None:
+    """Skip a test that needs something this machine lacks; under CI that is a failure."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this test must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def es_node() -> Iterator[Cluster]:
+    """One real single-node cluster for the whole session, started on first use."""
+    try:
+        cluster = Cluster(size=1)
+    except Unavailable as exc:
+        unavailable(f"no Elasticsearch node: {exc}")
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+def es_store(urls: list[str], prefix: str | None = None, **options: Any) -> ElasticsearchStore:
+    return ElasticsearchStore(urls, prefix=prefix or f"t-{uuid.uuid4().hex[:12]}", **options)
+
+
+def drop_indices(store: ElasticsearchStore) -> None:
+    store.es.indices.delete(index=f"{store.prefix}-*", ignore_unavailable=True)
+    store.es.indices.delete_index_template(name=f"{store.prefix}-*")
+    store.close()
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    s = make_store(request.param, tmp_path)
-    s.migrate()
-    yield s
-    s.close()
+    """A fresh, migrated store of each backend: every user of it runs on both."""
+    if request.param == "sqlite":
+        lite = SqliteStore(tmp_path / "crsa.db")
+        lite.migrate()
+        yield lite
+        lite.close()
+        return
+    node: Cluster = request.getfixturevalue("es_node")
+    es = es_store(node.urls)
+    es.migrate()
+    yield es
+    drop_indices(es)
 
 
 @pytest.fixture

@@ -11,12 +11,30 @@ __all__ = ["DEFAULT_LIMIT", "Store", "Transaction", "open_store"]
 
 def open_store(settings: Settings, *, must_exist: bool = True) -> Store:
     """The configured backend; with `must_exist`, refuse a store nobody initialised."""
-    from hub.store.sqlite import SqliteStore
+    store: Store
+    if settings.store == "elasticsearch":
+        from hub.store.elasticsearch import ElasticsearchStore
 
-    store = SqliteStore(settings.sqlite_path)
-    if must_exist and (not settings.sqlite_path.exists() or store.schema_version() == 0):
-        raise NotInitialized(
-            f"no hub database at {settings.sqlite_path}",
-            hint="run `crsa init` (or set CRSA_HOME to an existing hub)",
+        store = ElasticsearchStore(
+            [u.strip() for u in settings.es_url.split(",") if u.strip()],
+            prefix=settings.es_index_prefix,
+            api_key=settings.es_api_key,
+            username=settings.es_username,
+            password=settings.es_password,
+            ca_file=settings.es_ca_file,
+            shards=settings.es_shards,
+            replicas=settings.es_replicas,
+            timeout=settings.es_timeout,
         )
+        where = f"Elasticsearch at {settings.es_url} (index prefix {settings.es_index_prefix})"
+    else:
+        from hub.store.sqlite import SqliteStore
+
+        store = SqliteStore(settings.sqlite_path)
+        where = f"a hub database at {settings.sqlite_path}"
+        if must_exist and not settings.sqlite_path.exists():
+            raise NotInitialized(f"no {where}", hint="run `crsa init` (or set CRSA_HOME)")
+    if must_exist and store.schema_version() == 0:
+        store.close()
+        raise NotInitialized(f"no hub in {where}", hint="run `crsa init` first")
     return store

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 
 from hub import audit
+from hub.errors import StoreError
 from hub.model import (
     ApiToken,
     Asset,
@@ -59,6 +60,18 @@ class Transaction(abc.ABC):
         entry = audit.chain(draft, self._audit_head())
         self._insert_audit(entry)
         return entry
+
+    def import_audit(self, entry: AuditEntry) -> None:
+        """Copy an entry from another store verbatim; refused unless it extends this chain."""
+        head = self._audit_head()
+        seq = 1 if head is None else head.seq + 1
+        prev = audit.GENESIS if head is None else head.hash
+        if entry.seq != seq or entry.prev_hash != prev:
+            raise StoreError(
+                f"audit entry {entry.seq} does not extend this store's chain"
+                f" (expected entry {seq} after hash {prev[:12]}...)"
+            )
+        self._insert_audit(entry)
 
 
 class Store(abc.ABC):

@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 
 from hub import audit
+from hub.errors import StoreError
 from hub.model import (
     ApiToken,
     Asset,
     AuditDraft,
+    AuditEntry,
     Criticality,
     Organization,
     OrgKind,
@@ -206,6 +208,28 @@ def test_audit_chain_append_head_iterate(store: Store) -> None:
     assert [e.seq for e in store.iter_audit(after_seq=2, limit=2)] == [3, 4]
     result = audit.verify(entries)
     assert result.ok and result.checked == 5 and result.head == head.hash
+
+
+def test_import_audit_extends_the_chain_verbatim_or_refuses(store: Store) -> None:
+    foreign: list[AuditEntry] = []
+    for n in range(1, 4):
+        foreign.append(audit.chain(draft(n), foreign[-1] if foreign else None))
+    with store.transaction() as tx:
+        tx.import_audit(foreign[0])
+        tx.import_audit(foreign[1])
+    assert list(store.iter_audit()) == foreign[:2]
+
+    def replay(entry: AuditEntry) -> None:
+        with store.transaction() as tx:
+            tx.import_audit(entry)
+
+    with pytest.raises(StoreError, match="does not extend"):
+        replay(foreign[1])
+    with pytest.raises(StoreError, match="does not extend"):
+        replay(replace(foreign[2], prev_hash="0" * 64))
+    replay(foreign[2])
+    head = store.audit_head()
+    assert head == foreign[2]
 
 
 def test_a_failed_transaction_leaves_nothing(store: Store) -> None:

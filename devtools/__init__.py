@@ -1,0 +1,1 @@
+"""Developer tooling that is not shipped in the wheel: the real Elasticsearch node for tests."""

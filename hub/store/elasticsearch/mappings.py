@@ -1,0 +1,76 @@
+"""Index layout: one index per entity, explicit and strict mappings, installed as templates.
+
+`dynamic: strict` makes a field the code forgot to map an error at write time,
+not a silently guessed mapping. Free-form JSON (audit detail, the package list,
+the journal) is stored but not indexed (`enabled: false`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+KEYWORD = {"type": "keyword"}
+DATE = {"type": "date"}
+OPAQUE = {"type": "object", "enabled": False}
+
+
+def _strict(**properties: Any) -> dict[str, Any]:
+    return {"dynamic": "strict", "properties": properties}
+
+
+MAPPINGS: dict[str, dict[str, Any]] = {
+    "organizations": _strict(id=KEYWORD, name=KEYWORD, kind=KEYWORD, created_at=DATE),
+    "systems": _strict(
+        id=KEYWORD,
+        org_id=KEYWORD,
+        name=KEYWORD,
+        criticality=KEYWORD,
+        internet_facing={"type": "boolean"},
+        description={"type": "text"},
+        created_at=DATE,
+    ),
+    "assets": _strict(
+        id=KEYWORD,
+        org_id=KEYWORD,
+        system_id=KEYWORD,
+        identifier=KEYWORD,
+        hostname=KEYWORD,
+        os_name=KEYWORD,
+        os_version=KEYWORD,
+        addresses={"type": "ip"},
+        last_seen=DATE,
+        created_at=DATE,
+    ),
+    # One document per asset: replacing the software list is one idempotent write, and
+    # `purls` answers "which assets run this package" without a join.
+    "asset-packages": _strict(
+        asset_id=KEYWORD,
+        purls=KEYWORD,
+        count={"type": "integer"},
+        packages=OPAQUE,
+    ),
+    "tokens": _strict(
+        id=KEYWORD,
+        org_id=KEYWORD,
+        role=KEYWORD,
+        name=KEYWORD,
+        token_hash=KEYWORD,
+        created_at=DATE,
+        revoked_at=DATE,
+    ),
+    "audit": _strict(
+        seq={"type": "long"},
+        at=DATE,
+        actor=KEYWORD,
+        action=KEYWORD,
+        target=KEYWORD,
+        request_id=KEYWORD,
+        detail=OPAQUE,
+        prev_hash=KEYWORD,
+        hash=KEYWORD,
+    ),
+    # Schema version, the writer lock and the one-slot commit journal.
+    "meta": {"enabled": False},
+}

@@ -1,0 +1,458 @@
+"""Elasticsearch implementation of the store.
+
+Elasticsearch has no multi-document transactions, so a transaction here is:
+take the writer lock (a lease document, compare-and-set), buffer the puts,
+then commit through a one-slot journal: the whole batch is written as one
+document first (a single-document write is atomic), applied with bulk
+requests, and the journal cleared. A writer that dies mid-bulk leaves the
+journal behind; the next writer (or the next start) replays it, and since
+every write is an idempotent put by a deterministic id, replaying is safe.
+Bulk requests refresh what they wrote, so a search after a commit sees it.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import TransportError
+from elasticsearch import (
+    ApiError,
+    AuthenticationException,
+    ConflictError,
+    Elasticsearch,
+    NotFoundError,
+    helpers,
+)
+
+from hub.errors import StoreError
+from hub.model import (
+    ApiToken,
+    Asset,
+    AuditEntry,
+    Organization,
+    OrgKind,
+    Package,
+    StoreCounts,
+    System,
+)
+from hub.store.codec import JsonDoc, decode, encode
+from hub.store.elasticsearch.mappings import MAPPINGS, SCHEMA_VERSION
+from hub.store.interface import DEFAULT_LIMIT, Store, Transaction
+
+SUPPORTED_MAJOR = 8
+LOCK_ID = "writer-lock"
+JOURNAL_ID = "journal"
+LOCK_LEASE = timedelta(seconds=120)
+LOCK_WAIT = 30.0
+PAGE = 1000
+
+
+class _EsTransaction(Transaction):
+    """Buffers puts as bulk actions; nothing reaches the cluster before commit."""
+
+    def __init__(self, store: ElasticsearchStore, head: AuditEntry | None) -> None:
+        self._store = store
+        self._head = head
+        self.actions: list[JsonDoc] = []
+
+    def _put(self, kind: str, doc_id: str, source: JsonDoc) -> None:
+        self.actions.append({"_index": self._store.index(kind), "_id": doc_id, "_source": source})
+
+    def put_organization(self, org: Organization) -> None:
+        self._put("organizations", org.id, encode(org))
+
+    def put_system(self, system: System) -> None:
+        self._put("systems", system.id, encode(system))
+
+    def put_asset(self, asset: Asset) -> None:
+        self._put("assets", asset.id, encode(asset))
+
+    def put_asset_packages(self, asset_id: str, packages: Sequence[Package]) -> None:
+        ordered = sorted(packages, key=lambda p: p.purl)
+        self._put(
+            "asset-packages",
+            asset_id,
+            {
+                "asset_id": asset_id,
+                "purls": [p.purl for p in ordered],
+                "count": len(ordered),
+                "packages": [encode(p) for p in ordered],
+            },
+        )
+
+    def put_token(self, token: ApiToken) -> None:
+        self._put("tokens", token.id, encode(token))
+
+    def _audit_head(self) -> AuditEntry | None:
+        return self._head
+
+    def _insert_audit(self, entry: AuditEntry) -> None:
+        self._put("audit", str(entry.seq), encode(entry))
+        self._head = entry
+
+
+class ElasticsearchStore(Store):
+    name = "elasticsearch"
+
+    def __init__(
+        self,
+        urls: Sequence[str],
+        *,
+        prefix: str = "crsa",
+        api_key: str = "",
+        username: str = "",
+        password: str = "",
+        ca_file: str = "",
+        shards: int = 1,
+        replicas: int = 0,
+        timeout: int = 30,
+    ) -> None:
+        self.urls = list(urls)
+        self.prefix = prefix
+        self.shards = shards
+        self.replicas = replicas
+        self._options: dict[str, Any] = {
+            "request_timeout": timeout,
+            "retry_on_timeout": True,
+            "max_retries": 5,
+            "retry_on_status": (429, 502, 503, 504),
+        }
+        if api_key:
+            self._options["api_key"] = api_key
+        if username:
+            self._options["basic_auth"] = (username, password)
+        if ca_file:
+            self._options["ca_certs"] = ca_file
+        self._es: Elasticsearch | None = None
+
+    # Connection ----------------------------------------------------------------
+    @property
+    def es(self) -> Elasticsearch:
+        if self._es is None:
+            client = Elasticsearch(self.urls, **self._options)
+            self._check_version(client)
+            self._es = client
+        return self._es
+
+    def _check_version(self, client: Elasticsearch) -> None:
+        try:
+            nodes = client.nodes.info(metric="_none")["nodes"]
+        except TransportConnectionError as exc:
+            raise StoreError(
+                f"cannot reach Elasticsearch at {', '.join(self.urls)}: {exc.message}",
+                hint="start the cluster or set CRSA_ES_URL to where it runs",
+            ) from None
+        except AuthenticationException:
+            raise StoreError(
+                "Elasticsearch refused the credentials",
+                hint="check CRSA_ES_API_KEY or CRSA_ES_USERNAME / CRSA_ES_PASSWORD",
+            ) from None
+        except (ApiError, TransportError) as exc:
+            raise StoreError(f"Elasticsearch answered with an error: {exc}") from None
+        versions = sorted({n["version"] for n in nodes.values()})
+        unsupported = [v for v in versions if int(v.split(".")[0]) != SUPPORTED_MAJOR]
+        if unsupported:
+            raise StoreError(
+                f"Elasticsearch {', '.join(unsupported)} is not supported;"
+                f" crsa-hub needs {SUPPORTED_MAJOR}.x",
+                hint="point CRSA_ES_URL at an Elasticsearch 8 cluster",
+            )
+
+    def close(self) -> None:
+        if self._es is not None:
+            self._es.close()
+            self._es = None
+
+    def index(self, kind: str) -> str:
+        return f"{self.prefix}-{kind}"
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Cluster failures become StoreError, so callers never see a client exception."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except TransportConnectionError as exc:
+            raise StoreError(f"lost the connection to Elasticsearch: {exc.message}") from None
+        except helpers.BulkIndexError as exc:
+            first = exc.errors[0] if exc.errors else {}
+            raise StoreError(
+                f"{len(exc.errors)} writes refused by Elasticsearch: {first}"
+            ) from None
+        except (ApiError, TransportError) as exc:
+            raise StoreError(f"Elasticsearch error: {exc}") from None
+
+    # Schema --------------------------------------------------------------------
+    def schema_version(self) -> int:
+        with self._errors():
+            try:
+                doc = self.es.get(index=self.index("meta"), id="schema")
+            except NotFoundError:
+                return 0
+            return int(doc["_source"]["version"])
+
+    def migrate(self) -> int:
+        current = self.schema_version()
+        with self._errors():
+            if current < 1:
+                for kind, mapping in MAPPINGS.items():
+                    self.es.indices.put_index_template(
+                        name=self.index(kind),
+                        index_patterns=[self.index(kind)],
+                        priority=100,
+                        template={
+                            "settings": {
+                                "number_of_shards": 1 if kind == "meta" else self.shards,
+                                "number_of_replicas": self.replicas,
+                            },
+                            "mappings": mapping,
+                        },
+                    )
+                    if not self.es.indices.exists(index=self.index(kind)):
+                        self.es.indices.create(index=self.index(kind))
+                self.es.cluster.health(
+                    index=",".join(self.index(k) for k in MAPPINGS),
+                    wait_for_status="yellow",
+                    timeout="60s",
+                )
+            if current < SCHEMA_VERSION:
+                self.es.index(
+                    index=self.index("meta"), id="schema", document={"version": SCHEMA_VERSION}
+                )
+            self._recover()
+        return SCHEMA_VERSION
+
+    # Writes --------------------------------------------------------------------
+    @contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        meta = self.index("meta")
+        owner = uuid.uuid4().hex
+        deadline = time.monotonic() + LOCK_WAIT
+        delay = 0.01
+        while True:
+            lease = {"owner": owner, "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat()}
+            try:
+                held = self.es.create(index=meta, id=LOCK_ID, document=lease)
+                break
+            except ConflictError:
+                try:
+                    current = self.es.get(index=meta, id=LOCK_ID)
+                except NotFoundError:
+                    continue
+                if datetime.fromisoformat(current["_source"]["expires"]) < datetime.now(UTC):
+                    try:  # the holder died: take the lease over, compare-and-set
+                        held = self.es.index(
+                            index=meta,
+                            id=LOCK_ID,
+                            document=lease,
+                            if_seq_no=current["_seq_no"],
+                            if_primary_term=current["_primary_term"],
+                        )
+                        break
+                    except ConflictError:
+                        continue
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    f"the store is busy: another writer has held the lock for {LOCK_WAIT:.0f} s",
+                    hint="retry shortly",
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+        try:
+            yield
+        finally:
+            # If our lease expired and was taken over, there is nothing of ours to release.
+            with suppress(NotFoundError, ConflictError):
+                self.es.delete(
+                    index=meta,
+                    id=LOCK_ID,
+                    if_seq_no=held["_seq_no"],
+                    if_primary_term=held["_primary_term"],
+                )
+
+    def _apply(self, actions: list[JsonDoc]) -> None:
+        """Bulk-write and refresh the shards written, so the next search reads these writes.
+
+        `refresh=true` rather than `wait_for`: a commit would otherwise wait up to a whole
+        refresh interval, and commits here are few and large (batches), not a firehose.
+        """
+        helpers.bulk(
+            self.es, actions, refresh=True, chunk_size=2000, max_chunk_bytes=20 * 1024 * 1024
+        )
+
+    def _recover(self) -> None:
+        """Finish a commit that a dead writer left in the journal."""
+        try:
+            journal = self.es.get(index=self.index("meta"), id=JOURNAL_ID)
+        except NotFoundError:
+            return
+        self._apply(journal["_source"]["actions"])
+        self.es.delete(index=self.index("meta"), id=JOURNAL_ID)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._errors(), self._writer_lock():
+            self._recover()
+            tx = _EsTransaction(self, self.audit_head())
+            yield tx
+            if tx.actions:
+                self.es.index(
+                    index=self.index("meta"), id=JOURNAL_ID, document={"actions": tx.actions}
+                )
+                self._apply(tx.actions)
+                self.es.delete(index=self.index("meta"), id=JOURNAL_ID)
+
+    # Reads ---------------------------------------------------------------------
+    def _get(self, kind: str, doc_id: str) -> JsonDoc | None:
+        with self._errors():
+            try:
+                source: JsonDoc = self.es.get(index=self.index(kind), id=doc_id)["_source"]
+                return source
+            except NotFoundError:
+                return None
+
+    def _search(
+        self,
+        kind: str,
+        filters: list[JsonDoc],
+        sort: list[JsonDoc],
+        limit: int,
+        after: list[Any] | None = None,
+    ) -> list[JsonDoc]:
+        with self._errors():
+            result = self.es.search(
+                index=self.index(kind),
+                query={"bool": {"filter": filters}} if filters else {"match_all": {}},
+                sort=sort,
+                size=limit,
+                search_after=after,
+                track_total_hits=False,
+            )
+        return [hit["_source"] for hit in result["hits"]["hits"]]
+
+    def _page(
+        self, kind: str, filters: list[JsonDoc], after: str | None, limit: int
+    ) -> list[JsonDoc]:
+        return self._search(
+            kind, filters, [{"id": "asc"}], limit, None if after is None else [after]
+        )
+
+    def get_organization(self, org_id: str) -> Organization | None:
+        doc = self._get("organizations", org_id)
+        return None if doc is None else decode(Organization, doc)
+
+    def list_organizations(
+        self,
+        *,
+        kind: OrgKind | None = None,
+        ids: Sequence[str] | None = None,
+        after: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> list[Organization]:
+        if ids is not None and not ids:
+            return []
+        filters: list[JsonDoc] = []
+        if kind is not None:
+            filters.append({"term": {"kind": OrgKind(kind).value}})
+        if ids is not None:
+            filters.append({"terms": {"id": list(ids)}})
+        return [decode(Organization, d) for d in self._page("organizations", filters, after, limit)]
+
+    def get_system(self, system_id: str) -> System | None:
+        doc = self._get("systems", system_id)
+        return None if doc is None else decode(System, doc)
+
+    def list_systems(
+        self, *, org_id: str | None = None, after: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> list[System]:
+        filters = [] if org_id is None else [{"term": {"org_id": org_id}}]
+        return [decode(System, d) for d in self._page("systems", filters, after, limit)]
+
+    def get_asset(self, asset_id: str) -> Asset | None:
+        doc = self._get("assets", asset_id)
+        return None if doc is None else decode(Asset, doc)
+
+    def list_assets(
+        self,
+        *,
+        org_id: str | None = None,
+        system_id: str | None = None,
+        after: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> list[Asset]:
+        filters: list[JsonDoc] = []
+        if org_id is not None:
+            filters.append({"term": {"org_id": org_id}})
+        if system_id is not None:
+            filters.append({"term": {"system_id": system_id}})
+        return [decode(Asset, d) for d in self._page("assets", filters, after, limit)]
+
+    def list_asset_packages(self, asset_id: str) -> list[Package]:
+        doc = self._get("asset-packages", asset_id)
+        return [] if doc is None else [decode(Package, p) for p in doc["packages"]]
+
+    def get_token(self, token_id: str) -> ApiToken | None:
+        doc = self._get("tokens", token_id)
+        return None if doc is None else decode(ApiToken, doc)
+
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        hits = self._search("tokens", [{"term": {"token_hash": token_hash}}], [{"id": "asc"}], 1)
+        return decode(ApiToken, hits[0]) if hits else None
+
+    def list_tokens(self, *, org_id: str | None = None) -> list[ApiToken]:
+        filters = [] if org_id is None else [{"term": {"org_id": org_id}}]
+        tokens: list[ApiToken] = []
+        after: list[Any] | None = None
+        while True:
+            hits = self._search(
+                "tokens", filters, [{"created_at": "asc"}, {"id": "asc"}], PAGE, after
+            )
+            tokens += [decode(ApiToken, d) for d in hits]
+            if len(hits) < PAGE:
+                return tokens
+            after = [hits[-1]["created_at"], hits[-1]["id"]]
+
+    def audit_head(self) -> AuditEntry | None:
+        hits = self._search("audit", [], [{"seq": "desc"}], 1)
+        return decode(AuditEntry, hits[0]) if hits else None
+
+    def iter_audit(self, *, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditEntry]:
+        remaining = limit
+        after: list[Any] = [after_seq]
+        while remaining is None or remaining > 0:
+            size = PAGE if remaining is None else min(PAGE, remaining)
+            hits = self._search("audit", [], [{"seq": "asc"}], size, after)
+            for doc in hits:
+                yield decode(AuditEntry, doc)
+            if len(hits) < size:
+                return
+            after = [hits[-1]["seq"]]
+            if remaining is not None:
+                remaining -= len(hits)
+
+    def counts(self) -> StoreCounts:
+        with self._errors():
+
+            def count(kind: str) -> int:
+                return int(self.es.count(index=self.index(kind))["count"])
+
+            packages = self.es.search(
+                index=self.index("asset-packages"),
+                size=0,
+                aggs={"packages": {"sum": {"field": "count"}}},
+            )["aggregations"]["packages"]["value"]
+            return StoreCounts(
+                organizations=count("organizations"),
+                systems=count("systems"),
+                assets=count("assets"),
+                packages=int(packages),
+                tokens=count("tokens"),
+                audit_entries=count("audit"),
+            )
