@@ -171,6 +171,72 @@ class ApiToken:
         return self.revoked_at is None
 
 
+class Severity(StrEnum):
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class FindingStatus(StrEnum):
+    OPEN = "open"
+    FIXED = "fixed"
+    SUPPRESSED = "suppressed"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One vulnerability in one component on one asset; matching (issue 4) produces them.
+
+    The id derives from (asset, purl, vulnerability), so re-matching updates the same
+    finding instead of adding a second one.
+    """
+
+    id: str
+    org_id: str
+    system_id: str
+    asset_id: str
+    purl: str
+    vuln_id: str
+    severity: Severity
+    cvss: float | None
+    kev: bool
+    epss: float | None
+    status: FindingStatus
+    first_seen: datetime
+    last_seen: datetime
+    fixed_at: datetime | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "severity", Severity(self.severity))
+        object.__setattr__(self, "status", FindingStatus(self.status))
+        if self.cvss is not None and not 0.0 <= self.cvss <= 10.0:
+            raise InvalidSubmission(f"cvss {self.cvss} is outside 0 to 10")
+        if self.epss is not None and not 0.0 <= self.epss <= 1.0:
+            raise InvalidSubmission(f"epss {self.epss} is outside 0 to 1")
+        if self.last_seen < self.first_seen:
+            raise InvalidSubmission("last_seen is before first_seen")
+
+    @staticmethod
+    def key_id(asset_id: str, purl: str, vuln_id: str) -> str:
+        return derive_id("finding", asset_id, purl, vuln_id)
+
+
+@dataclass(frozen=True)
+class FindingCount:
+    """One cell of a findings summary: what dashboards and scores aggregate over."""
+
+    org_id: str
+    severity: Severity
+    status: FindingStatus
+    count: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "severity", Severity(self.severity))
+        object.__setattr__(self, "status", FindingStatus(self.status))
+
+
 @dataclass(frozen=True)
 class AuditDraft:
     """What a write wants recorded; the store's transaction chains it."""
@@ -204,3 +270,4 @@ class StoreCounts:
     packages: int
     tokens: int
     audit_entries: int
+    findings: int = 0

@@ -19,6 +19,9 @@ from hub.model import (
     Asset,
     AuditDraft,
     AuditEntry,
+    Finding,
+    FindingCount,
+    FindingStatus,
     Organization,
     OrgKind,
     Package,
@@ -47,6 +50,10 @@ class Transaction(abc.ABC):
 
     @abc.abstractmethod
     def put_token(self, token: ApiToken) -> None: ...
+
+    @abc.abstractmethod
+    def put_findings(self, findings: Sequence[Finding]) -> None:
+        """Upsert findings by id; a batch, since matching produces them by the thousand."""
 
     @abc.abstractmethod
     def _audit_head(self) -> AuditEntry | None:
@@ -143,6 +150,26 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def list_tokens(self, *, org_id: str | None = None) -> list[ApiToken]: ...
+
+    # Findings
+    @abc.abstractmethod
+    def get_finding(self, finding_id: str) -> Finding | None: ...
+
+    @abc.abstractmethod
+    def list_findings(
+        self,
+        *,
+        org_id: str | None = None,
+        asset_id: str | None = None,
+        vuln_id: str | None = None,
+        status: FindingStatus | None = None,
+        after: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> list[Finding]: ...
+
+    @abc.abstractmethod
+    def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:
+        """Counts per (organization, severity, status), sorted by those keys."""
 
     # Audit log
     @abc.abstractmethod

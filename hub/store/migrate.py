@@ -79,6 +79,10 @@ def migrate_store(
                 tx.put_asset(asset)
                 tx.put_asset_packages(asset.id, source.list_asset_packages(asset.id))
         progress("assets", len(assets))
+    for findings in _pages(lambda a: source.list_findings(after=a, limit=BATCH), lambda f: f.id):
+        with target.transaction() as tx:
+            tx.put_findings(findings)
+        progress("findings", len(findings))
     tokens = source.list_tokens()
     with target.transaction() as tx:
         for token in tokens:

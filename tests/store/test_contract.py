@@ -22,10 +22,13 @@ from hub.model import (
     AuditDraft,
     AuditEntry,
     Criticality,
+    Finding,
+    FindingStatus,
     Organization,
     OrgKind,
     Package,
     Role,
+    Severity,
     System,
 )
 from hub.store import Store, Transaction
@@ -169,6 +172,74 @@ def test_assets_and_their_packages(store: Store) -> None:
     assert got is not None and got.hostname == "renamed" and got.last_seen is None
 
 
+def finding(x: Asset, vuln: str, sev: Severity, status: FindingStatus, n: int = 0) -> Finding:
+    return Finding(
+        Finding.key_id(x.id, PKGS[n].purl, vuln),
+        x.org_id,
+        x.system_id,
+        x.id,
+        PKGS[n].purl,
+        vuln,
+        sev,
+        7.5,
+        vuln.startswith("CVE"),
+        0.25,
+        status,
+        T0,
+        T0 + timedelta(days=2),
+        T0 + timedelta(days=2) if status is FindingStatus.FIXED else None,
+    )
+
+
+def test_findings_upsert_filter_page_and_summarize(store: Store) -> None:
+    a, b = org("A"), org("B")
+    sa, sb = system(a.id, "one"), system(b.id, "two")
+    xa, xb = asset(sa, "h1"), asset(sb, "h2")
+    found = [
+        finding(xa, "CVE-2024-0001", Severity.CRITICAL, FindingStatus.OPEN),
+        finding(xa, "CVE-2024-0002", Severity.HIGH, FindingStatus.OPEN, 1),
+        finding(xa, "GHSA-xxxx-0003", Severity.HIGH, FindingStatus.FIXED, 2),
+        finding(xb, "CVE-2024-0001", Severity.CRITICAL, FindingStatus.OPEN),
+        finding(xb, "CVE-2024-0004", Severity.LOW, FindingStatus.SUPPRESSED, 1),
+    ]
+    with store.transaction() as tx:
+        tx.put_findings(found)
+    assert store.get_finding(found[0].id) == found[0]
+    assert store.get_finding("missing") is None
+    assert {f.id for f in store.list_findings(org_id=a.id)} == {f.id for f in found[:3]}
+    assert {f.asset_id for f in store.list_findings(vuln_id="CVE-2024-0001")} == {xa.id, xb.id}
+    assert [f.id for f in store.list_findings(asset_id=xa.id, status=FindingStatus.FIXED)] == [
+        found[2].id
+    ]
+    first = store.list_findings(limit=2)
+    rest = store.list_findings(after=first[-1].id, limit=10)
+    assert [f.id for f in first + rest] == sorted(f.id for f in found)
+
+    fixed = replace(
+        found[0],
+        status=FindingStatus.FIXED,
+        fixed_at=T0 + timedelta(days=3),
+        last_seen=T0 + timedelta(days=3),
+    )
+    with store.transaction() as tx:
+        tx.put_findings([fixed])
+    assert store.get_finding(fixed.id) == fixed
+    assert store.counts().findings == 5
+
+    summary = store.summarize_findings()
+    assert summary == sorted(summary, key=lambda c: (c.org_id, c.severity.value, c.status.value))
+    cells = {(c.org_id, c.severity, c.status): c.count for c in summary}
+    assert cells == {
+        (a.id, Severity.CRITICAL, FindingStatus.FIXED): 1,
+        (a.id, Severity.HIGH, FindingStatus.OPEN): 1,
+        (a.id, Severity.HIGH, FindingStatus.FIXED): 1,
+        (b.id, Severity.CRITICAL, FindingStatus.OPEN): 1,
+        (b.id, Severity.LOW, FindingStatus.SUPPRESSED): 1,
+    }
+    only_b = store.summarize_findings(org_id=b.id)
+    assert {c.org_id for c in only_b} == {b.id} and sum(c.count for c in only_b) == 2
+
+
 def test_tokens_find_list_and_revoke(store: Store) -> None:
     a, b = org("A"), org("B")
     with store.transaction() as tx:
@@ -260,15 +331,17 @@ def test_counts(store: Store) -> None:
         tx.put_asset_packages(x.id, PKGS)
         tx.put_token(token(a.id, 1))
         tx.append_audit(draft(1))
+        tx.put_findings([finding(x, "CVE-2024-1", Severity.LOW, FindingStatus.OPEN)])
     c = store.counts()
-    assert (c.organizations, c.systems, c.assets, c.packages, c.tokens, c.audit_entries) == (
-        1,
-        1,
-        1,
-        3,
-        1,
-        1,
-    )
+    assert (
+        c.organizations,
+        c.systems,
+        c.assets,
+        c.packages,
+        c.tokens,
+        c.audit_entries,
+        c.findings,
+    ) == (1, 1, 1, 3, 1, 1, 1)
 
 
 def test_close_then_reuse_reopens(store: Store) -> None:

@@ -13,7 +13,7 @@ from devtools.esnode import Cluster
 from hub import audit
 from hub.auth import Principal
 from hub.cli import main
-from hub.model import Criticality, OrgKind, Package, Role
+from hub.model import Criticality, Finding, FindingStatus, OrgKind, Package, Role, Severity
 from hub.registry import Registry
 from hub.store.sqlite import SqliteStore
 from tests.conftest import drop_indices, es_store
@@ -45,7 +45,28 @@ def make_hub(home: Path) -> SqliteStore:
         system = reg.add_system(root, agency.id, "Portal", Criticality.HIGH, True, "", "t").value
         for h in range(4):
             pkg = Package(f"pkg:pypi/django@4.2.{h}", "django", f"4.2.{h}", "pypi")
-            reg.add_asset(root, system.id, f"host-{h}", packages=[pkg], request_id="t")
+            x = reg.add_asset(root, system.id, f"host-{h}", packages=[pkg], request_id="t").value
+            with store.transaction() as tx:
+                tx.put_findings(
+                    [
+                        Finding(
+                            Finding.key_id(x.id, pkg.purl, "CVE-2024-27351"),
+                            x.org_id,
+                            x.system_id,
+                            x.id,
+                            pkg.purl,
+                            "CVE-2024-27351",
+                            Severity.MEDIUM,
+                            5.3,
+                            False,
+                            0.01,
+                            FindingStatus.OPEN,
+                            x.created_at,
+                            x.created_at,
+                            None,
+                        )
+                    ]
+                )
     return store
 
 
@@ -65,6 +86,8 @@ def test_migrate_copies_everything_and_the_chain_still_verifies(
     assert audit.verify(target.iter_audit()).ok
     head = source.audit_head()
     assert head is not None and head.action == "store.migrate"
+    assert target.counts().findings == 12
+    assert target.list_findings(limit=100) == source.list_findings(limit=100)
     for asset in source.list_assets(limit=100):
         assert target.get_asset(asset.id) == asset
         assert target.list_asset_packages(asset.id) == source.list_asset_packages(asset.id)

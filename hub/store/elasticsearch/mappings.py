@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 1
-
 KEYWORD = {"type": "keyword"}
 DATE = {"type": "date"}
 OPAQUE = {"type": "object", "enabled": False}
@@ -71,6 +69,29 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         prev_hash=KEYWORD,
         hash=KEYWORD,
     ),
+    "findings": _strict(
+        id=KEYWORD,
+        org_id=KEYWORD,
+        system_id=KEYWORD,
+        asset_id=KEYWORD,
+        purl=KEYWORD,
+        vuln_id=KEYWORD,
+        severity=KEYWORD,
+        cvss={"type": "half_float"},
+        kev={"type": "boolean"},
+        epss={"type": "float"},
+        status=KEYWORD,
+        first_seen=DATE,
+        last_seen=DATE,
+        fixed_at=DATE,
+    ),
     # Schema version, the writer lock and the one-slot commit journal.
     "meta": {"enabled": False},
 }
+
+# Which indices each schema version adds, in order; the store applies the ones it lacks.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("meta", "organizations", "systems", "assets", "asset-packages", "tokens", "audit"),
+    2: ("findings",),
+}
+SCHEMA_VERSION = max(MIGRATIONS)

@@ -35,6 +35,9 @@ from hub.model import (
     ApiToken,
     Asset,
     AuditEntry,
+    Finding,
+    FindingCount,
+    FindingStatus,
     Organization,
     OrgKind,
     Package,
@@ -42,7 +45,7 @@ from hub.model import (
     System,
 )
 from hub.store.codec import JsonDoc, decode, encode
-from hub.store.elasticsearch.mappings import MAPPINGS, SCHEMA_VERSION
+from hub.store.elasticsearch.mappings import MAPPINGS, MIGRATIONS, SCHEMA_VERSION
 from hub.store.interface import DEFAULT_LIMIT, Store, Transaction
 
 SUPPORTED_MAJOR = 8
@@ -88,6 +91,10 @@ class _EsTransaction(Transaction):
 
     def put_token(self, token: ApiToken) -> None:
         self._put("tokens", token.id, encode(token))
+
+    def put_findings(self, findings: Sequence[Finding]) -> None:
+        for finding in findings:
+            self._put("findings", finding.id, encode(finding))
 
     def _audit_head(self) -> AuditEntry | None:
         return self._head
@@ -201,8 +208,10 @@ class ElasticsearchStore(Store):
     def migrate(self) -> int:
         current = self.schema_version()
         with self._errors():
-            if current < 1:
-                for kind, mapping in MAPPINGS.items():
+            for version, kinds in sorted(MIGRATIONS.items()):
+                if version <= current:
+                    continue
+                for kind in kinds:
                     self.es.indices.put_index_template(
                         name=self.index(kind),
                         index_patterns=[self.index(kind)],
@@ -212,13 +221,13 @@ class ElasticsearchStore(Store):
                                 "number_of_shards": 1 if kind == "meta" else self.shards,
                                 "number_of_replicas": self.replicas,
                             },
-                            "mappings": mapping,
+                            "mappings": MAPPINGS[kind],
                         },
                     )
                     if not self.es.indices.exists(index=self.index(kind)):
                         self.es.indices.create(index=self.index(kind))
                 self.es.cluster.health(
-                    index=",".join(self.index(k) for k in MAPPINGS),
+                    index=",".join(self.index(k) for k in kinds),
                     wait_for_status="yellow",
                     timeout="60s",
                 )
@@ -246,6 +255,11 @@ class ElasticsearchStore(Store):
                     current = self.es.get(index=meta, id=LOCK_ID)
                 except NotFoundError:
                     continue
+                if current["_source"]["owner"] == owner:
+                    # The client retried our create (a node failed mid-request) and the
+                    # first attempt had landed: the lease is ours.
+                    held = current
+                    break
                 if datetime.fromisoformat(current["_source"]["expires"]) < datetime.now(UTC):
                     try:  # the holder died: take the lease over, compare-and-set
                         held = self.es.index(
@@ -294,7 +308,11 @@ class ElasticsearchStore(Store):
         except NotFoundError:
             return
         self._apply(journal["_source"]["actions"])
-        self.es.delete(index=self.index("meta"), id=JOURNAL_ID)
+        self._clear_journal()
+
+    def _clear_journal(self) -> None:
+        with suppress(NotFoundError):  # a retried delete whose first attempt landed
+            self.es.delete(index=self.index("meta"), id=JOURNAL_ID)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -307,7 +325,7 @@ class ElasticsearchStore(Store):
                     index=self.index("meta"), id=JOURNAL_ID, document={"actions": tx.actions}
                 )
                 self._apply(tx.actions)
-                self.es.delete(index=self.index("meta"), id=JOURNAL_ID)
+                self._clear_journal()
 
     # Reads ---------------------------------------------------------------------
     def _get(self, kind: str, doc_id: str) -> JsonDoc | None:
@@ -419,6 +437,57 @@ class ElasticsearchStore(Store):
                 return tokens
             after = [hits[-1]["created_at"], hits[-1]["id"]]
 
+    def get_finding(self, finding_id: str) -> Finding | None:
+        doc = self._get("findings", finding_id)
+        return None if doc is None else decode(Finding, doc)
+
+    def list_findings(
+        self,
+        *,
+        org_id: str | None = None,
+        asset_id: str | None = None,
+        vuln_id: str | None = None,
+        status: FindingStatus | None = None,
+        after: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> list[Finding]:
+        terms = {
+            "org_id": org_id,
+            "asset_id": asset_id,
+            "vuln_id": vuln_id,
+            "status": None if status is None else FindingStatus(status).value,
+        }
+        filters = [{"term": {k: v}} for k, v in terms.items() if v is not None]
+        return [decode(Finding, d) for d in self._page("findings", filters, after, limit)]
+
+    def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:
+        """A composite aggregation, paged by its after_key: exact for any number of orgs."""
+        query = {"term": {"org_id": org_id}} if org_id is not None else {"match_all": {}}
+        sources = [{k: {"terms": {"field": k}}} for k in ("org_id", "severity", "status")]
+        counts: list[FindingCount] = []
+        after_key: dict[str, Any] | None = None
+        with self._errors():
+            while True:
+                composite: dict[str, Any] = {"size": PAGE, "sources": sources}
+                if after_key is not None:
+                    composite["after"] = after_key
+                agg = self.es.search(
+                    index=self.index("findings"),
+                    size=0,
+                    query=query,
+                    aggs={"cells": {"composite": composite}},
+                )["aggregations"]["cells"]
+                for bucket in agg["buckets"]:
+                    key = bucket["key"]
+                    counts.append(
+                        FindingCount(
+                            key["org_id"], key["severity"], key["status"], bucket["doc_count"]
+                        )
+                    )
+                after_key = agg.get("after_key")
+                if len(agg["buckets"]) < PAGE or after_key is None:
+                    return counts
+
     def audit_head(self) -> AuditEntry | None:
         hits = self._search("audit", [], [{"seq": "desc"}], 1)
         return decode(AuditEntry, hits[0]) if hits else None
@@ -455,4 +524,5 @@ class ElasticsearchStore(Store):
                 packages=int(packages),
                 tokens=count("tokens"),
                 audit_entries=count("audit"),
+                findings=count("findings"),
             )

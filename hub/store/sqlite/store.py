@@ -22,6 +22,9 @@ from hub.model import (
     ApiToken,
     Asset,
     AuditEntry,
+    Finding,
+    FindingCount,
+    FindingStatus,
     Organization,
     OrgKind,
     Package,
@@ -98,6 +101,25 @@ def _token(row: sqlite3.Row) -> ApiToken:
         token_hash=row["token_hash"],
         created_at=_req_dt(row["created_at"]),
         revoked_at=_dt(row["revoked_at"]),
+    )
+
+
+def _finding(row: sqlite3.Row) -> Finding:
+    return Finding(
+        id=row["id"],
+        org_id=row["org_id"],
+        system_id=row["system_id"],
+        asset_id=row["asset_id"],
+        purl=row["purl"],
+        vuln_id=row["vuln_id"],
+        severity=row["severity"],
+        cvss=row["cvss"],
+        kev=bool(row["kev"]),
+        epss=row["epss"],
+        status=row["status"],
+        first_seen=_req_dt(row["first_seen"]),
+        last_seen=_req_dt(row["last_seen"]),
+        fixed_at=_dt(row["fixed_at"]),
     )
 
 
@@ -197,6 +219,39 @@ class _SqliteTransaction(Transaction):
                 _ts(token.revoked_at),
             ),
         )
+
+    def put_findings(self, findings: Sequence[Finding]) -> None:
+        try:
+            self._conn.executemany(
+                "INSERT INTO findings (id, org_id, system_id, asset_id, purl, vuln_id, severity,"
+                " cvss, kev, epss, status, first_seen, last_seen, fixed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                " severity = excluded.severity, cvss = excluded.cvss, kev = excluded.kev,"
+                " epss = excluded.epss, status = excluded.status,"
+                " first_seen = excluded.first_seen, last_seen = excluded.last_seen,"
+                " fixed_at = excluded.fixed_at",
+                [
+                    (
+                        f.id,
+                        f.org_id,
+                        f.system_id,
+                        f.asset_id,
+                        f.purl,
+                        f.vuln_id,
+                        f.severity.value,
+                        f.cvss,
+                        int(f.kev),
+                        f.epss,
+                        f.status.value,
+                        _ts(f.first_seen),
+                        _ts(f.last_seen),
+                        _ts(f.fixed_at),
+                    )
+                    for f in findings
+                ],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"write refused by the store: {exc}") from exc
 
     def _audit_head(self) -> AuditEntry | None:
         row = self._conn.execute("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
@@ -392,6 +447,43 @@ class SqliteStore(Store):
             )
         return [_token(r) for r in rows]
 
+    def get_finding(self, finding_id: str) -> Finding | None:
+        row = self._one("SELECT * FROM findings WHERE id = ?", (finding_id,))
+        return None if row is None else _finding(row)
+
+    def list_findings(
+        self,
+        *,
+        org_id: str | None = None,
+        asset_id: str | None = None,
+        vuln_id: str | None = None,
+        status: FindingStatus | None = None,
+        after: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> list[Finding]:
+        where: list[str] = []
+        params: list[Any] = []
+        for column, value in (
+            ("org_id", org_id),
+            ("asset_id", asset_id),
+            ("vuln_id", vuln_id),
+            ("status", None if status is None else FindingStatus(status).value),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        tail, params = self._page(where, params, after, limit)
+        return [_finding(r) for r in self._rows("SELECT * FROM findings" + tail, params)]
+
+    def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:
+        where, params = ("WHERE org_id = ?", [org_id]) if org_id is not None else ("", [])
+        rows = self._rows(
+            f"SELECT org_id, severity, status, count(*) AS n FROM findings {where}"
+            " GROUP BY org_id, severity, status ORDER BY org_id, severity, status",
+            params,
+        )
+        return [FindingCount(r["org_id"], r["severity"], r["status"], r["n"]) for r in rows]
+
     def audit_head(self) -> AuditEntry | None:
         row = self._one("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1")
         return None if row is None else _audit(row)
@@ -408,7 +500,8 @@ class SqliteStore(Store):
         row = self._one(
             "SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM systems),"
             " (SELECT count(*) FROM assets), (SELECT count(*) FROM asset_packages),"
-            " (SELECT count(*) FROM api_tokens), (SELECT count(*) FROM audit_log)"
+            " (SELECT count(*) FROM api_tokens), (SELECT count(*) FROM audit_log),"
+            " (SELECT count(*) FROM findings)"
         )
         assert row is not None
         return StoreCounts(*(int(v) for v in row))

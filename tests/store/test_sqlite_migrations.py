@@ -1,0 +1,32 @@
+"""SQLite-only: numbered migrations upgrade an existing database in place."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from hub.store.sqlite import SqliteStore
+from hub.store.sqlite.store import _migrations, _split_sql
+
+
+def test_a_version_1_database_is_upgraded_with_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "crsa.db"
+    db = sqlite3.connect(path)
+    version, _, sql = _migrations()[0]
+    for statement in _split_sql(sql):
+        db.execute(statement)
+    db.execute(f"PRAGMA user_version = {version}")
+    db.execute(
+        "INSERT INTO organizations VALUES ('o1', 'Old Agency', 'agency', "
+        "'2026-01-01T00:00:00.000+00:00')"
+    )
+    db.commit()
+    db.close()
+
+    store = SqliteStore(path)
+    assert store.schema_version() == 1
+    assert store.migrate() == max(v for v, _, _ in _migrations()) >= 2
+    org = store.get_organization("o1")
+    assert org is not None and org.name == "Old Agency"
+    assert store.list_findings() == [] and store.counts().findings == 0
+    store.close()
