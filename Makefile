@@ -28,7 +28,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 bench: $(STAMP)
-	@echo "benchmarks arrive with the issues that claim speed (bench/README.md)"
+	$(BIN)/python -m bench.store
 
 clean:
 	rm -rf $(VENV) crsa-data crsa-demo

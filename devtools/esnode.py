@@ -11,13 +11,16 @@ Elasticsearch refuses to run as root, so as root the nodes run as a system user.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -153,20 +156,29 @@ class Node:
     workdir: Path
     process: subprocess.Popen[bytes] | None = None
 
+    scheme: str = "http"
+
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
+        return f"{self.scheme}://127.0.0.1:{self.http_port}"
 
 
 @dataclass
 class Cluster:
-    """One or more nodes of one cluster, on free ports under `workdir`."""
+    """One or more nodes of one cluster, on free ports under `workdir`.
+
+    With `secure`, security is on: HTTPS with a throwaway CA (`ca_file`) and the
+    `elastic` user's password in `password`.
+    """
 
     size: int = 1
     heap: str = "512m"
     workdir: Path | None = None
     first_http_port: int | None = None
+    secure: bool = False
     nodes: list[Node] = field(default_factory=list)
+    password: str = ""
+    ca_file: Path | None = None
 
     def __post_init__(self) -> None:
         self._home = distribution()
@@ -175,7 +187,14 @@ class Cluster:
         self.workdir = self.workdir or Path(tempfile.mkdtemp(prefix="crsa-es-"))
         for i in range(self.size):
             http = self.first_http_port + i if self.first_http_port else free_port()
-            self.nodes.append(Node(f"node-{i}", http, free_port(), self.workdir / f"node-{i}"))
+            node = Node(f"node-{i}", http, free_port(), self.workdir / f"node-{i}")
+            node.scheme = "https" if self.secure else "http"
+            self.nodes.append(node)
+        if self.secure:
+            from devtools.certs import write_test_pki
+
+            self.password = secrets.token_urlsafe(18)
+            self.ca_file, _, _ = write_test_pki(self.workdir / "pki")
 
     @property
     def urls(self) -> list[str]:
@@ -195,7 +214,7 @@ class Cluster:
             "transport.port": node.transport_port,
             "path.data": str(node.workdir / "data"),
             "path.logs": str(node.workdir / "logs"),
-            "xpack.security.enabled": False,
+            "xpack.security.enabled": self.secure,
             "cluster.routing.allocation.disk.threshold_enabled": False,
             "action.destructive_requires_name": False,
         }
@@ -205,10 +224,35 @@ class Cluster:
             seeds = [f"127.0.0.1:{n.transport_port}" for n in self.nodes]
             settings["discovery.seed_hosts"] = seeds
             settings["cluster.initial_master_nodes"] = [n.name for n in self.nodes]
+        if self.secure:
+            self._secure(conf, settings)
         (conf / "elasticsearch.yml").write_text(
             "".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items())
         )
         return conf
+
+    def _secure(self, conf: Path, settings: dict[str, object]) -> None:
+        """HTTPS and transport TLS from the test CA; the bootstrap password in the keystore."""
+        assert self.workdir is not None
+        certs = conf / "certs"
+        shutil.copytree(self.workdir / "pki", certs, dirs_exist_ok=True)
+        for layer in ("http", "transport"):
+            settings[f"xpack.security.{layer}.ssl.enabled"] = True
+            settings[f"xpack.security.{layer}.ssl.key"] = "certs/node.key"
+            settings[f"xpack.security.{layer}.ssl.certificate"] = "certs/node.crt"
+            settings[f"xpack.security.{layer}.ssl.certificate_authorities"] = ["certs/ca.crt"]
+        settings["xpack.security.transport.ssl.verification_mode"] = "certificate"
+        env = {**os.environ, "ES_JAVA_HOME": str(self._java), "ES_PATH_CONF": str(conf)}
+        tool = str(self._home / "bin" / "elasticsearch-keystore")
+        if not (conf / "elasticsearch.keystore").exists():
+            subprocess.run([tool, "create"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [tool, "add", "-x", "-f", "bootstrap.password"],
+            env=env,
+            check=True,
+            input=self.password.encode(),
+            capture_output=True,
+        )
 
     def start_node(self, node: Node) -> None:
         conf = self._configure(node)
@@ -244,9 +288,15 @@ class Cluster:
     def health(self, url: str | None = None, query: str = "") -> dict[str, object]:
         target = url or self.live_url()
         url = f"{target}/_cluster/health{query}"
-        if not url.startswith("http://127.0.0.1:"):
+        if not url.startswith(("http://127.0.0.1:", "https://127.0.0.1:")):
             raise ValueError(f"not a local node: {url}")
-        with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 - checked above
+        request = urllib.request.Request(url)  # noqa: S310 - checked above
+        context = None
+        if self.secure:
+            token = base64.b64encode(f"elastic:{self.password}".encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+            context = ssl.create_default_context(cafile=str(self.ca_file))
+        with urllib.request.urlopen(request, timeout=30, context=context) as resp:  # noqa: S310
             health: dict[str, object] = json.load(resp)
             return health
 
@@ -268,7 +318,7 @@ class Cluster:
             try:
                 if not self.health(running[0].url, query).get("timed_out", True):
                     return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError, ssl.SSLError):
                 pass
             time.sleep(1)
         raise RuntimeError(f"cluster not ready in {timeout} s:\n{self.tail(running[0])}")

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from elastic_transport import ConnectionError as TransportConnectionError
-from elastic_transport import TransportError
+from elastic_transport import TlsError, TransportError
 from elasticsearch import (
     ApiError,
     AuthenticationException,
@@ -150,6 +150,11 @@ class ElasticsearchStore(Store):
     def _check_version(self, client: Elasticsearch) -> None:
         try:
             nodes = client.nodes.info(metric="_none")["nodes"]
+        except TlsError as exc:
+            raise StoreError(
+                f"TLS with Elasticsearch at {', '.join(self.urls)} failed: {exc.message}",
+                hint="set CRSA_ES_CA_FILE to the CA certificate that signed the cluster's",
+            ) from None
         except TransportConnectionError as exc:
             raise StoreError(
                 f"cannot reach Elasticsearch at {', '.join(self.urls)}: {exc.message}",
@@ -292,14 +297,13 @@ class ElasticsearchStore(Store):
                 )
 
     def _apply(self, actions: list[JsonDoc]) -> None:
-        """Bulk-write and refresh the shards written, so the next search reads these writes.
+        """Bulk-write, then refresh the indices written once, so the next search reads them.
 
-        `refresh=true` rather than `wait_for`: a commit would otherwise wait up to a whole
-        refresh interval, and commits here are few and large (batches), not a firehose.
+        An explicit refresh rather than `refresh=wait_for`: a commit would otherwise wait up
+        to a whole refresh interval, and commits here are few and large (batches).
         """
-        helpers.bulk(
-            self.es, actions, refresh=True, chunk_size=2000, max_chunk_bytes=20 * 1024 * 1024
-        )
+        helpers.bulk(self.es, actions, chunk_size=2000, max_chunk_bytes=20 * 1024 * 1024)
+        self.es.indices.refresh(index=",".join(sorted({a["_index"] for a in actions})))
 
     def _recover(self) -> None:
         """Finish a commit that a dead writer left in the journal."""
