@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.esnode import ES_VERSION, Cluster
-from hub.model import Finding, FindingStatus, Severity, derive_id
+from hub.model import AuditDraft, Finding, FindingStatus, Severity, derive_id
 from hub.store import Store
 from hub.store.elasticsearch import ElasticsearchStore
 from hub.store.sqlite import SqliteStore
@@ -111,12 +111,22 @@ def run(store: Store, total: int, batch: int) -> dict[str, Any]:
     write_s = time.perf_counter() - start
     assert store.counts().findings == total, store.counts()
 
+    # Small transactions: what the API does per request (one change and its audit entry).
+    small = 200
+    start = time.perf_counter()
+    for n, f in enumerate(findings(small, seed=9)):
+        with store.transaction() as tx:
+            tx.put_findings([f])
+            tx.append_audit(AuditDraft("bench", "finding.update", f.id, f"b{n}", {}))
+    small_s = time.perf_counter() - start
+
     rng = random.Random(2)
     orgs = [org_id(rng.randrange(ORGS)) for _ in range(200)]
     result: dict[str, Any] = {
         "findings": total,
         "write_seconds": round(write_s, 1),
         "writes_per_second": round(total / write_s),
+        "small_commits_per_second": round(small / small_s, 1),
         "get_by_id": latencies(ids[:1000], store.get_finding),
         "list_org_page_100": latencies(orgs, lambda o: store.list_findings(org_id=o, limit=100)),
         "list_open_by_org": latencies(
@@ -146,11 +156,15 @@ def main() -> None:
     parser.add_argument("--heap", default="2g", help="Elasticsearch heap")
     parser.add_argument("--out", type=Path, default=Path("bench/store/results.json"))
     args = parser.parse_args()
+    start = time.perf_counter()
+    generated = sum(1 for _ in findings(args.findings))
     results: dict[str, Any] = {
         "machine": "2 cores, 24 GiB",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "elasticsearch": ES_VERSION,
+        "generate_only_seconds": round(time.perf_counter() - start, 1),
     }
+    print(f"building {generated:,} Finding values alone: {results['generate_only_seconds']} s")
     for backend in args.backends.split(","):
         print(f"{backend}: writing {args.findings:,} findings in batches of {args.batch:,}")
         if backend == "sqlite":

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hub.errors import StoreError
 from hub.model import (
@@ -32,6 +32,8 @@ from hub.model import (
     System,
 )
 from hub.store.interface import DEFAULT_LIMIT, Store, Transaction
+
+T = TypeVar("T")
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -351,19 +353,36 @@ class SqliteStore(Store):
             conn.execute("COMMIT")
 
     # Reads -------------------------------------------------------------------
-    @staticmethod
-    def _page(
-        where: list[str], params: list[Any], after: str | None, limit: int
-    ) -> tuple[str, list[Any]]:
+    def _get(self, table: str, mapper: Callable[[sqlite3.Row], T], row_id: str) -> T | None:
+        row = self._one(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
+        return None if row is None else mapper(row)
+
+    def _list(
+        self,
+        table: str,
+        mapper: Callable[[sqlite3.Row], T],
+        equals: dict[str, Any],
+        after: str | None,
+        limit: int,
+        where: list[str] | None = None,
+        params: list[Any] | None = None,
+    ) -> list[T]:
+        """Rows whose columns equal the non-None `equals`, by id, after the `after` cursor."""
+        where = list(where or [])
+        params = list(params or [])
+        for column, value in equals.items():
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
         if after is not None:
             where.append("id > ?")
             params.append(after)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return f"{clause} ORDER BY id LIMIT ?", [*params, limit]
+        rows = self._rows(f"SELECT * FROM {table}{clause} ORDER BY id LIMIT ?", [*params, limit])
+        return [mapper(r) for r in rows]
 
     def get_organization(self, org_id: str) -> Organization | None:
-        row = self._one("SELECT * FROM organizations WHERE id = ?", (org_id,))
-        return None if row is None else _org(row)
+        return self._get("organizations", _org, org_id)
 
     def list_organizations(
         self,
@@ -373,35 +392,29 @@ class SqliteStore(Store):
         after: str | None = None,
         limit: int = DEFAULT_LIMIT,
     ) -> list[Organization]:
-        where: list[str] = []
-        params: list[Any] = []
-        if kind is not None:
-            where.append("kind = ?")
-            params.append(OrgKind(kind).value)
-        if ids is not None:
-            where.append(f"id IN ({', '.join('?' for _ in ids) or 'NULL'})")
-            params.extend(ids)
-        tail, params = self._page(where, params, after, limit)
-        return [_org(r) for r in self._rows("SELECT * FROM organizations" + tail, params)]
+        if ids is not None and not ids:
+            return []
+        where = [] if ids is None else [f"id IN ({', '.join('?' for _ in ids)})"]
+        return self._list(
+            "organizations",
+            _org,
+            {"kind": None if kind is None else OrgKind(kind).value},
+            after,
+            limit,
+            where,
+            list(ids or []),
+        )
 
     def get_system(self, system_id: str) -> System | None:
-        row = self._one("SELECT * FROM systems WHERE id = ?", (system_id,))
-        return None if row is None else _system(row)
+        return self._get("systems", _system, system_id)
 
     def list_systems(
         self, *, org_id: str | None = None, after: str | None = None, limit: int = DEFAULT_LIMIT
     ) -> list[System]:
-        where: list[str] = []
-        params: list[Any] = []
-        if org_id is not None:
-            where.append("org_id = ?")
-            params.append(org_id)
-        tail, params = self._page(where, params, after, limit)
-        return [_system(r) for r in self._rows("SELECT * FROM systems" + tail, params)]
+        return self._list("systems", _system, {"org_id": org_id}, after, limit)
 
     def get_asset(self, asset_id: str) -> Asset | None:
-        row = self._one("SELECT * FROM assets WHERE id = ?", (asset_id,))
-        return None if row is None else _asset(row)
+        return self._get("assets", _asset, asset_id)
 
     def list_assets(
         self,
@@ -411,16 +424,9 @@ class SqliteStore(Store):
         after: str | None = None,
         limit: int = DEFAULT_LIMIT,
     ) -> list[Asset]:
-        where: list[str] = []
-        params: list[Any] = []
-        if org_id is not None:
-            where.append("org_id = ?")
-            params.append(org_id)
-        if system_id is not None:
-            where.append("system_id = ?")
-            params.append(system_id)
-        tail, params = self._page(where, params, after, limit)
-        return [_asset(r) for r in self._rows("SELECT * FROM assets" + tail, params)]
+        return self._list(
+            "assets", _asset, {"org_id": org_id, "system_id": system_id}, after, limit
+        )
 
     def list_asset_packages(self, asset_id: str) -> list[Package]:
         rows = self._rows(
@@ -431,8 +437,7 @@ class SqliteStore(Store):
         return [Package(r["purl"], r["name"], r["version"], r["ecosystem"]) for r in rows]
 
     def get_token(self, token_id: str) -> ApiToken | None:
-        row = self._one("SELECT * FROM api_tokens WHERE id = ?", (token_id,))
-        return None if row is None else _token(row)
+        return self._get("api_tokens", _token, token_id)
 
     def find_token(self, token_hash: str) -> ApiToken | None:
         row = self._one("SELECT * FROM api_tokens WHERE token_hash = ?", (token_hash,))
@@ -448,8 +453,7 @@ class SqliteStore(Store):
         return [_token(r) for r in rows]
 
     def get_finding(self, finding_id: str) -> Finding | None:
-        row = self._one("SELECT * FROM findings WHERE id = ?", (finding_id,))
-        return None if row is None else _finding(row)
+        return self._get("findings", _finding, finding_id)
 
     def list_findings(
         self,
@@ -461,19 +465,13 @@ class SqliteStore(Store):
         after: str | None = None,
         limit: int = DEFAULT_LIMIT,
     ) -> list[Finding]:
-        where: list[str] = []
-        params: list[Any] = []
-        for column, value in (
-            ("org_id", org_id),
-            ("asset_id", asset_id),
-            ("vuln_id", vuln_id),
-            ("status", None if status is None else FindingStatus(status).value),
-        ):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        tail, params = self._page(where, params, after, limit)
-        return [_finding(r) for r in self._rows("SELECT * FROM findings" + tail, params)]
+        equals = {
+            "org_id": org_id,
+            "asset_id": asset_id,
+            "vuln_id": vuln_id,
+            "status": None if status is None else FindingStatus(status).value,
+        }
+        return self._list("findings", _finding, equals, after, limit)
 
     def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:
         where, params = ("WHERE org_id = ?", [org_id]) if org_id is not None else ("", [])
