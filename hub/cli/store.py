@@ -45,10 +45,10 @@ def migrate(env: Env, to: str, es_url: str | None, es_index_prefix: str | None) 
     counts: dict[str, int] = {}
 
     def progress(what: str, n: int) -> None:
+        if counts and what not in counts:
+            click.echo(err=True)  # the previous kind is done: keep its line
         counts[what] = counts.get(what, 0) + n
         click.echo(f"\r  copied {counts[what]:>8} {what}", err=True, nl=False)
-        if what in ("tokens",):
-            click.echo(err=True)
 
     try:
         result = migrate_store(

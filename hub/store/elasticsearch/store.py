@@ -119,8 +119,10 @@ class ElasticsearchStore(Store):
         shards: int = 1,
         replicas: int = 0,
         timeout: int = 30,
+        lock_wait: float = LOCK_WAIT,
     ) -> None:
         self.urls = list(urls)
+        self.lock_wait = lock_wait
         self.prefix = prefix
         self.shards = shards
         self.replicas = replicas
@@ -240,7 +242,10 @@ class ElasticsearchStore(Store):
                 self.es.index(
                     index=self.index("meta"), id="schema", document={"version": SCHEMA_VERSION}
                 )
-            self._recover()
+            # Only under the lease: replaying a live writer's journal after a newer commit
+            # would put older values back.
+            with self._writer_lock():
+                self._recover()
         return SCHEMA_VERSION
 
     # Writes --------------------------------------------------------------------
@@ -248,7 +253,7 @@ class ElasticsearchStore(Store):
     def _writer_lock(self) -> Iterator[None]:
         meta = self.index("meta")
         owner = uuid.uuid4().hex
-        deadline = time.monotonic() + LOCK_WAIT
+        deadline = time.monotonic() + self.lock_wait
         delay = 0.01
         while True:
             lease = {"owner": owner, "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat()}
@@ -279,7 +284,7 @@ class ElasticsearchStore(Store):
                         continue
             if time.monotonic() > deadline:
                 raise StoreError(
-                    f"the store is busy: another writer has held the lock for {LOCK_WAIT:.0f} s",
+                    f"the store is busy: another writer held the lock for {self.lock_wait:.0f} s",
                     hint="retry shortly",
                 )
             time.sleep(delay)
