@@ -1,9 +1,11 @@
 """The store seam: the domain's operations, never query strings.
 
 Reads live on `Store`; every write goes through a `Transaction` so that an
-entity and the audit entry recording it land together or not at all. The
-audit chaining is written once here, above the backends; a backend provides
-only `_audit_head` and `_insert_audit` inside its own atomic unit.
+entity and the audit entry recording it land together or not at all. What is
+the same for every backend is written once here: the audit chaining (a backend
+provides `_audit_head` and `_insert_audit` inside its own atomic unit) and the
+reads of each entity, which a backend answers through two primitives,
+`_fetch` (one by id) and `_select` (a page of a `Query`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Generic, TypeVar
 
 from hub import audit
 from hub.errors import StoreError
@@ -30,6 +35,48 @@ from hub.model import (
 )
 
 DEFAULT_LIMIT = 100
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Kind(Generic[T]):
+    """A collection of one entity: its name in every backend and its value class."""
+
+    name: str
+    cls: type[T]
+
+
+ORGANIZATIONS = Kind("organizations", Organization)
+SYSTEMS = Kind("systems", System)
+ASSETS = Kind("assets", Asset)
+TOKENS = Kind("tokens", ApiToken)
+FINDINGS = Kind("findings", Finding)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A page of one kind in domain terms: fields equal to values, optionally an id among
+    `ids`, ordered by id, strictly after the `after` cursor. Backends translate it once."""
+
+    equals: dict[str, str] = field(default_factory=dict)
+    ids: tuple[str, ...] | None = None
+    after: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+    @classmethod
+    def page(
+        cls,
+        after: str | None,
+        limit: int,
+        ids: Sequence[str] | None = None,
+        **equals: str | Enum | None,
+    ) -> Query:
+        return cls(
+            {k: v.value if isinstance(v, Enum) else v for k, v in equals.items() if v is not None},
+            None if ids is None else tuple(ids),
+            after,
+            limit,
+        )
 
 
 class Transaction(abc.ABC):
@@ -100,11 +147,17 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
-    # Organizations
+    # The two read primitives every backend provides --------------------------
     @abc.abstractmethod
-    def get_organization(self, org_id: str) -> Organization | None: ...
+    def _fetch(self, kind: Kind[T], item_id: str) -> T | None: ...
 
     @abc.abstractmethod
+    def _select(self, kind: Kind[T], query: Query) -> list[T]: ...
+
+    # Organizations
+    def get_organization(self, org_id: str) -> Organization | None:
+        return self._fetch(ORGANIZATIONS, org_id)
+
     def list_organizations(
         self,
         *,
@@ -112,22 +165,24 @@ class Store(abc.ABC):
         ids: Sequence[str] | None = None,
         after: str | None = None,
         limit: int = DEFAULT_LIMIT,
-    ) -> list[Organization]: ...
+    ) -> list[Organization]:
+        if ids is not None and not ids:
+            return []
+        return self._select(ORGANIZATIONS, Query.page(after, limit, ids, kind=kind))
 
     # Systems
-    @abc.abstractmethod
-    def get_system(self, system_id: str) -> System | None: ...
+    def get_system(self, system_id: str) -> System | None:
+        return self._fetch(SYSTEMS, system_id)
 
-    @abc.abstractmethod
     def list_systems(
         self, *, org_id: str | None = None, after: str | None = None, limit: int = DEFAULT_LIMIT
-    ) -> list[System]: ...
+    ) -> list[System]:
+        return self._select(SYSTEMS, Query.page(after, limit, org_id=org_id))
 
     # Assets and their software
-    @abc.abstractmethod
-    def get_asset(self, asset_id: str) -> Asset | None: ...
+    def get_asset(self, asset_id: str) -> Asset | None:
+        return self._fetch(ASSETS, asset_id)
 
-    @abc.abstractmethod
     def list_assets(
         self,
         *,
@@ -135,27 +190,36 @@ class Store(abc.ABC):
         system_id: str | None = None,
         after: str | None = None,
         limit: int = DEFAULT_LIMIT,
-    ) -> list[Asset]: ...
+    ) -> list[Asset]:
+        return self._select(ASSETS, Query.page(after, limit, org_id=org_id, system_id=system_id))
 
     @abc.abstractmethod
     def list_asset_packages(self, asset_id: str) -> list[Package]:
         """The asset's software, ordered by purl."""
 
     # Tokens
-    @abc.abstractmethod
-    def get_token(self, token_id: str) -> ApiToken | None: ...
+    def get_token(self, token_id: str) -> ApiToken | None:
+        return self._fetch(TOKENS, token_id)
 
-    @abc.abstractmethod
-    def find_token(self, token_hash: str) -> ApiToken | None: ...
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        found = self._select(TOKENS, Query.page(None, 1, token_hash=token_hash))
+        return found[0] if found else None
 
-    @abc.abstractmethod
-    def list_tokens(self, *, org_id: str | None = None) -> list[ApiToken]: ...
+    def list_tokens(self, *, org_id: str | None = None) -> list[ApiToken]:
+        """Every token, oldest first (tokens number in the thousands at most)."""
+        tokens: list[ApiToken] = []
+        after: str | None = None
+        while True:
+            page = self._select(TOKENS, Query.page(after, 1000, org_id=org_id))
+            tokens += page
+            if len(page) < 1000:
+                return sorted(tokens, key=lambda t: (t.created_at, t.id))
+            after = page[-1].id
 
     # Findings
-    @abc.abstractmethod
-    def get_finding(self, finding_id: str) -> Finding | None: ...
+    def get_finding(self, finding_id: str) -> Finding | None:
+        return self._fetch(FINDINGS, finding_id)
 
-    @abc.abstractmethod
     def list_findings(
         self,
         *,
@@ -165,7 +229,16 @@ class Store(abc.ABC):
         status: FindingStatus | None = None,
         after: str | None = None,
         limit: int = DEFAULT_LIMIT,
-    ) -> list[Finding]: ...
+    ) -> list[Finding]:
+        query = Query.page(
+            after,
+            limit,
+            org_id=org_id,
+            asset_id=asset_id,
+            vuln_id=vuln_id,
+            status=None if status is None else FindingStatus(status),
+        )
+        return self._select(FINDINGS, query)
 
     @abc.abstractmethod
     def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:

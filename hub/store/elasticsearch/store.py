@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import TlsError, TransportError
@@ -37,16 +37,16 @@ from hub.model import (
     AuditEntry,
     Finding,
     FindingCount,
-    FindingStatus,
     Organization,
-    OrgKind,
     Package,
     StoreCounts,
     System,
 )
 from hub.store.codec import JsonDoc, decode, encode
 from hub.store.elasticsearch.mappings import MAPPINGS, MIGRATIONS, SCHEMA_VERSION
-from hub.store.interface import DEFAULT_LIMIT, Store, Transaction
+from hub.store.interface import Kind, Query, Store, Transaction
+
+T = TypeVar("T")
 
 SUPPORTED_MAJOR = 8
 LOCK_ID = "writer-lock"
@@ -364,110 +364,21 @@ class ElasticsearchStore(Store):
             )
         return [hit["_source"] for hit in result["hits"]["hits"]]
 
-    def _page(
-        self, kind: str, filters: list[JsonDoc], after: str | None, limit: int
-    ) -> list[JsonDoc]:
-        return self._search(
-            kind, filters, [{"id": "asc"}], limit, None if after is None else [after]
-        )
+    def _fetch(self, kind: Kind[T], item_id: str) -> T | None:
+        doc = self._get(kind.name, item_id)
+        return None if doc is None else decode(kind.cls, doc)
 
-    def get_organization(self, org_id: str) -> Organization | None:
-        doc = self._get("organizations", org_id)
-        return None if doc is None else decode(Organization, doc)
-
-    def list_organizations(
-        self,
-        *,
-        kind: OrgKind | None = None,
-        ids: Sequence[str] | None = None,
-        after: str | None = None,
-        limit: int = DEFAULT_LIMIT,
-    ) -> list[Organization]:
-        if ids is not None and not ids:
-            return []
-        filters: list[JsonDoc] = []
-        if kind is not None:
-            filters.append({"term": {"kind": OrgKind(kind).value}})
-        if ids is not None:
-            filters.append({"terms": {"id": list(ids)}})
-        return [decode(Organization, d) for d in self._page("organizations", filters, after, limit)]
-
-    def get_system(self, system_id: str) -> System | None:
-        doc = self._get("systems", system_id)
-        return None if doc is None else decode(System, doc)
-
-    def list_systems(
-        self, *, org_id: str | None = None, after: str | None = None, limit: int = DEFAULT_LIMIT
-    ) -> list[System]:
-        filters = [] if org_id is None else [{"term": {"org_id": org_id}}]
-        return [decode(System, d) for d in self._page("systems", filters, after, limit)]
-
-    def get_asset(self, asset_id: str) -> Asset | None:
-        doc = self._get("assets", asset_id)
-        return None if doc is None else decode(Asset, doc)
-
-    def list_assets(
-        self,
-        *,
-        org_id: str | None = None,
-        system_id: str | None = None,
-        after: str | None = None,
-        limit: int = DEFAULT_LIMIT,
-    ) -> list[Asset]:
-        filters: list[JsonDoc] = []
-        if org_id is not None:
-            filters.append({"term": {"org_id": org_id}})
-        if system_id is not None:
-            filters.append({"term": {"system_id": system_id}})
-        return [decode(Asset, d) for d in self._page("assets", filters, after, limit)]
+    def _select(self, kind: Kind[T], query: Query) -> list[T]:
+        filters: list[JsonDoc] = [{"term": {k: v}} for k, v in query.equals.items()]
+        if query.ids is not None:
+            filters.append({"terms": {"id": list(query.ids)}})
+        after = None if query.after is None else [query.after]
+        hits = self._search(kind.name, filters, [{"id": "asc"}], query.limit, after)
+        return [decode(kind.cls, d) for d in hits]
 
     def list_asset_packages(self, asset_id: str) -> list[Package]:
         doc = self._get("asset-packages", asset_id)
         return [] if doc is None else [decode(Package, p) for p in doc["packages"]]
-
-    def get_token(self, token_id: str) -> ApiToken | None:
-        doc = self._get("tokens", token_id)
-        return None if doc is None else decode(ApiToken, doc)
-
-    def find_token(self, token_hash: str) -> ApiToken | None:
-        hits = self._search("tokens", [{"term": {"token_hash": token_hash}}], [{"id": "asc"}], 1)
-        return decode(ApiToken, hits[0]) if hits else None
-
-    def list_tokens(self, *, org_id: str | None = None) -> list[ApiToken]:
-        filters = [] if org_id is None else [{"term": {"org_id": org_id}}]
-        tokens: list[ApiToken] = []
-        after: list[Any] | None = None
-        while True:
-            hits = self._search(
-                "tokens", filters, [{"created_at": "asc"}, {"id": "asc"}], PAGE, after
-            )
-            tokens += [decode(ApiToken, d) for d in hits]
-            if len(hits) < PAGE:
-                return tokens
-            after = [hits[-1]["created_at"], hits[-1]["id"]]
-
-    def get_finding(self, finding_id: str) -> Finding | None:
-        doc = self._get("findings", finding_id)
-        return None if doc is None else decode(Finding, doc)
-
-    def list_findings(
-        self,
-        *,
-        org_id: str | None = None,
-        asset_id: str | None = None,
-        vuln_id: str | None = None,
-        status: FindingStatus | None = None,
-        after: str | None = None,
-        limit: int = DEFAULT_LIMIT,
-    ) -> list[Finding]:
-        terms = {
-            "org_id": org_id,
-            "asset_id": asset_id,
-            "vuln_id": vuln_id,
-            "status": None if status is None else FindingStatus(status).value,
-        }
-        filters = [{"term": {k: v}} for k, v in terms.items() if v is not None]
-        return [decode(Finding, d) for d in self._page("findings", filters, after, limit)]
 
     def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:
         """A composite aggregation, paged by its after_key: exact for any number of orgs."""

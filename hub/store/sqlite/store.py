@@ -7,6 +7,7 @@ audit head read inside a transaction cannot race another writer.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from hub.errors import StoreError
 from hub.model import (
@@ -24,14 +25,13 @@ from hub.model import (
     AuditEntry,
     Finding,
     FindingCount,
-    FindingStatus,
     Organization,
     OrgKind,
     Package,
     StoreCounts,
     System,
 )
-from hub.store.interface import DEFAULT_LIMIT, Store, Transaction
+from hub.store.interface import Kind, Query, Store, Transaction
 
 T = TypeVar("T")
 
@@ -137,6 +137,26 @@ def _audit(row: sqlite3.Row) -> AuditEntry:
         prev_hash=row["prev_hash"],
         hash=row["hash"],
     )
+
+
+_TABLES: dict[str, tuple[str, Callable[[sqlite3.Row], object]]] = {
+    "organizations": ("organizations", _org),
+    "systems": ("systems", _system),
+    "assets": ("assets", _asset),
+    "tokens": ("api_tokens", _token),
+    "findings": ("findings", _finding),
+}
+# Column names are checked against the dataclass fields before they reach SQL text.
+_COLUMNS = {
+    table: {f.name for f in dataclasses.fields(cls)}
+    for table, cls in (
+        ("organizations", Organization),
+        ("systems", System),
+        ("assets", Asset),
+        ("api_tokens", ApiToken),
+        ("findings", Finding),
+    )
+}
 
 
 class _SqliteTransaction(Transaction):
@@ -353,80 +373,31 @@ class SqliteStore(Store):
             conn.execute("COMMIT")
 
     # Reads -------------------------------------------------------------------
-    def _get(self, table: str, mapper: Callable[[sqlite3.Row], T], row_id: str) -> T | None:
-        row = self._one(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
-        return None if row is None else mapper(row)
+    def _fetch(self, kind: Kind[T], item_id: str) -> T | None:
+        table, mapper = _TABLES[kind.name]
+        row = self._one(f"SELECT * FROM {table} WHERE id = ?", (item_id,))
+        return None if row is None else cast(T, mapper(row))
 
-    def _list(
-        self,
-        table: str,
-        mapper: Callable[[sqlite3.Row], T],
-        equals: dict[str, Any],
-        after: str | None,
-        limit: int,
-        where: list[str] | None = None,
-        params: list[Any] | None = None,
-    ) -> list[T]:
-        """Rows whose columns equal the non-None `equals`, by id, after the `after` cursor."""
-        where = list(where or [])
-        params = list(params or [])
-        for column, value in equals.items():
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if after is not None:
+    def _select(self, kind: Kind[T], query: Query) -> list[T]:
+        table, mapper = _TABLES[kind.name]
+        where: list[str] = []
+        params: list[Any] = []
+        for column, value in query.equals.items():
+            if column not in _COLUMNS[table]:
+                raise StoreError(f"{kind.name} have no field {column!r}")
+            where.append(f"{column} = ?")
+            params.append(value)
+        if query.ids is not None:
+            where.append(f"id IN ({', '.join('?' for _ in query.ids) or 'NULL'})")
+            params.extend(query.ids)
+        if query.after is not None:
             where.append("id > ?")
-            params.append(after)
+            params.append(query.after)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        rows = self._rows(f"SELECT * FROM {table}{clause} ORDER BY id LIMIT ?", [*params, limit])
-        return [mapper(r) for r in rows]
-
-    def get_organization(self, org_id: str) -> Organization | None:
-        return self._get("organizations", _org, org_id)
-
-    def list_organizations(
-        self,
-        *,
-        kind: OrgKind | None = None,
-        ids: Sequence[str] | None = None,
-        after: str | None = None,
-        limit: int = DEFAULT_LIMIT,
-    ) -> list[Organization]:
-        if ids is not None and not ids:
-            return []
-        where = [] if ids is None else [f"id IN ({', '.join('?' for _ in ids)})"]
-        return self._list(
-            "organizations",
-            _org,
-            {"kind": None if kind is None else OrgKind(kind).value},
-            after,
-            limit,
-            where,
-            list(ids or []),
+        rows = self._rows(
+            f"SELECT * FROM {table}{clause} ORDER BY id LIMIT ?", [*params, query.limit]
         )
-
-    def get_system(self, system_id: str) -> System | None:
-        return self._get("systems", _system, system_id)
-
-    def list_systems(
-        self, *, org_id: str | None = None, after: str | None = None, limit: int = DEFAULT_LIMIT
-    ) -> list[System]:
-        return self._list("systems", _system, {"org_id": org_id}, after, limit)
-
-    def get_asset(self, asset_id: str) -> Asset | None:
-        return self._get("assets", _asset, asset_id)
-
-    def list_assets(
-        self,
-        *,
-        org_id: str | None = None,
-        system_id: str | None = None,
-        after: str | None = None,
-        limit: int = DEFAULT_LIMIT,
-    ) -> list[Asset]:
-        return self._list(
-            "assets", _asset, {"org_id": org_id, "system_id": system_id}, after, limit
-        )
+        return [cast(T, mapper(r)) for r in rows]
 
     def list_asset_packages(self, asset_id: str) -> list[Package]:
         rows = self._rows(
@@ -435,43 +406,6 @@ class SqliteStore(Store):
             (asset_id,),
         )
         return [Package(r["purl"], r["name"], r["version"], r["ecosystem"]) for r in rows]
-
-    def get_token(self, token_id: str) -> ApiToken | None:
-        return self._get("api_tokens", _token, token_id)
-
-    def find_token(self, token_hash: str) -> ApiToken | None:
-        row = self._one("SELECT * FROM api_tokens WHERE token_hash = ?", (token_hash,))
-        return None if row is None else _token(row)
-
-    def list_tokens(self, *, org_id: str | None = None) -> list[ApiToken]:
-        if org_id is None:
-            rows = self._rows("SELECT * FROM api_tokens ORDER BY created_at, id")
-        else:
-            rows = self._rows(
-                "SELECT * FROM api_tokens WHERE org_id = ? ORDER BY created_at, id", (org_id,)
-            )
-        return [_token(r) for r in rows]
-
-    def get_finding(self, finding_id: str) -> Finding | None:
-        return self._get("findings", _finding, finding_id)
-
-    def list_findings(
-        self,
-        *,
-        org_id: str | None = None,
-        asset_id: str | None = None,
-        vuln_id: str | None = None,
-        status: FindingStatus | None = None,
-        after: str | None = None,
-        limit: int = DEFAULT_LIMIT,
-    ) -> list[Finding]:
-        equals = {
-            "org_id": org_id,
-            "asset_id": asset_id,
-            "vuln_id": vuln_id,
-            "status": None if status is None else FindingStatus(status).value,
-        }
-        return self._list("findings", _finding, equals, after, limit)
 
     def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:
         where, params = ("WHERE org_id = ?", [org_id]) if org_id is not None else ("", [])
