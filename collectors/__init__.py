@@ -1,6 +1,8 @@
 """Collectors: the hub's inputs (endpoint inventory, SBOMs, vulnerability feeds, partner TAXII).
 
-Empty until issue 5 (endpoint) and issue 4 (feeds) land; nothing here claims to work yet.
+Built so far: `collectors.vulns`, the vulnerability-source seam with an OSV
+directory source (JSON and YAML). Endpoint collectors (issue 5), KEV, EPSS, JVN,
+OSV zip and HTTP sources (issue 4) are still to come.
 """
 
 __all__: list[str] = []

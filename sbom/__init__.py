@@ -1,6 +1,9 @@
-"""SBOM parsing, validation, purl normalization and vulnerability matching.
+"""SBOMs and vulnerability matching.
 
-Empty until issue 4 lands; nothing here claims to work yet.
+Built so far: each ecosystem's version order (`versions`), OSV advisories
+(`advisory`), OSV range evaluation (`affected`), purl to advisory-package naming
+(`ecosystems`) and an alias-merging advisory index (`match`). Not yet: SBOM
+parsing, schema validation and intake (issue 4 continues).
 """
 
 __all__: list[str] = []

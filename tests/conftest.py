@@ -37,6 +37,15 @@ def unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
+def corpus() -> Path:
+    """../shared/corpus (or CRSA_CORPUS): real public data, read in place, never copied."""
+    root = Path(os.environ.get("CRSA_CORPUS", Path(__file__).parents[2] / "shared" / "corpus"))
+    if not (root / "README.md").is_file():
+        unavailable(f"no test corpus at {root} (set CRSA_CORPUS)")
+    return root
+
+
+@pytest.fixture(scope="session")
 def es_node() -> Iterator[Cluster]:
     """One real single-node cluster for the whole session, started on first use."""
     try:

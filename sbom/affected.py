@@ -1,0 +1,95 @@
+"""Is this version affected? OSV's evaluation, in each ecosystem's own version order.
+
+Follows the OSV schema's algorithm: events of a range are sorted by version
+("introduced: 0" first); walking them, `introduced` at or below the version
+turns affected on, `fixed` at or below turns it off, `last_affected` strictly
+below turns it off. A `limit` caps the range: at or above it nothing is affected.
+An explicit `versions` list counts as well. GIT ranges name commits, not
+versions, and are not evaluated here.
+
+Every comparison is derived from `<` alone: univers' operators are not always
+consistent with each other (its AlpineLinuxVersion says both `1.0_rc1 < 1.0`
+and `1.0_rc1 >= 1.0`), and `<` is the one its sorting relies on.
+"""
+
+from __future__ import annotations
+
+from univers.versions import Version
+
+from sbom.advisory import Affected, Event, Range
+from sbom.versions import parse
+
+
+def _key(ecosystem: str, semver: bool, event: Event) -> tuple[int, Version | None]:
+    if event.kind == "introduced" and event.version == "0":
+        return (0, None)
+    if event.kind == "limit" and event.version == "*":
+        return (2, None)
+    return (1, parse(ecosystem, event.version, semver=semver))
+
+
+def in_range(ecosystem: str, rng: Range, version: str) -> bool:
+    if rng.type == "GIT":
+        return False
+    semver = rng.type == "SEMVER"
+    return _walk(ecosystem, semver, rng.events, parse(ecosystem, version, semver=semver))
+
+
+def _walk(ecosystem: str, semver: bool, events: tuple[Event, ...], v: Version) -> bool:
+    def bound(e: Event) -> Version | None:
+        return _key(ecosystem, semver, e)[1]
+
+    # Sort: "introduced: 0" first, then by version; at equal versions keep document order.
+    ordered = sorted(
+        enumerate(events),
+        key=lambda pair: (
+            _key(ecosystem, semver, pair[1])[0],
+            _Cmp(bound(pair[1])),
+            pair[0],
+        ),
+    )
+    affected = False
+    for _, e in ordered:
+        at = bound(e)
+        if e.kind == "introduced":
+            if at is None or not v < at:
+                affected = True
+        elif e.kind == "fixed":
+            if at is not None and not v < at:
+                affected = False
+        elif e.kind == "last_affected" and at is not None and at < v:
+            affected = False
+    limits = [bound(e) for e in events if e.kind == "limit"]
+    if any(limit is not None and not v < limit for limit in limits):
+        return False
+    return affected
+
+
+class _Cmp:
+    """Orders versions, with None (the open ends) compared equal to each other."""
+
+    def __init__(self, value: Version | None) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Cmp) -> bool:
+        if self.value is None or other.value is None:
+            return False
+        return bool(self.value < other.value)
+
+
+def is_affected(affected: Affected, version: str) -> bool:
+    """Whether `version` of this package is affected by this entry (ranges or versions)."""
+    if any(in_range(affected.ecosystem, r, version) for r in affected.ranges):
+        return True
+    if not affected.versions:
+        return False
+    v = parse(affected.ecosystem, version)
+    for listed in affected.versions:
+        try:
+            other = parse(affected.ecosystem, listed)
+            if not v < other and not other < v:
+                return True
+        except ValueError:
+            if listed == version:
+                return True
+    return False

@@ -1,0 +1,93 @@
+"""Matching purls to advisories: an in-memory index keyed the way advisories name packages.
+
+Aliases merge: advisories that share any id (PYSEC-x, CVE-y, GHSA-z) about the same
+package are one match. What cannot be judged (an ecosystem without version rules, a
+version its rules reject) comes back as `Skipped` with the reason, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sbom.advisory import Advisory, Affected
+from sbom.affected import is_affected
+from sbom.ecosystems import OsvPackage, Unmatchable, osv_package, pypi_name
+from sbom.versions import UnsupportedVersion, base_ecosystem, supported
+
+
+@dataclass(frozen=True)
+class Match:
+    purl: str
+    ids: frozenset[str]  # every id and alias of the merged advisories
+    advisories: tuple[str, ...]  # the advisory records that matched, by id
+
+    @property
+    def primary_id(self) -> str:
+        """The CVE when there is one (what KEV and EPSS are keyed by), else the first id."""
+        cves = sorted(i for i in self.ids if i.startswith("CVE-"))
+        return cves[0] if cves else sorted(self.ids)[0]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    purl: str
+    reason: str
+
+
+def _key(ecosystem: str, name: str) -> tuple[str, str]:
+    base = base_ecosystem(ecosystem)
+    if base == "PyPI":
+        return base, pypi_name(name)
+    if base == "NuGet":
+        return base, name.lower()
+    return base, name
+
+
+class AdvisoryIndex:
+    def __init__(self, advisories: Iterable[Advisory] = ()) -> None:
+        self._entries: dict[tuple[str, str], list[tuple[Advisory, Affected]]] = defaultdict(list)
+        self.count = 0
+        for advisory in advisories:
+            self.add(advisory)
+
+    def add(self, advisory: Advisory) -> None:
+        """Index one advisory; a withdrawn one is not indexed at all."""
+        if advisory.withdrawn:
+            return
+        self.count += 1
+        for affected in advisory.affected:
+            self._entries[_key(affected.ecosystem, affected.name)].append((advisory, affected))
+
+    def match(self, purl: str) -> list[Match] | Skipped:
+        try:
+            package: OsvPackage = osv_package(purl)
+        except Unmatchable as exc:
+            return Skipped(purl, str(exc))
+        if not supported(package.ecosystem):
+            return Skipped(purl, f"no version rules for {package.ecosystem}")
+        hits: list[Advisory] = []
+        for advisory, affected in self._entries.get(_key(package.ecosystem, package.name), []):
+            try:
+                if is_affected(affected, package.version):
+                    hits.append(advisory)
+            except UnsupportedVersion as exc:
+                return Skipped(purl, str(exc))
+        return _merge(purl, hits)
+
+
+def _merge(purl: str, hits: list[Advisory]) -> list[Match]:
+    groups: list[tuple[set[str], list[str]]] = []
+    for advisory in hits:
+        joined = [g for g in groups if g[0] & advisory.ids]
+        ids, records = set(advisory.ids), [advisory.id]
+        for g in joined:
+            ids |= g[0]
+            records += g[1]
+            groups.remove(g)
+        groups.append((ids, records))
+    return sorted(
+        (Match(purl, frozenset(ids), tuple(sorted(set(records)))) for ids, records in groups),
+        key=lambda m: m.primary_id,
+    )

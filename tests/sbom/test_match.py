@@ -1,0 +1,142 @@
+"""Purl to advisory-package naming, alias merging, and what cannot be judged."""
+
+from __future__ import annotations
+
+import pytest
+
+from sbom.advisory import Advisory, MalformedAdvisory, parse_osv
+from sbom.ecosystems import OsvPackage, osv_package
+from sbom.match import AdvisoryIndex, Match, Skipped
+
+
+@pytest.mark.parametrize(
+    ("purl", "expected"),
+    [
+        (
+            "pkg:pypi/Django_REST.framework@3.14.0",
+            OsvPackage("PyPI", "django-rest-framework", "3.14.0"),
+        ),
+        ("pkg:npm/%40babel/traverse@7.23.2", OsvPackage("npm", "@babel/traverse", "7.23.2")),
+        (
+            "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
+            OsvPackage("Maven", "org.apache.logging.log4j:log4j-core", "2.14.1"),
+        ),
+        ("pkg:golang/golang.org/x/net@v0.7.0", OsvPackage("Go", "golang.org/x/net", "v0.7.0")),
+        ("pkg:cargo/tokio@1.18.2", OsvPackage("crates.io", "tokio", "1.18.2")),
+        ("pkg:gem/rack@2.2.6.4", OsvPackage("RubyGems", "rack", "2.2.6.4")),
+        ("pkg:nuget/Newtonsoft.Json@12.0.3", OsvPackage("NuGet", "Newtonsoft.Json", "12.0.3")),
+        (
+            "pkg:deb/debian/openssl@3.0.11-1~deb12u1?distro=debian-12",
+            OsvPackage("Debian", "openssl", "3.0.11-1~deb12u1"),
+        ),
+        (
+            "pkg:rpm/redhat/openssl@3.0.7-24.el9?arch=x86_64",
+            OsvPackage("Red Hat", "openssl", "3.0.7-24.el9"),
+        ),
+        ("pkg:apk/alpine/busybox@1.36.1-r15", OsvPackage("Alpine", "busybox", "1.36.1-r15")),
+    ],
+)
+def test_purls_map_to_how_advisories_name_packages(purl: str, expected: OsvPackage) -> None:
+    assert osv_package(purl) == expected
+
+
+def advisory(
+    osv_id: str,
+    aliases: list[str],
+    name: str = "requests",
+    fixed: str = "2.31.0",
+    withdrawn: str | None = None,
+) -> Advisory:
+    doc = {
+        "id": osv_id,
+        "aliases": aliases,
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [
+            {
+                "package": {"ecosystem": "PyPI", "name": name},
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}
+                ],
+            }
+        ],
+    }
+    if withdrawn:
+        doc["withdrawn"] = withdrawn
+    return parse_osv(doc)
+
+
+def test_aliases_merge_into_one_match() -> None:
+    index = AdvisoryIndex(
+        [
+            advisory("PYSEC-2023-74", ["CVE-2023-32681", "GHSA-j8r2-6x86-q33q"]),
+            advisory("GHSA-j8r2-6x86-q33q", ["CVE-2023-32681"]),
+            advisory("PYSEC-2099-1", ["CVE-2099-0001"], fixed="3.0"),
+            advisory("PYSEC-2099-2", ["CVE-2099-0002"], withdrawn="2024-02-01T00:00:00Z"),
+        ]
+    )
+    found = index.match("pkg:pypi/Requests@2.28.1")
+    assert isinstance(found, list)
+    assert [m.primary_id for m in found] == ["CVE-2023-32681", "CVE-2099-0001"]
+    assert found[0] == Match(
+        "pkg:pypi/Requests@2.28.1",
+        frozenset({"PYSEC-2023-74", "CVE-2023-32681", "GHSA-j8r2-6x86-q33q"}),
+        ("GHSA-j8r2-6x86-q33q", "PYSEC-2023-74"),
+    )
+    after_fix = index.match("pkg:pypi/requests@2.31.0")
+    assert isinstance(after_fix, list)
+    assert [m.primary_id for m in after_fix] == ["CVE-2099-0001"]
+
+
+@pytest.mark.parametrize(
+    ("purl", "reason"),
+    [
+        ("pkg:pypi/requests@not..a..version", "PyPI version"),
+        ("pkg:hex/phoenix@1.7.0", "purl type 'hex'"),
+        ("pkg:pypi/requests", "no version"),
+        ("not-a-purl", "invalid purl"),
+    ],
+)
+def test_what_cannot_be_judged_is_skipped_with_a_reason(purl: str, reason: str) -> None:
+    index = AdvisoryIndex([advisory("PYSEC-2023-74", ["CVE-2023-32681"])])
+    found = index.match(purl)
+    assert isinstance(found, Skipped) and reason in found.reason
+
+
+@pytest.mark.parametrize(
+    ("doc", "words"),
+    [
+        ({"summary": "no id"}, "no id"),
+        ({"id": "X-1", "affected": [{"package": {"name": "a"}}]}, "ecosystem and name"),
+        (
+            {
+                "id": "X-2",
+                "affected": [
+                    {
+                        "package": {"ecosystem": "PyPI", "name": "a"},
+                        "ranges": [{"type": "ECOSYSTEM", "events": [{"fixed": "1"}]}],
+                    }
+                ],
+            },
+            "without an introduced",
+        ),
+        (
+            {
+                "id": "X-3",
+                "affected": [
+                    {
+                        "package": {"ecosystem": "PyPI", "name": "a"},
+                        "ranges": [
+                            {"type": "ECOSYSTEM", "events": [{"introduced": "0", "fixed": "1"}]}
+                        ],
+                    }
+                ],
+            },
+            "exactly one key",
+        ),
+    ],
+)
+def test_malformed_advisories_are_refused_with_the_reason(
+    doc: dict[str, object], words: str
+) -> None:
+    with pytest.raises(MalformedAdvisory, match=words):
+        parse_osv(doc)
