@@ -36,32 +36,25 @@ def in_range(ecosystem: str, rng: Range, version: str) -> bool:
 
 
 def _walk(ecosystem: str, semver: bool, events: tuple[Event, ...], v: Version) -> bool:
-    def bound(e: Event) -> Version | None:
-        return _key(ecosystem, semver, e)[1]
-
-    # Sort: "introduced: 0" first, then by version; at equal versions keep document order.
-    ordered = sorted(
-        enumerate(events),
-        key=lambda pair: (
-            _key(ecosystem, semver, pair[1])[0],
-            _Cmp(bound(pair[1])),
-            pair[0],
-        ),
+    # Each bound parsed once; sorted with "introduced: 0" first, then by version, and at
+    # equal versions in document order.
+    keyed = sorted(
+        ((_key(ecosystem, semver, e), i, e) for i, e in enumerate(events)),
+        key=lambda k: (k[0][0], _Cmp(k[0][1]), k[1]),
     )
     affected = False
-    for _, e in ordered:
-        at = bound(e)
+    for (_, at), _, e in keyed:
         if e.kind == "introduced":
             if at is None or not v < at:
                 affected = True
         elif e.kind == "fixed":
             if at is not None and not v < at:
                 affected = False
-        elif e.kind == "last_affected" and at is not None and at < v:
-            affected = False
-    limits = [bound(e) for e in events if e.kind == "limit"]
-    if any(limit is not None and not v < limit for limit in limits):
-        return False
+        elif e.kind == "last_affected":
+            if at is not None and at < v:
+                affected = False
+        elif e.kind == "limit" and at is not None and not v < at:
+            return False  # at or above a limit nothing is affected
     return affected
 
 

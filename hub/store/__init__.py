@@ -15,17 +15,7 @@ def open_store(settings: Settings, *, must_exist: bool = True) -> Store:
     if settings.store == "elasticsearch":
         from hub.store.elasticsearch import ElasticsearchStore
 
-        store = ElasticsearchStore(
-            [u.strip() for u in settings.es_url.split(",") if u.strip()],
-            prefix=settings.es_index_prefix,
-            api_key=settings.es_api_key,
-            username=settings.es_username,
-            password=settings.es_password,
-            ca_file=settings.es_ca_file,
-            shards=settings.es_shards,
-            replicas=settings.es_replicas,
-            timeout=settings.es_timeout,
-        )
+        store = ElasticsearchStore.from_settings(settings)
         where = f"Elasticsearch at {settings.es_url} (index prefix {settings.es_index_prefix})"
     else:
         from hub.store.sqlite import SqliteStore

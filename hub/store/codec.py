@@ -3,6 +3,7 @@
 Times are written as ISO 8601 with milliseconds and a zone (what Elasticsearch's
 `date` type parses and what `_source` returns verbatim), enums as their values,
 tuples as lists; reading reverses exactly that, guided by the field annotations.
+Both backends read through `decode` (SQLite after loading its JSON text columns).
 """
 
 from __future__ import annotations
@@ -39,5 +40,7 @@ def decode(cls: type[T], doc: JsonDoc) -> T:
             raw = datetime.fromisoformat(raw)
         elif raw is not None and kind.startswith("tuple"):
             raw = tuple(raw)
+        elif raw is not None and kind == "bool":
+            raw = bool(raw)
         values[f.name] = raw
     return cls(**values)

@@ -42,6 +42,7 @@ from hub.model import (
     StoreCounts,
     System,
 )
+from hub.settings import Settings
 from hub.store.codec import JsonDoc, decode, encode
 from hub.store.elasticsearch.mappings import MAPPINGS, MIGRATIONS, SCHEMA_VERSION
 from hub.store.interface import Kind, Query, Store, Transaction
@@ -139,6 +140,20 @@ class ElasticsearchStore(Store):
         if ca_file:
             self._options["ca_certs"] = ca_file
         self._es: Elasticsearch | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ElasticsearchStore:
+        return cls(
+            [u.strip() for u in settings.es_url.split(",") if u.strip()],
+            prefix=settings.es_index_prefix,
+            api_key=settings.es_api_key,
+            username=settings.es_username,
+            password=settings.es_password,
+            ca_file=settings.es_ca_file,
+            shards=settings.es_shards,
+            replicas=settings.es_replicas,
+            timeout=settings.es_timeout,
+        )
 
     # Connection ----------------------------------------------------------------
     @property

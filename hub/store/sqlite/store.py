@@ -26,11 +26,11 @@ from hub.model import (
     Finding,
     FindingCount,
     Organization,
-    OrgKind,
     Package,
     StoreCounts,
     System,
 )
+from hub.store.codec import JsonDoc, decode
 from hub.store.interface import Kind, Query, Store, Transaction
 
 T = TypeVar("T")
@@ -38,14 +38,6 @@ T = TypeVar("T")
 
 def _ts(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat(timespec="milliseconds")
-
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def _req_dt(value: str) -> datetime:
-    return datetime.fromisoformat(value)
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -58,85 +50,25 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def _org(row: sqlite3.Row) -> Organization:
-    return Organization(
-        id=row["id"],
-        name=row["name"],
-        kind=OrgKind(row["kind"]),
-        created_at=_req_dt(row["created_at"]),
-    )
+# Columns that SQLite keeps as JSON text; everything else maps to a field as it is.
+_JSON_COLUMNS = frozenset({"addresses", "detail"})
 
 
-def _system(row: sqlite3.Row) -> System:
-    return System(
-        id=row["id"],
-        org_id=row["org_id"],
-        name=row["name"],
-        criticality=row["criticality"],
-        internet_facing=bool(row["internet_facing"]),
-        description=row["description"],
-        created_at=_req_dt(row["created_at"]),
-    )
+def _row_doc(row: sqlite3.Row) -> JsonDoc:
+    return {k: json.loads(row[k]) if k in _JSON_COLUMNS else row[k] for k in row.keys()}  # noqa: SIM118 - sqlite3.Row has no __iter__ over keys
 
 
-def _asset(row: sqlite3.Row) -> Asset:
-    return Asset(
-        id=row["id"],
-        org_id=row["org_id"],
-        system_id=row["system_id"],
-        identifier=row["identifier"],
-        hostname=row["hostname"],
-        os_name=row["os_name"],
-        os_version=row["os_version"],
-        addresses=tuple(json.loads(row["addresses"])),
-        last_seen=_dt(row["last_seen"]),
-        created_at=_req_dt(row["created_at"]),
-    )
+def _decoder(cls: type[T]) -> Callable[[sqlite3.Row], T]:
+    """Rows decode through the same codec as document stores (hub.store.codec)."""
+    return lambda row: decode(cls, _row_doc(row))
 
 
-def _token(row: sqlite3.Row) -> ApiToken:
-    return ApiToken(
-        id=row["id"],
-        org_id=row["org_id"],
-        role=row["role"],
-        name=row["name"],
-        token_hash=row["token_hash"],
-        created_at=_req_dt(row["created_at"]),
-        revoked_at=_dt(row["revoked_at"]),
-    )
-
-
-def _finding(row: sqlite3.Row) -> Finding:
-    return Finding(
-        id=row["id"],
-        org_id=row["org_id"],
-        system_id=row["system_id"],
-        asset_id=row["asset_id"],
-        purl=row["purl"],
-        vuln_id=row["vuln_id"],
-        severity=row["severity"],
-        cvss=row["cvss"],
-        kev=bool(row["kev"]),
-        epss=row["epss"],
-        status=row["status"],
-        first_seen=_req_dt(row["first_seen"]),
-        last_seen=_req_dt(row["last_seen"]),
-        fixed_at=_dt(row["fixed_at"]),
-    )
-
-
-def _audit(row: sqlite3.Row) -> AuditEntry:
-    return AuditEntry(
-        seq=row["seq"],
-        at=_req_dt(row["at"]),
-        actor=row["actor"],
-        action=row["action"],
-        target=row["target"],
-        request_id=row["request_id"],
-        detail=json.loads(row["detail"]),
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
-    )
+_org = _decoder(Organization)
+_system = _decoder(System)
+_asset = _decoder(Asset)
+_token = _decoder(ApiToken)
+_finding = _decoder(Finding)
+_audit = _decoder(AuditEntry)
 
 
 _TABLES: dict[str, tuple[str, Callable[[sqlite3.Row], object]]] = {
