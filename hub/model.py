@@ -49,7 +49,7 @@ def utcnow() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def _name(value: str, what: str, limit: int = 200) -> str:
+def clean_name(value: str, what: str, limit: int = 200) -> str:
     cleaned = " ".join(value.split())
     if not cleaned:
         raise InvalidSubmission(f"{what} must not be empty")
@@ -71,13 +71,13 @@ class Organization:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _name(self.name, "organization name"))
+        object.__setattr__(self, "name", clean_name(self.name, "organization name"))
         object.__setattr__(self, "kind", OrgKind(self.kind))
         _aware(self.created_at, "created_at")
 
     @staticmethod
     def key_id(name: str) -> str:
-        return derive_id("organization", _name(name, "organization name").casefold())
+        return derive_id("organization", clean_name(name, "organization name").casefold())
 
     @classmethod
     def new(cls, name: str, kind: OrgKind, at: datetime) -> Organization:
@@ -97,7 +97,7 @@ class System:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _name(self.name, "system name"))
+        object.__setattr__(self, "name", clean_name(self.name, "system name"))
         object.__setattr__(self, "criticality", Criticality(self.criticality))
         if len(self.description) > 2000:
             raise InvalidSubmission("system description is longer than 2000 characters")
@@ -105,7 +105,7 @@ class System:
 
     @staticmethod
     def key_id(org_id: str, name: str) -> str:
-        return derive_id("system", org_id, _name(name, "system name").casefold())
+        return derive_id("system", org_id, clean_name(name, "system name").casefold())
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ class Asset:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "identifier", _name(self.identifier, "asset identifier"))
+        object.__setattr__(self, "identifier", clean_name(self.identifier, "asset identifier"))
         object.__setattr__(self, "addresses", tuple(self.addresses))
         _aware(self.created_at, "created_at")
         if self.last_seen is not None:
@@ -146,7 +146,7 @@ class Asset:
 
     @staticmethod
     def key_id(system_id: str, identifier: str) -> str:
-        return derive_id("asset", system_id, _name(identifier, "asset identifier").casefold())
+        return derive_id("asset", system_id, clean_name(identifier, "asset identifier").casefold())
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,7 @@ class ApiToken:
 
 
 class Severity(StrEnum):
+    UNKNOWN = "unknown"  # the advisory gives neither a CVSS vector nor a rating
     NONE = "none"
     LOW = "low"
     MEDIUM = "medium"
@@ -181,16 +182,27 @@ class Severity(StrEnum):
 
 class FindingStatus(StrEnum):
     OPEN = "open"
+    FIXED = "fixed"  # no longer present: the component was upgraded or removed
+    SUPPRESSED = "suppressed"  # a VEX statement says not_affected or fixed; still listed
+
+
+class VexState(StrEnum):
+    """OpenVEX statuses; CycloneDX analysis states map onto them (hub.vex)."""
+
+    NOT_AFFECTED = "not_affected"
+    AFFECTED = "affected"
     FIXED = "fixed"
-    SUPPRESSED = "suppressed"
+    UNDER_INVESTIGATION = "under_investigation"
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One vulnerability in one component on one asset; matching (issue 4) produces them.
+    """One vulnerability in one component of a system or of one asset.
 
-    The id derives from (asset, purl, vulnerability), so re-matching updates the same
-    finding instead of adding a second one.
+    The id derives from (subject, purl, vulnerability), where the subject is the asset,
+    or the system when an SBOM describes the system as a whole, so re-matching updates
+    the same finding instead of adding a second one. `sbom_id` and `product_id` say
+    where the component came from: the system's own SBOM, or a supplier product it runs.
     """
 
     id: str
@@ -207,10 +219,22 @@ class Finding:
     first_seen: datetime
     last_seen: datetime
     fixed_at: datetime | None
+    sbom_id: str = ""
+    product_id: str = ""
+    aliases: tuple[str, ...] = ()
+    summary: str = ""
+    kev_due: str | None = None  # the CISA KEV remediation date, ISO 8601
+    vex: str = ""  # a VexState when a statement applies
+    justification: str = ""
+    fixed_in: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "severity", Severity(self.severity))
         object.__setattr__(self, "status", FindingStatus(self.status))
+        object.__setattr__(self, "aliases", tuple(self.aliases))
+        object.__setattr__(self, "fixed_in", tuple(self.fixed_in))
+        if self.vex:
+            object.__setattr__(self, "vex", VexState(self.vex).value)
         if self.cvss is not None and not 0.0 <= self.cvss <= 10.0:
             raise InvalidSubmission(f"cvss {self.cvss} is outside 0 to 10")
         if self.epss is not None and not 0.0 <= self.epss <= 1.0:
@@ -221,6 +245,11 @@ class Finding:
     @staticmethod
     def key_id(asset_id: str, purl: str, vuln_id: str) -> str:
         return derive_id("finding", asset_id, purl, vuln_id)
+
+    @property
+    def subject(self) -> str:
+        """What the finding is about: the asset, else the whole system."""
+        return self.asset_id or f"system:{self.system_id}"
 
 
 @dataclass(frozen=True)
@@ -271,3 +300,6 @@ class StoreCounts:
     tokens: int
     audit_entries: int
     findings: int = 0
+    sboms: int = 0
+    products: int = 0
+    intel: int = 0

@@ -15,10 +15,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from hub import audit
 from hub.errors import StoreError
+from hub.intel import FeedState, IntelRecord, IntelSource
 from hub.model import (
     ApiToken,
     Asset,
@@ -33,6 +34,7 @@ from hub.model import (
     StoreCounts,
     System,
 )
+from hub.supply import Deployment, Product, SbomRecord, VexStatement
 
 DEFAULT_LIMIT = 100
 T = TypeVar("T")
@@ -51,6 +53,14 @@ SYSTEMS = Kind("systems", System)
 ASSETS = Kind("assets", Asset)
 TOKENS = Kind("tokens", ApiToken)
 FINDINGS = Kind("findings", Finding)
+PRODUCTS = Kind("products", Product)
+SBOMS = Kind("sboms", SbomRecord)
+DEPLOYMENTS = Kind("deployments", Deployment)
+VEX = Kind("vex", VexStatement)
+INTEL = Kind("intel", IntelRecord)
+FEEDS = Kind("feeds", FeedState)
+# Kinds a backend writes through the generic `_put_many`, with no per-entity code.
+GENERIC_KINDS: tuple[Kind[Any], ...] = (FINDINGS, PRODUCTS, SBOMS, DEPLOYMENTS, VEX, INTEL, FEEDS)
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,7 @@ class Query:
     """A page of one kind in domain terms: fields equal to values, optionally an id among
     `ids`, ordered by id, strictly after the `after` cursor. Backends translate it once."""
 
-    equals: dict[str, str] = field(default_factory=dict)
+    equals: dict[str, str | bool] = field(default_factory=dict)
     ids: tuple[str, ...] | None = None
     after: str | None = None
     limit: int = DEFAULT_LIMIT
@@ -69,7 +79,7 @@ class Query:
         after: str | None,
         limit: int,
         ids: Sequence[str] | None = None,
-        **equals: str | Enum | None,
+        **equals: str | bool | Enum | None,
     ) -> Query:
         return cls(
             {k: v.value if isinstance(v, Enum) else v for k, v in equals.items() if v is not None},
@@ -99,8 +109,34 @@ class Transaction(abc.ABC):
     def put_token(self, token: ApiToken) -> None: ...
 
     @abc.abstractmethod
+    def _put_many(self, kind: Kind[T], items: Sequence[T]) -> None:
+        """Upsert values of one of GENERIC_KINDS by id, every field as it is."""
+
+    @abc.abstractmethod
+    def put_sbom_packages(self, sbom_id: str, packages: Sequence[Package]) -> None:
+        """The SBOM's identified components; written once, with the SBOM."""
+
     def put_findings(self, findings: Sequence[Finding]) -> None:
         """Upsert findings by id; a batch, since matching produces them by the thousand."""
+        self._put_many(FINDINGS, findings)
+
+    def put_product(self, product: Product) -> None:
+        self._put_many(PRODUCTS, [product])
+
+    def put_sbom(self, record: SbomRecord) -> None:
+        self._put_many(SBOMS, [record])
+
+    def put_deployment(self, deployment: Deployment) -> None:
+        self._put_many(DEPLOYMENTS, [deployment])
+
+    def put_vex(self, statements: Sequence[VexStatement]) -> None:
+        self._put_many(VEX, statements)
+
+    def put_intel(self, records: Sequence[IntelRecord]) -> None:
+        self._put_many(INTEL, records)
+
+    def put_feed(self, feed: FeedState) -> None:
+        self._put_many(FEEDS, [feed])
 
     @abc.abstractmethod
     def _audit_head(self) -> AuditEntry | None:
@@ -224,21 +260,98 @@ class Store(abc.ABC):
         self,
         *,
         org_id: str | None = None,
+        system_id: str | None = None,
         asset_id: str | None = None,
+        product_id: str | None = None,
         vuln_id: str | None = None,
         status: FindingStatus | None = None,
         after: str | None = None,
         limit: int = DEFAULT_LIMIT,
     ) -> list[Finding]:
+        """`asset_id=""` selects system-wide findings (from SBOMs), likewise `product_id=""`
+        those from the system's own components rather than a product it runs."""
         query = Query.page(
             after,
             limit,
             org_id=org_id,
+            system_id=system_id,
             asset_id=asset_id,
+            product_id=product_id,
             vuln_id=vuln_id,
             status=None if status is None else FindingStatus(status),
         )
         return self._select(FINDINGS, query)
+
+    def iter_all(self, kind: Kind[T], **equals: str | bool | Enum | None) -> Iterator[T]:
+        """Every value of `kind` with these field values, paged underneath."""
+        after: str | None = None
+        while True:
+            page = self._select(kind, Query.page(after, 1000, None, **equals))
+            yield from page
+            if len(page) < 1000:
+                return
+            after = getattr(page[-1], "id")  # noqa: B009 - every kind has an id
+
+    # Products, SBOMs, deployments, VEX
+    def get_product(self, product_id: str) -> Product | None:
+        return self._fetch(PRODUCTS, product_id)
+
+    def list_products(
+        self, *, after: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> list[Product]:
+        return self._select(PRODUCTS, Query.page(after, limit))
+
+    def get_sbom(self, sbom_id: str) -> SbomRecord | None:
+        return self._fetch(SBOMS, sbom_id)
+
+    def list_sboms(
+        self, *, subject: str | None = None, org_id: str | None = None, current: bool | None = None
+    ) -> list[SbomRecord]:
+        """Oldest first: a subject's history reads top to bottom."""
+        found = self.iter_all(SBOMS, subject=subject, org_id=org_id, current=current)
+        return sorted(found, key=lambda r: (r.submitted_at, r.id))
+
+    @abc.abstractmethod
+    def list_sbom_packages(self, sbom_id: str) -> list[Package]:
+        """The SBOM's components, ordered by purl."""
+
+    def list_deployments(
+        self, *, system_id: str | None = None, product_id: str | None = None
+    ) -> list[Deployment]:
+        return list(self.iter_all(DEPLOYMENTS, system_id=system_id, product_id=product_id))
+
+    def list_vex(self, subject: str) -> list[VexStatement]:
+        """Statements about `subject`, and those that hold wherever a component runs."""
+        return [*self.iter_all(VEX, subject=subject), *self.iter_all(VEX, subject="*")]
+
+    @abc.abstractmethod
+    def assets_running(self, purl: str) -> list[str]:
+        """Ids of the assets whose software list holds exactly this purl, sorted."""
+
+    # Vulnerability intelligence
+    def get_intel(self, record_id: str) -> IntelRecord | None:
+        return self._fetch(INTEL, record_id)
+
+    def intel_by_ids(self, record_ids: Sequence[str]) -> list[IntelRecord]:
+        found: list[IntelRecord] = []
+        unique = sorted(set(record_ids))
+        for start in range(0, len(unique), 1000):
+            chunk = unique[start : start + 1000]
+            found += self._select(INTEL, Query.page(None, len(chunk), ids=chunk))
+        return found
+
+    def iter_intel(self, source: IntelSource) -> Iterator[IntelRecord]:
+        return self.iter_all(INTEL, source=source)
+
+    @abc.abstractmethod
+    def intel_digests(self, source: IntelSource) -> dict[str, str]:
+        """Record id to digest for one source, without loading the documents."""
+
+    def get_feed(self, feed_id: str) -> FeedState | None:
+        return self._fetch(FEEDS, feed_id)
+
+    def list_feeds(self) -> list[FeedState]:
+        return list(self.iter_all(FEEDS))
 
     @abc.abstractmethod
     def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:

@@ -16,6 +16,7 @@ import pytest
 
 from hub import audit
 from hub.errors import StoreError
+from hub.intel import FeedState, IntelRecord, IntelSource
 from hub.model import (
     ApiToken,
     Asset,
@@ -32,6 +33,8 @@ from hub.model import (
     System,
 )
 from hub.store import Store, Transaction
+from hub.store.interface import INTEL as INTEL_KIND
+from hub.supply import Deployment, Product, SbomRecord, VexStatement
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -318,6 +321,170 @@ def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
     assert store.get_organization(a.id) is None
     assert store.audit_head() is None
     assert store.counts() == before
+
+
+def sbom_record(subject: str, org_id: str, n: int, current: bool) -> SbomRecord:
+    return SbomRecord(
+        SbomRecord.key_id(subject, "urn:uuid:x", n, f"{n:064x}"),
+        subject,
+        org_id,
+        "CycloneDX",
+        "1.6",
+        "json",
+        "urn:uuid:x",
+        n,
+        f"{n:064x}",
+        1000 + n,
+        3,
+        1,
+        71.4,
+        ("supplier", "author"),
+        "token:t",
+        T0 + timedelta(hours=n),
+        current,
+    )
+
+
+def test_supply_side_round_trips(store: Store) -> None:
+    a = org("A")
+    s = system(a.id, "one")
+    x = asset(s, "h1")
+    p = Product(
+        Product.key_id("ACME", "Router OS", "7.1"), "ACME", "Router OS", "7.1", PKGS[0].purl, T0
+    )
+    old = sbom_record(f"system:{s.id}", a.id, 1, False)
+    new = sbom_record(f"system:{s.id}", a.id, 2, True)
+    prod_sbom = sbom_record(f"product:{p.id}", a.id, 1, True)
+    dep = Deployment(Deployment.key_id(s.id, p.id), a.id, s.id, p.id, T0)
+    vex = [
+        VexStatement(
+            VexStatement.key_id(f"product:{p.id}", "CVE-2024-1", ""),
+            f"product:{p.id}",
+            a.id,
+            "CVE-2024-1",
+            "",
+            "not_affected",  # type: ignore[arg-type]
+            "vulnerable_code_not_in_execute_path",
+            "",
+            "vex-1",
+            T0,
+        ),
+        VexStatement(
+            VexStatement.key_id("*", "CVE-2024-2", PKGS[1].purl),
+            "*",
+            a.id,
+            "CVE-2024-2",
+            PKGS[1].purl,
+            "fixed",  # type: ignore[arg-type]
+            "",
+            "backported",
+            "vex-2",
+            T0,
+        ),
+    ]
+    with store.transaction() as tx:
+        tx.put_organization(a)
+        tx.put_system(s)
+        tx.put_asset(x)
+        tx.put_asset_packages(x.id, PKGS)
+        tx.put_product(p)
+        for record in (old, new, prod_sbom):
+            tx.put_sbom(record)
+        tx.put_sbom_packages(new.id, PKGS[1:])
+        tx.put_deployment(dep)
+        tx.put_vex(vex)
+    assert store.get_product(p.id) == p
+    assert store.list_products() == [p]
+    assert store.get_sbom(new.id) == new
+    assert store.list_sboms(subject=f"system:{s.id}") == [old, new]
+    assert store.list_sboms(current=True) == [prod_sbom, new] or store.list_sboms(current=True) == [
+        new,
+        prod_sbom,
+    ]
+    assert store.list_sboms(org_id="nobody") == []
+    assert store.list_sbom_packages(new.id) == sorted(PKGS[1:], key=lambda q: q.purl)
+    assert store.list_sbom_packages(old.id) == []
+    assert store.list_deployments(product_id=p.id) == [dep]
+    assert store.list_deployments(system_id="other") == []
+    assert sorted(v.id for v in store.list_vex(f"product:{p.id}")) == sorted(v.id for v in vex)
+    assert [v.id for v in store.list_vex("system:other")] == [vex[1].id]
+    assert store.assets_running(PKGS[0].purl) == [x.id]
+    assert store.assets_running("pkg:pypi/nothing@1") == []
+    # Demoting the old current SBOM is an upsert of the same id.
+    with store.transaction() as tx:
+        tx.put_sbom(replace(new, current=False))
+    assert store.list_sboms(current=True) == [prod_sbom]
+    c = store.counts()
+    assert (c.sboms, c.products) == (3, 1)
+
+
+def test_intel_and_feeds(store: Store) -> None:
+    records = [
+        IntelRecord.of(IntelSource.OSV, f"GHSA-{n:04d}", {"id": f"GHSA-{n:04d}", "n": n})
+        for n in range(1203)
+    ]
+    kev = IntelRecord.of(IntelSource.KEV, "CVE-2024-1", {"dueDate": "2024-02-01"})
+    with store.transaction() as tx:
+        tx.put_intel([*records, kev])
+    assert store.get_intel(kev.id) == kev
+    assert store.get_intel("osv:missing") is None
+    assert store.intel_digests(IntelSource.KEV) == {kev.id: kev.digest}
+    digests = store.intel_digests(IntelSource.OSV)
+    assert len(digests) == 1203 and digests[records[7].id] == records[7].digest
+    assert [r.id for r in store.iter_intel(IntelSource.OSV)] == sorted(r.id for r in records)
+    wanted = [records[0].id, records[1202].id, "osv:missing", records[0].id]
+    assert sorted(r.id for r in store.intel_by_ids(wanted)) == [records[0].id, records[1202].id]
+    assert len(list(store.iter_all(INTEL_KIND))) == 1204
+    feed = FeedState(
+        FeedState.key_id(IntelSource.KEV, "/srv/feeds/kev.json"),
+        IntelSource.KEV,
+        "/srv/feeds/kev.json",
+        "etag-1",
+        T0,
+        1,
+        1,
+    )
+    with store.transaction() as tx:
+        tx.put_feed(feed)
+        tx.put_feed(replace(feed, validator="etag-2"))
+    assert store.get_feed(feed.id) == replace(feed, validator="etag-2")
+    assert store.list_feeds() == [replace(feed, validator="etag-2")]
+    assert store.counts().intel == 1204
+
+
+def test_findings_carry_their_origin(store: Store) -> None:
+    a = org("A")
+    s = system(a.id, "one")
+    base = Finding(
+        Finding.key_id(f"system:{s.id}", PKGS[1].purl, "CVE-2024-9"),
+        a.id,
+        s.id,
+        "",
+        PKGS[1].purl,
+        "CVE-2024-9",
+        Severity.UNKNOWN,
+        None,
+        True,
+        None,
+        FindingStatus.SUPPRESSED,
+        T0,
+        T0,
+        None,
+        sbom_id="sbom-1",
+        product_id="prod-1",
+        aliases=("GHSA-1", "PYSEC-2"),
+        summary="s",
+        kev_due="2024-03-01",
+        vex="not_affected",
+        justification="component_not_present",
+        fixed_in=("4.2.8",),
+    )
+    with store.transaction() as tx:
+        tx.put_findings([base])
+    assert store.get_finding(base.id) == base
+    assert store.list_findings(system_id=s.id, asset_id="", product_id="prod-1") == [base]
+    assert store.list_findings(system_id=s.id, product_id="") == []
+    assert base.subject == f"system:{s.id}"
 
 
 def test_counts(store: Store) -> None:

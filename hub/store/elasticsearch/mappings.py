@@ -84,6 +84,65 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         first_seen=DATE,
         last_seen=DATE,
         fixed_at=DATE,
+        sbom_id=KEYWORD,
+        product_id=KEYWORD,
+        aliases=KEYWORD,
+        summary={"type": "text"},
+        kev_due=DATE,
+        vex=KEYWORD,
+        justification=KEYWORD,
+        fixed_in=KEYWORD,
+    ),
+    "products": _strict(
+        id=KEYWORD, supplier=KEYWORD, name=KEYWORD, version=KEYWORD, purl=KEYWORD, created_at=DATE
+    ),
+    "sboms": _strict(
+        id=KEYWORD,
+        subject=KEYWORD,
+        org_id=KEYWORD,
+        format=KEYWORD,
+        spec_version=KEYWORD,
+        encoding=KEYWORD,
+        serial_number=KEYWORD,
+        doc_version={"type": "integer"},
+        sha256=KEYWORD,
+        size={"type": "long"},
+        components={"type": "integer"},
+        unidentified={"type": "integer"},
+        quality={"type": "float"},
+        missing=KEYWORD,
+        submitted_by=KEYWORD,
+        submitted_at=DATE,
+        current={"type": "boolean"},
+    ),
+    # Like asset-packages: one document per SBOM holding its whole component list.
+    "sbom-packages": _strict(
+        sbom_id=KEYWORD, purls=KEYWORD, count={"type": "integer"}, packages=OPAQUE
+    ),
+    "deployments": _strict(
+        id=KEYWORD, org_id=KEYWORD, system_id=KEYWORD, product_id=KEYWORD, created_at=DATE
+    ),
+    "vex": _strict(
+        id=KEYWORD,
+        subject=KEYWORD,
+        org_id=KEYWORD,
+        vuln_id=KEYWORD,
+        purl=KEYWORD,
+        state=KEYWORD,
+        justification=KEYWORD,
+        detail={"type": "text"},
+        source=KEYWORD,
+        created_at=DATE,
+    ),
+    "intel": _strict(id=KEYWORD, source=KEYWORD, key=KEYWORD, digest=KEYWORD, data=OPAQUE),
+    "feeds": _strict(
+        id=KEYWORD,
+        source=KEYWORD,
+        location=KEYWORD,
+        validator=KEYWORD,
+        synced_at=DATE,
+        records={"type": "long"},
+        last_changed={"type": "long"},
     ),
     # Schema version, the writer lock and the one-slot commit journal.
     "meta": {"enabled": False},
@@ -93,5 +152,7 @@ MAPPINGS: dict[str, dict[str, Any]] = {
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("meta", "organizations", "systems", "assets", "asset-packages", "tokens", "audit"),
     2: ("findings",),
+    # "findings" again: its existing index gains the new fields (mappings only ever grow).
+    3: ("findings", "products", "sboms", "sbom-packages", "deployments", "vex", "intel", "feeds"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)

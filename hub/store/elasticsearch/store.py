@@ -31,11 +31,11 @@ from elasticsearch import (
 )
 
 from hub.errors import StoreError
+from hub.intel import IntelSource
 from hub.model import (
     ApiToken,
     Asset,
     AuditEntry,
-    Finding,
     FindingCount,
     Organization,
     Package,
@@ -77,25 +77,33 @@ class _EsTransaction(Transaction):
     def put_asset(self, asset: Asset) -> None:
         self._put("assets", asset.id, encode(asset))
 
-    def put_asset_packages(self, asset_id: str, packages: Sequence[Package]) -> None:
+    def _put_packages(
+        self, kind: str, owner: str, owner_id: str, packages: Sequence[Package]
+    ) -> None:
         ordered = sorted(packages, key=lambda p: p.purl)
         self._put(
-            "asset-packages",
-            asset_id,
+            kind,
+            owner_id,
             {
-                "asset_id": asset_id,
+                owner: owner_id,
                 "purls": [p.purl for p in ordered],
                 "count": len(ordered),
                 "packages": [encode(p) for p in ordered],
             },
         )
 
+    def put_asset_packages(self, asset_id: str, packages: Sequence[Package]) -> None:
+        self._put_packages("asset-packages", "asset_id", asset_id, packages)
+
+    def put_sbom_packages(self, sbom_id: str, packages: Sequence[Package]) -> None:
+        self._put_packages("sbom-packages", "sbom_id", sbom_id, packages)
+
     def put_token(self, token: ApiToken) -> None:
         self._put("tokens", token.id, encode(token))
 
-    def put_findings(self, findings: Sequence[Finding]) -> None:
-        for finding in findings:
-            self._put("findings", finding.id, encode(finding))
+    def _put_many(self, kind: Kind[T], items: Sequence[T]) -> None:
+        for item in items:
+            self._put(kind.name, getattr(item, "id"), encode(item))  # noqa: B009
 
     def _audit_head(self) -> AuditEntry | None:
         return self._head
@@ -248,6 +256,10 @@ class ElasticsearchStore(Store):
                     )
                     if not self.es.indices.exists(index=self.index(kind)):
                         self.es.indices.create(index=self.index(kind))
+                    elif kind != "meta":
+                        self.es.indices.put_mapping(
+                            index=self.index(kind), properties=MAPPINGS[kind]["properties"]
+                        )
                 self.es.cluster.health(
                     index=",".join(self.index(k) for k in kinds),
                     wait_for_status="yellow",
@@ -395,6 +407,42 @@ class ElasticsearchStore(Store):
         doc = self._get("asset-packages", asset_id)
         return [] if doc is None else [decode(Package, p) for p in doc["packages"]]
 
+    def list_sbom_packages(self, sbom_id: str) -> list[Package]:
+        doc = self._get("sbom-packages", sbom_id)
+        return [] if doc is None else [decode(Package, p) for p in doc["packages"]]
+
+    def _ids(self, kind: str, field: str, filters: list[JsonDoc], extra: str = "") -> list[JsonDoc]:
+        """Every hit's `field` (and `extra`), paged with search_after, sources trimmed."""
+        found: list[JsonDoc] = []
+        after: list[Any] | None = None
+        includes = [field, extra] if extra else [field]
+        with self._errors():
+            while True:
+                result = self.es.search(
+                    index=self.index(kind),
+                    query={"bool": {"filter": filters}},
+                    sort=[{field: "asc"}],
+                    size=PAGE * 10,
+                    search_after=after,
+                    source_includes=includes,
+                    track_total_hits=False,
+                )
+                hits = result["hits"]["hits"]
+                found += [h["_source"] for h in hits]
+                if len(hits) < PAGE * 10:
+                    return found
+                after = hits[-1]["sort"]
+
+    def assets_running(self, purl: str) -> list[str]:
+        return [
+            d["asset_id"]
+            for d in self._ids("asset-packages", "asset_id", [{"term": {"purls": purl}}])
+        ]
+
+    def intel_digests(self, source: IntelSource) -> dict[str, str]:
+        docs = self._ids("intel", "id", [{"term": {"source": source.value}}], "digest")
+        return {d["id"]: d["digest"] for d in docs}
+
     def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:
         """A composite aggregation, paged by its after_key: exact for any number of orgs."""
         query = {"term": {"org_id": org_id}} if org_id is not None else {"match_all": {}}
@@ -460,4 +508,7 @@ class ElasticsearchStore(Store):
                 tokens=count("tokens"),
                 audit_entries=count("audit"),
                 findings=count("findings"),
+                sboms=count("sboms"),
+                products=count("products"),
+                intel=count("intel"),
             )

@@ -19,19 +19,19 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from hub.errors import StoreError
+from hub.intel import IntelSource
 from hub.model import (
     ApiToken,
     Asset,
     AuditEntry,
-    Finding,
     FindingCount,
     Organization,
     Package,
     StoreCounts,
     System,
 )
-from hub.store.codec import JsonDoc, decode
-from hub.store.interface import Kind, Query, Store, Transaction
+from hub.store.codec import decode, encode
+from hub.store.interface import GENERIC_KINDS, Kind, Query, Store, Transaction
 
 T = TypeVar("T")
 
@@ -50,24 +50,35 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-# Columns that SQLite keeps as JSON text; everything else maps to a field as it is.
-_JSON_COLUMNS = frozenset({"addresses", "detail"})
-
-
-def _row_doc(row: sqlite3.Row) -> JsonDoc:
-    return {k: json.loads(row[k]) if k in _JSON_COLUMNS else row[k] for k in row.keys()}  # noqa: SIM118 - sqlite3.Row has no __iter__ over keys
+def _column(value: Any) -> Any:
+    """A codec-encoded field as SQLite stores it: JSON text for lists and maps, 0/1."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def _decoder(cls: type[T]) -> Callable[[sqlite3.Row], T]:
-    """Rows decode through the same codec as document stores (hub.store.codec)."""
-    return lambda row: decode(cls, _row_doc(row))
+    """Rows decode through the same codec as document stores (hub.store.codec); fields
+    typed as tuples or dicts are JSON text in SQLite."""
+    as_json = {
+        f.name
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if str(f.type).startswith(("tuple", "dict"))
+    }
+
+    def read(row: sqlite3.Row) -> T:
+        keys = row.keys()
+        return decode(cls, {k: json.loads(row[k]) if k in as_json else row[k] for k in keys})
+
+    return read
 
 
 _org = _decoder(Organization)
 _system = _decoder(System)
 _asset = _decoder(Asset)
 _token = _decoder(ApiToken)
-_finding = _decoder(Finding)
 _audit = _decoder(AuditEntry)
 
 
@@ -76,7 +87,7 @@ _TABLES: dict[str, tuple[str, Callable[[sqlite3.Row], object]]] = {
     "systems": ("systems", _system),
     "assets": ("assets", _asset),
     "tokens": ("api_tokens", _token),
-    "findings": ("findings", _finding),
+    **{k.name: (k.name, _decoder(k.cls)) for k in GENERIC_KINDS},
 }
 # Column names are checked against the dataclass fields before they reach SQL text.
 _COLUMNS = {
@@ -86,9 +97,11 @@ _COLUMNS = {
         ("systems", System),
         ("assets", Asset),
         ("api_tokens", ApiToken),
-        ("findings", Finding),
+        *((k.name, k.cls) for k in GENERIC_KINDS),
     )
 }
+# Fields an upsert never overwrites: when a record was first made.
+_KEEP = frozenset({"created_at"})
 
 
 class _SqliteTransaction(Transaction):
@@ -147,16 +160,24 @@ class _SqliteTransaction(Transaction):
             ),
         )
 
-    def put_asset_packages(self, asset_id: str, packages: Sequence[Package]) -> None:
-        self._exec("DELETE FROM asset_packages WHERE asset_id = ?", (asset_id,))
+    def _put_packages(
+        self, table: str, owner: str, owner_id: str, packages: Sequence[Package]
+    ) -> None:
+        self._exec(f"DELETE FROM {table} WHERE {owner} = ?", (owner_id,))
         try:
             self._conn.executemany(
-                "INSERT INTO asset_packages (asset_id, purl, name, version, ecosystem)"
+                f"INSERT INTO {table} ({owner}, purl, name, version, ecosystem)"
                 " VALUES (?, ?, ?, ?, ?)",
-                [(asset_id, p.purl, p.name, p.version, p.ecosystem) for p in packages],
+                [(owner_id, p.purl, p.name, p.version, p.ecosystem) for p in packages],
             )
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"write refused by the store: {exc}") from exc
+
+    def put_asset_packages(self, asset_id: str, packages: Sequence[Package]) -> None:
+        self._put_packages("asset_packages", "asset_id", asset_id, packages)
+
+    def put_sbom_packages(self, sbom_id: str, packages: Sequence[Package]) -> None:
+        self._put_packages("sbom_packages", "sbom_id", sbom_id, packages)
 
     def put_token(self, token: ApiToken) -> None:
         self._exec(
@@ -174,36 +195,19 @@ class _SqliteTransaction(Transaction):
             ),
         )
 
-    def put_findings(self, findings: Sequence[Finding]) -> None:
+    def _put_many(self, kind: Kind[T], items: Sequence[T]) -> None:
+        if not items:
+            return
+        columns = [f.name for f in dataclasses.fields(kind.cls)]  # type: ignore[arg-type]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in {"id", *_KEEP})
+        sql = (
+            f"INSERT INTO {kind.name} ({', '.join(columns)})"
+            f" VALUES ({', '.join('?' for _ in columns)})"
+            f" ON CONFLICT (id) DO UPDATE SET {updates}"
+        )
+        rows = [[_column(v) for v in encode(item).values()] for item in items]
         try:
-            self._conn.executemany(
-                "INSERT INTO findings (id, org_id, system_id, asset_id, purl, vuln_id, severity,"
-                " cvss, kev, epss, status, first_seen, last_seen, fixed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                " severity = excluded.severity, cvss = excluded.cvss, kev = excluded.kev,"
-                " epss = excluded.epss, status = excluded.status,"
-                " first_seen = excluded.first_seen, last_seen = excluded.last_seen,"
-                " fixed_at = excluded.fixed_at",
-                [
-                    (
-                        f.id,
-                        f.org_id,
-                        f.system_id,
-                        f.asset_id,
-                        f.purl,
-                        f.vuln_id,
-                        f.severity.value,
-                        f.cvss,
-                        int(f.kev),
-                        f.epss,
-                        f.status.value,
-                        _ts(f.first_seen),
-                        _ts(f.last_seen),
-                        _ts(f.fixed_at),
-                    )
-                    for f in findings
-                ],
-            )
+            self._conn.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"write refused by the store: {exc}") from exc
 
@@ -331,13 +335,28 @@ class SqliteStore(Store):
         )
         return [cast(T, mapper(r)) for r in rows]
 
-    def list_asset_packages(self, asset_id: str) -> list[Package]:
+    def _packages(self, table: str, owner: str, owner_id: str) -> list[Package]:
         rows = self._rows(
-            "SELECT purl, name, version, ecosystem FROM asset_packages WHERE asset_id = ?"
-            " ORDER BY purl",
-            (asset_id,),
+            f"SELECT purl, name, version, ecosystem FROM {table} WHERE {owner} = ? ORDER BY purl",
+            (owner_id,),
         )
         return [Package(r["purl"], r["name"], r["version"], r["ecosystem"]) for r in rows]
+
+    def list_asset_packages(self, asset_id: str) -> list[Package]:
+        return self._packages("asset_packages", "asset_id", asset_id)
+
+    def list_sbom_packages(self, sbom_id: str) -> list[Package]:
+        return self._packages("sbom_packages", "sbom_id", sbom_id)
+
+    def assets_running(self, purl: str) -> list[str]:
+        rows = self._rows(
+            "SELECT DISTINCT asset_id FROM asset_packages WHERE purl = ? ORDER BY asset_id", (purl,)
+        )
+        return [r["asset_id"] for r in rows]
+
+    def intel_digests(self, source: IntelSource) -> dict[str, str]:
+        rows = self._rows("SELECT id, digest FROM intel WHERE source = ?", (source.value,))
+        return {r["id"]: r["digest"] for r in rows}
 
     def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:
         where, params = ("WHERE org_id = ?", [org_id]) if org_id is not None else ("", [])
@@ -365,7 +384,8 @@ class SqliteStore(Store):
             "SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM systems),"
             " (SELECT count(*) FROM assets), (SELECT count(*) FROM asset_packages),"
             " (SELECT count(*) FROM api_tokens), (SELECT count(*) FROM audit_log),"
-            " (SELECT count(*) FROM findings)"
+            " (SELECT count(*) FROM findings), (SELECT count(*) FROM sboms),"
+            " (SELECT count(*) FROM products), (SELECT count(*) FROM intel)"
         )
         assert row is not None
         return StoreCounts(*(int(v) for v in row))
