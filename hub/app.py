@@ -30,7 +30,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     app = Flask("crsa-hub")
     # One byte of headroom: werkzeug stops a chunked stream at this cap without an error,
     # so `read_body` refuses any body that reads longer than the real limit.
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes + 1
+    app.config["MAX_CONTENT_LENGTH"] = max(settings.max_request_bytes, settings.max_sbom_bytes) + 1
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["crsa"] = HubContext(settings=settings, store=store, registry=Registry(store))
 
@@ -47,9 +47,15 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     def start_request() -> Response | None:
         supplied = request.headers.get("X-Request-ID", "")
         g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        view = app.view_functions.get(request.endpoint or "")
+        limit = (
+            settings.max_sbom_bytes
+            if getattr(view, "takes_document", False)
+            else settings.max_request_bytes
+        )
         length = request.content_length
-        if length is not None and length > settings.max_request_bytes:
-            raise too_large(settings.max_request_bytes)
+        if length is not None and length > limit:
+            raise too_large(limit)
         return None
 
     @app.after_request

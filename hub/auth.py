@@ -26,6 +26,7 @@ class Action(StrEnum):
     WRITE_INVENTORY = "write_inventory"
     MANAGE_TOKENS = "manage_tokens"
     READ_AUDIT = "read_audit"
+    MANAGE_PRODUCTS = "manage_products"  # VEX on a supplier product holds for every agency
     USE_REST_API = "use_rest_api"
 
 
@@ -38,6 +39,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.WRITE_INVENTORY: frozenset({Role.ADMIN, Role.AGENCY_SUBMITTER}),
     Action.MANAGE_TOKENS: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.AUDITOR}),
+    Action.MANAGE_PRODUCTS: frozenset({Role.ADMIN}),
 }
 
 # Roles confined to their own organization's data.

@@ -28,6 +28,9 @@ class Settings:
     home: Path = field(default_factory=lambda: Path(DEFAULT_HOME))
     store: str = "sqlite"
     max_request_bytes: int = 16 * 1024 * 1024
+    # SBOM and VEX uploads: big products list tens of thousands of components.
+    max_sbom_bytes: int = 256 * 1024 * 1024
+    max_sbom_components: int = 250_000
     host: str = "127.0.0.1"
     port: int = 8050
     workers: int = 2
@@ -49,7 +52,16 @@ class Settings:
                 f"store {self.store!r} is not supported",
                 hint=f"set CRSA_STORE to one of: {', '.join(STORES)}",
             )
-        for name in ("max_request_bytes", "port", "workers", "threads", "es_shards", "es_timeout"):
+        for name in (
+            "max_request_bytes",
+            "max_sbom_bytes",
+            "max_sbom_components",
+            "port",
+            "workers",
+            "threads",
+            "es_shards",
+            "es_timeout",
+        ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name} must be a positive number")
         if self.es_replicas < 0:
@@ -124,6 +136,8 @@ def default_config_text() -> str:
         "[hub]\n"
         f'store = "{s.store}"\n'
         f"max_request_bytes = {s.max_request_bytes}\n"
+        f"max_sbom_bytes = {s.max_sbom_bytes}\n"
+        f"max_sbom_components = {s.max_sbom_components}\n"
         f'host = "{s.host}"\n'
         f"port = {s.port}\n"
         f"workers = {s.workers}\n"

@@ -45,6 +45,7 @@ class Advisory:
     summary: str
     affected: tuple[Affected, ...]
     severity: tuple[tuple[str, str], ...]  # (type, score or vector)
+    own_severity: str = ""  # the database's own rating (GHSA: LOW, MODERATE, HIGH, CRITICAL)
 
     @property
     def ids(self) -> frozenset[str]:
@@ -96,4 +97,5 @@ def parse_osv(doc: Any) -> Advisory:
         summary=str(doc.get("summary") or doc.get("details", ""))[:500],
         affected=tuple(_affected(a) for a in doc.get("affected") or ()),
         severity=severity,
+        own_severity=str((doc.get("database_specific") or {}).get("severity", "") or ""),
     )

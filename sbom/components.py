@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from packageurl import PackageURL
 from spdx_tools.spdx.model.document import Document
@@ -32,9 +32,24 @@ class SkippedComponent:
     name: str
     version: str
     reason: str
+    supplier: str = ""
 
 
-Extracted = tuple[list[Component], list[SkippedComponent]]
+@dataclass(frozen=True)
+class Coverage:
+    """How many of the document's components carry each NTIA per-component element."""
+
+    total: int
+    supplier: int
+    name: int
+    version: int
+    identified: int
+
+
+class Extracted(NamedTuple):
+    components: list[Component]  # one per purl
+    skipped: list[SkippedComponent]
+    coverage: Coverage  # over every component entry, duplicates included
 
 
 def canonical_purl(purl: str) -> str:
@@ -67,24 +82,32 @@ def _identify(
             return Component(canonical_purl(purl), name, version, supplier, "purl")
         except ValueError as exc:
             if not cpe:
-                return SkippedComponent(name, version, f"invalid purl {purl!r}: {exc}")
+                return SkippedComponent(name, version, f"invalid purl {purl!r}: {exc}", supplier)
     if cpe:
         derived = purl_from_cpe(cpe)
         if derived:
             return Component(derived, name, version, supplier, "cpe")
-        return SkippedComponent(name, version, f"CPE {cpe!r} names no product and version")
-    return SkippedComponent(name, version, "no purl and no CPE")
+        return SkippedComponent(
+            name, version, f"CPE {cpe!r} names no product and version", supplier
+        )
+    return SkippedComponent(name, version, "no purl and no CPE", supplier)
 
 
 def _split(found: Iterable[Component | SkippedComponent]) -> Extracted:
     components: dict[str, Component] = {}
     skipped: list[SkippedComponent] = []
+    total = supplier = name = version = 0
     for item in found:
+        total += 1
+        supplier += bool(item.supplier)
+        name += bool(item.name)
+        version += bool(item.version)
         if isinstance(item, Component):
             components.setdefault(item.purl, item)
         else:
             skipped.append(item)
-    return list(components.values()), skipped
+    coverage = Coverage(total, supplier, name, version, total - len(skipped))
+    return Extracted(list(components.values()), skipped, coverage)
 
 
 def _walk_json(items: list[Any]) -> Iterator[dict[str, Any]]:
@@ -103,7 +126,7 @@ def from_cyclonedx_json(doc: dict[str, Any]) -> Extracted:
         _identify(
             str(c.get("name", "")),
             str(c.get("version", "")),
-            str((c.get("supplier") or {}).get("name", "")),
+            str((c.get("supplier") or c.get("manufacturer") or {}).get("name", "")),
             c.get("purl"),
             c.get("cpe"),
         )
@@ -155,6 +178,8 @@ def from_spdx(document: Document) -> Extracted:
 
 __all__ = [
     "Component",
+    "Coverage",
+    "Extracted",
     "SkippedComponent",
     "canonical_purl",
     "from_cyclonedx_json",

@@ -22,6 +22,7 @@ class Match:
     purl: str
     ids: frozenset[str]  # every id and alias of the merged advisories
     advisories: tuple[str, ...]  # the advisory records that matched, by id
+    fixed: tuple[str, ...] = ()  # versions the advisories name as fixing it
 
     @property
     def primary_id(self) -> str:
@@ -67,27 +68,32 @@ class AdvisoryIndex:
             return Skipped(purl, str(exc))
         if not supported(package.ecosystem):
             return Skipped(purl, f"no version rules for {package.ecosystem}")
-        hits: list[Advisory] = []
+        hits: list[tuple[Advisory, Affected]] = []
         for advisory, affected in self._entries.get(_key(package.ecosystem, package.name), []):
             try:
                 if is_affected(affected, package.version):
-                    hits.append(advisory)
+                    hits.append((advisory, affected))
             except UnsupportedVersion as exc:
                 return Skipped(purl, str(exc))
         return _merge(purl, hits)
 
 
-def _merge(purl: str, hits: list[Advisory]) -> list[Match]:
-    groups: list[tuple[set[str], list[str]]] = []
-    for advisory in hits:
+def _merge(purl: str, hits: list[tuple[Advisory, Affected]]) -> list[Match]:
+    groups: list[tuple[set[str], list[str], set[str]]] = []
+    for advisory, affected in hits:
         joined = [g for g in groups if g[0] & advisory.ids]
         ids, records = set(advisory.ids), [advisory.id]
+        fixed = {e.version for r in affected.ranges for e in r.events if e.kind == "fixed"}
         for g in joined:
             ids |= g[0]
             records += g[1]
+            fixed |= g[2]
             groups.remove(g)
-        groups.append((ids, records))
+        groups.append((ids, records, fixed))
     return sorted(
-        (Match(purl, frozenset(ids), tuple(sorted(set(records)))) for ids, records in groups),
+        (
+            Match(purl, frozenset(ids), tuple(sorted(set(records))), tuple(sorted(fixed)))
+            for ids, records, fixed in groups
+        ),
         key=lambda m: m.primary_id,
     )

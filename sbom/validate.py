@@ -114,9 +114,12 @@ def parse_xml(data: bytes) -> etree._ElementTree:
     return tree
 
 
-def validate_cyclonedx_xml(data: bytes) -> tuple[str, etree._ElementTree]:
-    """The spec version and the parsed tree of a valid CycloneDX XML document."""
-    tree = parse_xml(data)
+def validate_cyclonedx_xml(
+    data: bytes, tree: etree._ElementTree | None = None
+) -> tuple[str, etree._ElementTree]:
+    """The spec version and the parsed tree of a valid CycloneDX XML document (`tree`, when
+    the caller parsed `data` already with `parse_xml`)."""
+    tree = parse_xml(data) if tree is None else tree
     root = tree.getroot()
     namespace = etree.QName(root).namespace or ""
     if etree.QName(root).localname != "bom" or not namespace.startswith(XML_NAMESPACE):

@@ -1,25 +1,62 @@
-"""The seam every vulnerability source sits behind (files, zip archives, HTTP feeds)."""
+"""The two seams of vulnerability intelligence: where bytes come from, and what they mean.
+
+A `Location` (a file, a directory, an HTTP(S) URL) fetches a `Payload` unless
+it is unchanged since the validator the last sync saw (ETag, Last-Modified or
+content digest), so an unchanged feed costs one request or one hash. A
+`VulnerabilitySource` (OSV, CISA KEV, FIRST EPSS, JVN iPedia) turns the
+payload's members into `IntelRecord`s; any source reads from any location,
+so "OSV zip over HTTPS" is `OsvSource` on an `HttpLocation`, not a class of its own.
+Malformed entries land in `SourceReport.skipped` with the reason; they never
+fail the batch.
+"""
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from sbom.advisory import Advisory
+from hub.errors import HubError
+from hub.intel import IntelRecord, IntelSource
+
+
+class FeedError(HubError):
+    """A feed could not be read at all (unreachable, refused, not the expected format)."""
+
+    code = "feed_error"
 
 
 @dataclass
 class SourceReport:
-    """What a read produced besides advisories: what was skipped, and why."""
+    """What a read produced besides records: what was skipped, and why."""
 
     read: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
 
 
-class VulnerabilitySource(abc.ABC):
-    name: str
+Member = tuple[str, bytes]  # a name (file or archive entry) and its bytes
+
+
+@dataclass(frozen=True)
+class Payload:
+    validator: str
+    members: Callable[[], Iterator[Member]]
+
+
+class Location(abc.ABC):
+    @property
+    @abc.abstractmethod
+    def name(self) -> str:
+        """The path or URL, as feeds are registered by it."""
 
     @abc.abstractmethod
-    def advisories(self, report: SourceReport) -> Iterator[Advisory]:
-        """Every usable advisory; malformed entries go to `report.skipped`, not exceptions."""
+    def fetch(self, previous: str) -> Payload | None:
+        """The content, or None when it is unchanged since validator `previous`."""
+
+
+class VulnerabilitySource(abc.ABC):
+    source: IntelSource
+
+    @abc.abstractmethod
+    def records(self, members: Iterator[Member], report: SourceReport) -> Iterator[IntelRecord]:
+        """Every usable record in the payload; malformed entries go to `report.skipped`."""

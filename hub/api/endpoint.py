@@ -85,6 +85,7 @@ class Endpoint:
     statuses: tuple[int, ...] = (200,)
     authenticated: bool = True
     errors: tuple[int, ...] = ()
+    document: tuple[str, ...] = ()  # raw document media types taken (plus multipart upload)
 
     @property
     def openapi_path(self) -> str:
@@ -114,6 +115,7 @@ class Router:
         statuses: tuple[int, ...] = (200,),
         authenticated: bool = True,
         errors: tuple[int, ...] = (),
+        document: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.endpoints.append(
@@ -129,6 +131,7 @@ class Router:
                     statuses,
                     authenticated,
                     errors,
+                    document,
                 )
             )
             return handler
@@ -202,6 +205,36 @@ def patch_changes(body: BaseModel, keep: tuple[str, ...] = ()) -> dict[str, Any]
     return changes
 
 
+@dataclass(frozen=True)
+class Document:
+    """A raw uploaded document and the media type it came with."""
+
+    data: bytes
+    media_type: str
+    filename: str = ""
+
+
+def _read_document(accepted: tuple[str, ...]) -> Document:
+    limit = hub_context().settings.max_sbom_bytes
+    if request.mimetype == "multipart/form-data":
+        if request.content_length is None:
+            raise MalformedBody("a multipart upload needs a Content-Length")
+        upload = request.files.get("file") or next(iter(request.files.values()), None)
+        if upload is None:
+            raise MalformedBody("the multipart upload has no file part", hint="name it 'file'")
+        data = upload.read(limit + 1)
+        if len(data) > limit:
+            raise too_large(limit)
+        return Document(data, upload.mimetype or "", upload.filename or "")
+    generic = ("application/json", "application/xml", "text/xml", "text/plain")
+    if request.mimetype not in accepted and request.mimetype not in generic:
+        raise UnsupportedMediaType(
+            f"expected one of {', '.join(accepted)} or multipart/form-data,"
+            f" got {request.mimetype or 'no Content-Type'}"
+        )
+    return Document(read_body(limit), request.content_type or "")
+
+
 def _parse_query(model: type[BaseModel]) -> BaseModel:
     values = {k: v for k, v in request.args.items()}
     try:
@@ -222,6 +255,8 @@ def _view(endpoint: Endpoint) -> Callable[..., Response]:
             call.query = _parse_query(endpoint.query)
         if endpoint.body is not None:
             call.body = _parse_body(endpoint.body)
+        elif endpoint.document:
+            call.body = _read_document(endpoint.document)
         result = endpoint.handler(call, **path_params)
         model, status = result if isinstance(result, tuple) else (result, endpoint.statuses[0])
         response = jsonify(model.model_dump(mode="json"))
@@ -229,6 +264,7 @@ def _view(endpoint: Endpoint) -> Callable[..., Response]:
         return response
 
     view.__name__ = endpoint.handler.__name__
+    view.takes_document = bool(endpoint.document)  # type: ignore[attr-defined]
     return view
 
 

@@ -33,10 +33,18 @@ def request_id() -> str:
     return str(g.get("request_id", "-"))
 
 
-def error_response(code: str, detail: str, status: int, hint: str | None = None) -> Response:
-    body = {"error": code, "detail": detail, "request_id": request_id()}
+def error_response(
+    code: str,
+    detail: str,
+    status: int,
+    hint: str | None = None,
+    violations: list[dict[str, str]] | None = None,
+) -> Response:
+    body: dict[str, object] = {"error": code, "detail": detail, "request_id": request_id()}
     if hint:
         body["hint"] = hint
+    if violations:
+        body["violations"] = violations
     response = jsonify(body)
     response.status_code = status
     if status == 401:
@@ -49,7 +57,9 @@ def status_of(exc: errors.HubError) -> int:
 
 
 def from_hub_error(exc: errors.HubError) -> Response:
-    return error_response(exc.code, exc.message, status_of(exc), exc.hint)
+    found = getattr(exc, "violations", None) or []
+    violations = [{"location": v.location, "message": v.message} for v in found]
+    return error_response(exc.code, exc.message, status_of(exc), exc.hint, violations)
 
 
 def from_http_exception(exc: HTTPException) -> Response:

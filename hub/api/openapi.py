@@ -67,6 +67,19 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
                 "application/json": {"schema": {"$ref": f"#/components/schemas/{ep.body.__name__}"}}
             },
         }
+    if ep.document:
+        binary = {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}
+        upload = {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "contentMediaType": ep.document[0]}},
+                "required": ["file"],
+            }
+        }
+        op["requestBody"] = {
+            "required": True,
+            "content": {**{m: binary for m in ep.document}, "multipart/form-data": upload},
+        }
     for status in ep.statuses:
         response: dict[str, Any] = {"description": "OK" if status == 200 else "Created"}
         if ep.response is not None:
@@ -76,7 +89,7 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
     codes = set(ep.errors)
     if ep.authenticated:
         codes |= {401, 403}
-    if ep.body is not None:
+    if ep.body is not None or ep.document:
         codes |= {400, 413, 415, 422}
     if ep.query is not None:
         codes |= {400}

@@ -26,10 +26,18 @@ class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class Violation(_Out):
+    location: str = Field(description="JSON pointer, or 'line N' in XML and tag-value")
+    message: str
+
+
 class Error(_Out):
     error: str = Field(description="machine-readable error code")
     detail: str = Field(description="what was wrong, for people")
     hint: str | None = Field(default=None, description="what to do next")
+    violations: list[Violation] | None = Field(
+        default=None, description="schema violations of a refused document, first ones first"
+    )
     request_id: str
 
 

@@ -10,6 +10,7 @@ from packageurl import PackageURL
 
 from sbom.components import (
     Component,
+    Coverage,
     SkippedComponent,
     from_cyclonedx_json,
     from_cyclonedx_xml,
@@ -33,10 +34,10 @@ def test_real_cyclonedx_sboms_yield_canonical_purls(corpus: Path) -> None:
             if path.suffix == ".json":
                 doc = json.loads(path.read_bytes())
                 validate_cyclonedx_json(doc)
-                components, _ = from_cyclonedx_json(doc)
+                components = from_cyclonedx_json(doc).components
             elif path.suffix == ".xml":
                 version, tree = validate_cyclonedx_xml(path.read_bytes())
-                components, _ = from_cyclonedx_xml(tree, version)
+                components = from_cyclonedx_xml(tree, version).components
             else:
                 continue
         except (InvalidSbom, UnsupportedSbom):
@@ -55,7 +56,7 @@ def test_spdx_packages_become_components(corpus: Path) -> None:
     document = parse_spdx(
         (corpus / "spdx/spdx-spec/v2.3/SPDXJSONExample-v2.3.spdx.json").read_bytes()
     )
-    components, skipped = from_spdx(document)
+    components, skipped, _ = from_spdx(document)
     assert len(components) + len(skipped) == 4
     assert all(isinstance(s, SkippedComponent) and s.reason for s in skipped)
     assert any(c.derived_from in ("purl", "cpe") for c in components)
@@ -88,7 +89,7 @@ def test_nested_components_purl_cpe_and_unidentified() -> None:
             {"name": "mystery", "version": "1"},
         ],
     }
-    components, skipped = from_cyclonedx_json(doc)
+    components, skipped, coverage = from_cyclonedx_json(doc)
     assert [c.purl for c in components] == [
         "pkg:pypi/django@4.2.7",
         "pkg:pypi/sqlparse@0.4.4",
@@ -101,6 +102,8 @@ def test_nested_components_purl_cpe_and_unidentified() -> None:
         ("bad", "invalid"),
         ("mystery", "no"),
     ]
+    # Seven entries: portal, Django, sqlparse, django-dup, openssl, bad, mystery.
+    assert coverage == Coverage(total=7, supplier=1, name=7, version=7, identified=5)
 
 
 @pytest.mark.parametrize(

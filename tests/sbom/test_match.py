@@ -81,6 +81,7 @@ def test_aliases_merge_into_one_match() -> None:
         "pkg:pypi/Requests@2.28.1",
         frozenset({"PYSEC-2023-74", "CVE-2023-32681", "GHSA-j8r2-6x86-q33q"}),
         ("GHSA-j8r2-6x86-q33q", "PYSEC-2023-74"),
+        ("2.31.0",),
     )
     after_fix = index.match("pkg:pypi/requests@2.31.0")
     assert isinstance(after_fix, list)

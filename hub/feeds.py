@@ -1,0 +1,169 @@
+"""`crsa feeds sync`: bring the store's vulnerability intelligence up to date, incrementally.
+
+Each registered feed is fetched only if its location changed since the last
+sync (validator), and of what it holds only records whose digest changed are
+written, in batches, each batch with its audit entry. When anything changed,
+every current SBOM is re-matched, so a new advisory becomes findings without
+anyone resubmitting anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from collectors.vulns import SOURCES, SourceReport, location_for
+from hub.intel import FeedState, IntelRecord, IntelSource
+from hub.model import AuditDraft, utcnow
+from hub.sboms import Progress, RematchReport, SbomDesk
+from hub.settings import Settings
+from hub.store import Store
+
+BATCH = 5000
+SYNC_ACTOR = "system:feeds"
+
+# (feed location, records seen so far, records written so far)
+SyncProgress = Callable[[str, int, int], None]
+
+
+@dataclass
+class FeedResult:
+    feed: FeedState
+    unchanged: bool
+    read: int = 0
+    written: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def register(
+    store: Store, source: IntelSource, where: str, request_id: str, actor: str
+) -> FeedState:
+    """Remember a feed (idempotent); the next sync reads it."""
+    location = location_for(where)
+    feed_id = FeedState.key_id(source, location.name)
+    existing = store.get_feed(feed_id)
+    if existing is not None:
+        return existing
+    feed = FeedState(feed_id, source, location.name, "", None, 0, 0)
+    with store.transaction() as tx:
+        tx.put_feed(feed)
+        tx.append_audit(
+            AuditDraft(
+                actor,
+                "feed.register",
+                feed_id,
+                request_id,
+                {"source": source.value, "location": location.name},
+            )
+        )
+    return feed
+
+
+def sync_feed(
+    store: Store,
+    feed: FeedState,
+    request_id: str,
+    *,
+    progress: SyncProgress | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FeedResult:
+    payload = location_for(feed.location).fetch(feed.validator)
+    if payload is None:
+        return FeedResult(feed, unchanged=True)
+    report = SourceReport()
+    known = store.intel_digests(feed.source)
+    result = FeedResult(feed, unchanged=False)
+    batch: list[IntelRecord] = []
+    seen: set[str] = set()
+
+    def flush() -> None:
+        with store.transaction() as tx:
+            tx.put_intel(batch)
+            tx.append_audit(
+                AuditDraft(
+                    SYNC_ACTOR,
+                    "intel.update",
+                    feed.id,
+                    request_id,
+                    {
+                        "source": feed.source.value,
+                        "records": len(batch),
+                        "first": batch[0].id,
+                        "last": batch[-1].id,
+                    },
+                    clock(),
+                )
+            )
+        result.written += len(batch)
+        batch.clear()
+
+    for record in SOURCES[feed.source]().records(payload.members(), report):
+        if record.id in seen:
+            continue  # JVN lists a CVE under several entries: the first one speaks for it
+        seen.add(record.id)
+        if known.get(record.id) != record.digest:
+            batch.append(record)
+        if len(batch) >= BATCH:
+            flush()
+        if progress and len(seen) % 1000 == 0:
+            progress(feed.location, len(seen), result.written + len(batch))
+    if batch:
+        flush()
+    if progress:
+        progress(feed.location, len(seen), result.written)
+    result.read = report.read
+    result.skipped = report.skipped
+    result.feed = replace(
+        feed,
+        validator=payload.validator,
+        synced_at=clock(),
+        records=len(seen),
+        last_changed=result.written,
+    )
+    with store.transaction() as tx:
+        tx.put_feed(result.feed)
+        tx.append_audit(
+            AuditDraft(
+                SYNC_ACTOR,
+                "feed.sync",
+                feed.id,
+                request_id,
+                {"records": len(seen), "changed": result.written, "skipped": len(report.skipped)},
+                clock(),
+            )
+        )
+    return result
+
+
+def sync_all(
+    store: Store,
+    request_id: str,
+    *,
+    feeds: Sequence[FeedState] | None = None,
+    progress: SyncProgress | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> list[FeedResult]:
+    """Sync every registered feed (or `feeds`), OSV first so enrichers see its ids."""
+    order = {IntelSource.OSV: 0, IntelSource.JVN: 1, IntelSource.KEV: 2, IntelSource.EPSS: 3}
+    chosen = sorted(
+        feeds if feeds is not None else store.list_feeds(), key=lambda f: order[f.source]
+    )
+    return [sync_feed(store, f, request_id, progress=progress, clock=clock) for f in chosen]
+
+
+def refresh(
+    store: Store,
+    settings: Settings,
+    request_id: str,
+    *,
+    progress: SyncProgress | None = None,
+    rematch_progress: Progress | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> tuple[list[FeedResult], RematchReport | None]:
+    """Sync every feed, then re-match current SBOMs if any record changed."""
+    results = sync_all(store, request_id, progress=progress, clock=clock)
+    if not any(r.written for r in results):
+        return results, None
+    desk = SbomDesk(store, settings, clock)
+    return results, desk.rematch(request_id, reason="feeds changed", progress=rematch_progress)

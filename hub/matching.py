@@ -1,0 +1,207 @@
+"""From components to findings: the vulnerability intelligence the store holds, applied to
+one scope (a system's own SBOM, or a product as one system or asset runs it).
+
+`IntelView` is loaded once and cached while the OSV records in the store stay
+the same (their digests are its fingerprint), since parsing tens of thousands of
+advisories is the expensive part. KEV, EPSS and JVN records are looked up only
+for the CVEs that matched, so a full EPSS catalogue is never held in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hub.intel import IntelSource
+from hub.model import Finding, FindingStatus, Package, Severity, VexState
+from hub.store import Store
+from hub.supply import VexStatement
+from sbom.advisory import Advisory, MalformedAdvisory, parse_osv
+from sbom.match import AdvisoryIndex, Match, Skipped
+from sbom.severity import Rating, from_vector, rate
+
+SUPPRESSING = frozenset({VexState.NOT_AFFECTED.value, VexState.FIXED.value})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where findings land, and which VEX subjects speak for them."""
+
+    org_id: str
+    system_id: str
+    asset_id: str  # "" for the system as a whole
+    product_id: str  # "" for the system's own components
+    sbom_id: str
+    vex_subjects: tuple[str, ...]
+
+    @property
+    def subject(self) -> str:
+        base = self.asset_id or f"system:{self.system_id}"
+        return f"{base}|{self.product_id}" if self.product_id else base
+
+
+@dataclass
+class IntelView:
+    index: AdvisoryIndex
+    advisories: dict[str, Advisory]
+    fingerprint: str
+    skipped: int
+
+
+_cache: dict[int, IntelView] = {}
+_lock = threading.Lock()
+
+
+def _fingerprint(digests: dict[str, str]) -> str:
+    h = hashlib.sha256()
+    for key in sorted(digests):
+        h.update(f"{key}={digests[key]};".encode())
+    return h.hexdigest()
+
+
+def intel_view(store: Store) -> IntelView:
+    """The advisory index for the store's current OSV records, rebuilt only when they change."""
+    fingerprint = _fingerprint(store.intel_digests(IntelSource.OSV))
+    with _lock:
+        cached = _cache.get(id(store))
+        if cached is not None and cached.fingerprint == fingerprint:
+            return cached
+    advisories: dict[str, Advisory] = {}
+    skipped = 0
+    for record in store.iter_intel(IntelSource.OSV):
+        try:
+            advisory = parse_osv(record.data)
+        except MalformedAdvisory:
+            skipped += 1  # sync refuses these; one written by an older version is passed over
+            continue
+        advisories[advisory.id] = advisory
+    view = IntelView(AdvisoryIndex(advisories.values()), advisories, fingerprint, skipped)
+    with _lock:
+        _cache[id(store)] = view
+    return view
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """What KEV, EPSS and JVN say about the CVEs of a batch of matches."""
+
+    kev: dict[str, dict[str, Any]]
+    epss: dict[str, float]
+    jvn: dict[str, dict[str, Any]]
+
+    @classmethod
+    def load(cls, store: Store, cves: Iterable[str]) -> Enrichment:
+        wanted = sorted(set(cves))
+        ids = [
+            f"{s.value}:{c}"
+            for s in (IntelSource.KEV, IntelSource.EPSS, IntelSource.JVN)
+            for c in wanted
+        ]
+        kev: dict[str, dict[str, Any]] = {}
+        epss: dict[str, float] = {}
+        jvn: dict[str, dict[str, Any]] = {}
+        for record in store.intel_by_ids(ids):
+            if record.source is IntelSource.KEV:
+                kev[record.key] = record.data
+            elif record.source is IntelSource.EPSS:
+                epss[record.key] = float(record.data["epss"])
+            else:
+                jvn[record.key] = record.data
+        return cls(kev, epss, jvn)
+
+
+def _rating(match: Match, view: IntelView, extra: Enrichment) -> Rating:
+    for advisory_id in match.advisories:
+        advisory = view.advisories[advisory_id]
+        rating = rate(advisory.severity, {"severity": advisory.own_severity})
+        if rating.severity != "unknown":
+            return rating
+    for cve in sorted(i for i in match.ids if i in extra.jvn):
+        for vector in extra.jvn[cve].get("cvss", []):
+            jvn_rating = from_vector("", vector)
+            if jvn_rating is not None:
+                return jvn_rating
+    return Rating("unknown", None, "")
+
+
+def _vex_for(
+    scope: Scope, purl: str, ids: frozenset[str], statements: Sequence[VexStatement]
+) -> VexStatement | None:
+    """The newest statement that covers this component and vulnerability in this scope."""
+    covering = [
+        s for s in statements if any(s.covers(subject, purl, ids) for subject in scope.vex_subjects)
+    ]
+    return max(covering, key=lambda s: (s.created_at, s.id), default=None)
+
+
+@dataclass(frozen=True)
+class MatchReport:
+    findings: list[Finding]
+    skipped: list[Skipped]
+
+
+def match_scope(
+    store: Store,
+    scope: Scope,
+    packages: Sequence[Package],
+    statements: Sequence[VexStatement],
+    seen_at: datetime,
+    view: IntelView | None = None,
+) -> MatchReport:
+    """Every finding `packages` carry in `scope`, as of evidence dated `seen_at`."""
+    view = view or intel_view(store)
+    matches: list[Match] = []
+    skipped: list[Skipped] = []
+    for package in packages:
+        found = view.index.match(package.purl)
+        if isinstance(found, Skipped):
+            skipped.append(found)
+        else:
+            matches += found
+    extra = Enrichment.load(store, (i for m in matches for i in m.ids if i.startswith("CVE-")))
+    findings: list[Finding] = []
+    for m in matches:
+        vuln_id = m.primary_id
+        cves = sorted(i for i in m.ids if i.startswith("CVE-"))
+        rating = _rating(m, view, extra)
+        kev = next((extra.kev[c] for c in cves if c in extra.kev), None)
+        epss = max((extra.epss[c] for c in cves if c in extra.epss), default=None)
+        vex = _vex_for(scope, m.purl, m.ids, statements)
+        summary = next(
+            (view.advisories[a].summary for a in m.advisories if view.advisories[a].summary),
+            next((str(extra.jvn[c].get("title", "")) for c in cves if c in extra.jvn), ""),
+        )
+        jvn_ids = sorted(str(extra.jvn[c]["id"]) for c in cves if c in extra.jvn)
+        findings.append(
+            Finding(
+                id=Finding.key_id(scope.subject, m.purl, vuln_id),
+                org_id=scope.org_id,
+                system_id=scope.system_id,
+                asset_id=scope.asset_id,
+                purl=m.purl,
+                vuln_id=vuln_id,
+                severity=Severity(rating.severity),
+                cvss=rating.score,
+                kev=kev is not None,
+                epss=epss,
+                status=FindingStatus.SUPPRESSED
+                if vex is not None and vex.state.value in SUPPRESSING
+                else FindingStatus.OPEN,
+                first_seen=seen_at,
+                last_seen=seen_at,
+                fixed_at=None,
+                sbom_id=scope.sbom_id,
+                product_id=scope.product_id,
+                aliases=tuple(sorted((m.ids | set(jvn_ids)) - {vuln_id})),
+                summary=summary[:500],
+                kev_due=str(kev.get("dueDate")) if kev and kev.get("dueDate") else None,
+                vex="" if vex is None else vex.state.value,
+                justification="" if vex is None else vex.justification or vex.detail[:200],
+                fixed_in=m.fixed,
+            )
+        )
+    return MatchReport(findings, skipped)
