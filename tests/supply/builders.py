@@ -159,3 +159,54 @@ def openvex(vuln: str, purl: str, status: str, justification: str = "") -> bytes
             "statements": [statement],
         }
     ).encode()
+
+
+JVN_RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+  xmlns:dcterms="http://purl.org/dc/terms/" xmlns:sec="http://jvn.jp/rss/mod_sec/3.0/">
+  <channel rdf:about="https://jvndb.jvn.jp/ja/rss/jvndb_new.rdf"><title>JVNDB</title></channel>
+  <item rdf:about="https://jvndb.jvn.jp/ja/contents/2026/JVNDB-2026-000101.html">
+    <title>requests における情報漏えいの脆弱性</title>
+    <sec:identifier>JVNDB-2026-000101</sec:identifier>
+    <sec:references source="CVE" id="CVE-2026-10001">https://www.cve.org/CVERecord?id=CVE-2026-10001</sec:references>
+    <sec:references source="NVD" id="CVE-2026-10001">https://nvd.nist.gov/vuln/detail/CVE-2026-10001</sec:references>
+    <sec:cpe version="2.2" vendor="Python" product="requests">cpe:/a:python:requests</sec:cpe>
+    <sec:cvss version="3.0" score="9.1" type="Base" severity="Critical"
+      vector="CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N" />
+    <dcterms:modified>2026-11-01T10:00+09:00</dcterms:modified>
+  </item>
+  <item rdf:about="https://jvndb.jvn.jp/ja/contents/2026/JVNDB-2026-000102.html">
+    <title>国産ルーターにおける認証不備</title>
+    <sec:identifier>JVNDB-2026-000102</sec:identifier>
+    <sec:cvss version="3.0" score="5.3" type="Base" severity="Medium"
+      vector="CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N" />
+  </item>
+</rdf:RDF>
+"""
+
+JVN_VULDEF = """<?xml version="1.0" encoding="UTF-8"?>
+<VULDEF-Document version="3.2" xmlns="http://jvn.jp/vuldef/" xml:lang="ja">
+  <Vulinfo>
+    <VulinfoID>JVNDB-2026-000201</VulinfoID>
+    <VulinfoData>
+      <Title>業務システム基盤における複数の脆弱性</Title>
+      <Affected><AffectedItem><Name>ベンダ</Name><ProductName>基盤</ProductName>
+        <Cpe version="2.2">cpe:/a:vendor:platform</Cpe></AffectedItem></Affected>
+      <Impact>
+        <Cvss version="2.0"><Severity type="Base">High</Severity><Base>7.5</Base>
+          <Vector>AV:N/AC:L/Au:N/C:P/I:P/A:P</Vector></Cvss>
+        <Cvss version="3.0"><Severity type="Base">High</Severity><Base>8.1</Base>
+          <Vector>CVSS:3.0/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H</Vector></Cvss>
+      </Impact>
+      <Related>
+        <RelatedItem type="advisory"><Name>CVE</Name>
+          <VulinfoID>CVE-2026-20001</VulinfoID></RelatedItem>
+        <RelatedItem type="advisory"><Name>CVE</Name>
+          <VulinfoID>CVE-2026-20002</VulinfoID></RelatedItem>
+        <RelatedItem type="cwe"><Name>JVNDB</Name><VulinfoID>CWE-287</VulinfoID></RelatedItem>
+      </Related>
+      <DateLastUpdated>2026-11-02T12:00:00+09:00</DateLastUpdated>
+    </VulinfoData>
+  </Vulinfo>
+</VULDEF-Document>
+"""

@@ -17,6 +17,7 @@ from tests.conftest import World
 from tests.supply.builders import (
     DJANGO_CVE,
     DJANGO_GHSA,
+    JVN_RSS,
     ROUTER_PURL,
     cyclonedx,
     django_advisory,
@@ -372,3 +373,24 @@ def test_a_new_advisory_creates_findings_without_resubmission(
     results, report = refresh(world.store, settings, "t3")
     assert report is None and all(r.unchanged for r in results)
     assert world.snapshot() == before
+
+
+def test_jvn_rates_and_names_a_finding_its_osv_advisory_leaves_unrated(
+    client: FlaskClient, world: World, tmp_path: Path, settings: Settings
+) -> None:
+    advisories = write_osv(
+        tmp_path / "osv2",
+        osv("PYSEC-2026-1", "PyPI", "requests", "2.0", "2.32.4", aliases=("CVE-2026-10001",)),
+    )
+    jvn = tmp_path / "jvndb_new.rdf"
+    jvn.write_text(JVN_RSS, encoding="utf-8")
+    register(world.store, IntelSource.OSV, str(advisories), "t", "cli:tests")
+    register(world.store, IntelSource.JVN, str(jvn), "t", "cli:tests")
+    refresh(world.store, settings, "t")
+    path = f"/api/v1/systems/{world.system_a}/sboms"
+    assert post(client, world, "agency_a", path, cyclonedx([REQUESTS])).status_code == 201
+    [f] = findings(client, world, system_id=world.system_a)
+    assert f["vuln_id"] == "CVE-2026-10001"
+    assert f["aliases"] == ["JVNDB-2026-000101", "PYSEC-2026-1"]
+    assert (f["severity"], f["cvss"]) == ("critical", 9.1)
+    assert f["summary"] == "requests flaw"  # OSV's own summary comes first

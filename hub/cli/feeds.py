@@ -1,0 +1,84 @@
+"""`crsa feeds`: vulnerability intelligence feeds, synced incrementally with progress."""
+
+from __future__ import annotations
+
+import click
+
+from hub.cli import Env, pass_env
+from hub.feeds import refresh
+from hub.feeds import register as register_feed
+from hub.intel import IntelSource
+
+
+def register(main: click.Group) -> None:
+    main.add_command(feeds)
+
+
+def _progress_line(where: str, seen: int, written: int) -> None:
+    click.echo(f"\r  {where}: {seen} read, {written} new or changed", err=True, nl=False)
+
+
+@click.group()
+def feeds() -> None:
+    """OSV, CISA KEV, FIRST EPSS and JVN iPedia feeds."""
+
+
+@feeds.command("add")
+@click.argument("source", type=click.Choice([s.value for s in IntelSource]))
+@click.argument("location")
+@pass_env
+def add(env: Env, source: str, location: str) -> None:
+    """Register LOCATION (a file, directory, zip, or http(s) URL) as a SOURCE feed."""
+    feed = register_feed(
+        env.store, IntelSource(source), location, env.request_id(), env.who().actor
+    )
+    click.echo(feed.id)
+    click.echo("next: crsa feeds sync", err=True)
+
+
+@feeds.command("list")
+@pass_env
+def list_(env: Env) -> None:
+    """Registered feeds: id, source, last sync, records, location."""
+    for f in env.store.list_feeds():
+        when = f.synced_at.strftime("%Y-%m-%dT%H:%M") if f.synced_at else "never"
+        click.echo(f"{f.id}\t{f.source.value}\t{when}\t{f.records}\t{f.location}")
+
+
+@feeds.command("sync")
+@pass_env
+def sync(env: Env) -> None:
+    """Fetch what changed in every feed, then re-match current SBOMs if anything did."""
+    if not env.store.list_feeds():
+        raise click.ClickException(
+            "no feeds registered; add one first, e.g. crsa feeds add osv ./osv-advisories"
+        )
+    last = [""]
+
+    def progress(where: str, seen: int, written: int) -> None:
+        if last[0] and last[0] != where:
+            click.echo(err=True)
+        last[0] = where
+        _progress_line(where, seen, written)
+
+    def rematching(n: int, total: int, subject: str) -> None:
+        click.echo(f"\r  re-matching SBOM {n}/{total}", err=True, nl=False)
+
+    results, report = refresh(
+        env.store, env.settings, env.request_id(), progress=progress, rematch_progress=rematching
+    )
+    if last[0]:
+        click.echo(err=True)
+    for r in results:
+        state = "unchanged" if r.unchanged else f"{r.written} written of {r.feed.records}"
+        click.echo(f"{r.feed.source.value}\t{state}\t{r.feed.location}")
+        for where, why in r.skipped[:5]:
+            click.echo(f"  skipped {where}: {why}", err=True)
+        if len(r.skipped) > 5:
+            click.echo(f"  ... and {len(r.skipped) - 5} more skipped", err=True)
+    if report is not None:
+        click.echo(
+            f"re-matched {report.sboms} SBOM(s): {report.opened} findings opened,"
+            f" {report.fixed} fixed, {report.updated} updated",
+            err=True,
+        )
