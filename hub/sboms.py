@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from hub.auth import Action, Principal
-from hub.errors import InvalidSubmission, NotFound
+from hub.errors import Conflict, InvalidSubmission, NotFound
 from hub.findings import MATCHER, Reconciled, apply
 from hub.matching import IntelView, Scope, intel_view, match_scope
 from hub.model import AuditDraft, Package, VexState, utcnow
@@ -158,6 +158,18 @@ class SbomDesk:
         key = SbomRecord.key_id(subject, facts.serial_number, facts.doc_version, parsed.sha256)
         existing = self.store.get_sbom(key)
         if existing is not None:
+            # The same document in another encoding (JSON and XML, JSON and tag-value) or
+            # re-serialized is a replay; other components under the same identity are not.
+            same = existing.sha256 == parsed.sha256 or [
+                p.purl for p in self.store.list_sbom_packages(existing.id)
+            ] == [p.purl for p in packages_of(parsed)]
+            if not same:
+                raise Conflict(
+                    f"SBOM {existing.id} has serial number {facts.serial_number} and version"
+                    f" {facts.doc_version} already, with other components",
+                    hint="a changed document needs a new version (CycloneDX `version`) or,"
+                    " for SPDX, a new documentNamespace",
+                )
             return Submission(existing, False, parsed, product)
         now = self.clock()
         history = self.store.list_sboms(subject=subject)

@@ -83,7 +83,13 @@ def _merge(purl: str, hits: list[tuple[Advisory, Affected]]) -> list[Match]:
     for advisory, affected in hits:
         joined = [g for g in groups if g[0] & advisory.ids]
         ids, records = set(advisory.ids), [advisory.id]
-        fixed = {e.version for r in affected.ranges for e in r.events if e.kind == "fixed"}
+        fixed = {
+            e.version
+            for r in affected.ranges
+            if r.type != "GIT"  # a commit hash is no version to upgrade to
+            for e in r.events
+            if e.kind == "fixed"
+        }
         for g in joined:
             ids |= g[0]
             records += g[1]

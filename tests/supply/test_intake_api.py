@@ -394,3 +394,19 @@ def test_jvn_rates_and_names_a_finding_its_osv_advisory_leaves_unrated(
     assert f["aliases"] == ["JVNDB-2026-000101", "PYSEC-2026-1"]
     assert (f["severity"], f["cvss"]) == ("critical", 9.1)
     assert f["summary"] == "requests flaw"  # OSV's own summary comes first
+
+
+def test_same_identity_with_other_components_is_a_conflict(
+    client: FlaskClient, world: World
+) -> None:
+    path = f"/api/v1/systems/{world.system_a}/sboms"
+    assert post(client, world, "agency_a", path, cyclonedx([REQUESTS])).status_code == 201
+    before = world.snapshot()
+    clash = post(client, world, "agency_a", path, cyclonedx([DJANGO_NEW]))
+    assert clash.status_code == 409
+    assert "higher version" in clash.get_json()["hint"] or "new version" in clash.get_json()["hint"]
+    assert world.snapshot() == before
+    # The same document re-serialized (other whitespace) is the same submission.
+    pretty = json.dumps(json.loads(cyclonedx([REQUESTS])), indent=2).encode()
+    assert post(client, world, "agency_a", path, pretty).status_code == 200
+    assert world.snapshot() == before
