@@ -66,6 +66,8 @@ def _bom_refs_json(doc: Mapping[str, Any]) -> dict[str, str]:
 
 
 def from_cyclonedx_json(doc: Mapping[str, Any]) -> list[VexClaim]:
+    if not doc.get("vulnerabilities"):
+        return []  # most SBOMs: skip resolving every bom-ref
     refs = _bom_refs_json(doc)
     claims: list[VexClaim] = []
     for vuln in doc.get("vulnerabilities") or []:
@@ -90,6 +92,8 @@ def from_cyclonedx_json(doc: Mapping[str, Any]) -> list[VexClaim]:
 def from_cyclonedx_xml(tree: Any, version: str) -> list[VexClaim]:
     ns = {"c": f"http://cyclonedx.org/schema/bom/{version}"}
     root = tree.getroot()
+    if root.find("c:vulnerabilities", ns) is None:
+        return []
 
     def text(element: Any, path: str) -> str:
         found = element.find(path, ns)
