@@ -29,6 +29,7 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.store
+	$(BIN)/python -m bench.sbom
 
 clean:
 	rm -rf $(VENV) crsa-data crsa-demo
