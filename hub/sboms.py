@@ -17,10 +17,11 @@ from hub.auth import Action, Principal
 from hub.errors import Conflict, InvalidSubmission, NotFound
 from hub.findings import MATCHER, Reconciled, apply
 from hub.matching import IntelView, Scope, intel_view, match_scope
-from hub.model import AuditDraft, Package, VexState, utcnow
+from hub.model import AuditDraft, FindingStatus, Package, VexState, utcnow
 from hub.registry import Outcome, Registry
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.interface import FINDINGS, PRODUCTS
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
 from sbom.intake import Limits, ParsedSbom, read_sbom, read_vex
 from sbom.match import Skipped
@@ -333,6 +334,40 @@ class SbomDesk:
             request_id, reason="product deployed", products={product_id}, systems={system.id}
         )
         return Outcome(dep, changed=True)
+
+    def inventory_changed(self, asset_id: str, request_id: str) -> RematchReport:
+        """An asset's software list changed: it inherits the findings of every product whose
+        purl it now lists, and those of products it no longer lists are fixed."""
+        report = RematchReport()
+        asset = self.store.get_asset(asset_id)
+        if asset is None:
+            return report
+        purls = {p.purl for p in self.store.list_asset_packages(asset.id)}
+        running = {p.id for p in self.store.iter_all(PRODUCTS) if p.purl and p.purl in purls}
+        inherited = {
+            f.product_id
+            for f in self.store.iter_all(FINDINGS, asset_id=asset.id)
+            if f.product_id and f.status is not FindingStatus.FIXED
+        }
+        for record in self.store.list_sboms(current=True):
+            if record.subject_kind == "product" and record.subject_id in running:
+                for scope in self._scopes(record):
+                    if scope.asset_id == asset.id:
+                        self._match(scope, record, report, request_id, "inventory changed")
+        for product_id in sorted(inherited - running):
+            outcome = apply(
+                self.store,
+                [],
+                system_id=asset.system_id,
+                asset_id=asset.id,
+                product_id=product_id,
+                now=self.clock(),
+                actor=MATCHER,
+                request_id=request_id,
+                reason="product no longer in inventory",
+            )
+            report.add(outcome)
+        return report
 
     # Reads -------------------------------------------------------------------
     def history(self, subject: str) -> list[SbomRecord]:

@@ -24,8 +24,13 @@ from typing import Any
 
 from bench.sbom.phases import PHASES, measure
 
-ECOSYSTEMS = [("npm", "npm"), ("pypi", "PyPI"), ("maven", "Maven"), ("golang", "Go"),
-              ("cargo", "crates.io")]  # fmt: skip
+ECOSYSTEMS = [
+    ("npm", "npm"),
+    ("pypi", "PyPI"),
+    ("maven", "Maven"),
+    ("golang", "Go"),
+    ("cargo", "crates.io"),
+]
 VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
 CORPUS = Path(os.environ.get("CRSA_CORPUS", Path(__file__).parents[3] / "shared" / "corpus"))
 

@@ -54,8 +54,11 @@ def m_intake(sbom: str, _: str) -> tuple[float, str]:
     from sbom.intake import Limits, read_sbom
 
     data = Path(sbom).read_bytes()
-    read_sbom(b'{"bomFormat":"CycloneDX","specVersion":"1.6"}', "application/vnd.cyclonedx+json",
-              Limits(1 << 30, 10**6))  # fmt: skip
+    read_sbom(
+        b'{"bomFormat":"CycloneDX","specVersion":"1.6"}',
+        "application/vnd.cyclonedx+json",
+        Limits(1 << 30, 10**6),
+    )
     t = time.perf_counter()
     parsed = read_sbom(data, "application/vnd.cyclonedx+json", Limits(1 << 30, 10**6))
     return time.perf_counter() - t, f"quality {parsed.quality.score}"

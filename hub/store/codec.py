@@ -34,6 +34,10 @@ def encode(obj: Any) -> JsonDoc:
 def decode(cls: type[T], doc: JsonDoc) -> T:
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name not in doc and (
+            f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        ):
+            continue  # written before the field existed: its default
         raw = doc.get(f.name)
         kind = str(f.type)
         if raw is not None and kind.startswith("datetime"):

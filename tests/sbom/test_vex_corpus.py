@@ -16,9 +16,10 @@ LIMITS = Limits(1 << 26, 100_000)
 
 def test_openvex_examples(corpus: Path) -> None:
     files = [
-        p for p in sorted((corpus / "openvex").rglob("*.json"))
+        p
+        for p in sorted((corpus / "openvex").rglob("*.json"))
         if b"openvex.dev/ns" in p.read_bytes()[:2000] and "spec" not in p.parts
-    ]  # fmt: skip
+    ]
     assert len(files) >= 10
     statuses: set[str] = set()
     refused = []

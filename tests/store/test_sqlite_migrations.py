@@ -30,3 +30,28 @@ def test_a_version_1_database_is_upgraded_with_its_data(tmp_path: Path) -> None:
     assert org is not None and org.name == "Old Agency"
     assert store.list_findings() == [] and store.counts().findings == 0
     store.close()
+
+
+def test_findings_of_a_version_2_database_read_with_their_new_fields_empty(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "crsa.db"
+    db = sqlite3.connect(path)
+    for version, _, sql in _migrations()[:2]:
+        for statement in _split_sql(sql):
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {version}")
+    db.execute(
+        "INSERT INTO findings VALUES ('f1', 'o1', 's1', 'a1', 'pkg:pypi/django@4.2.6',"
+        " 'CVE-2023-46695', 'high', 7.5, 1, 0.4, 'open', '2026-01-01T00:00:00.000+00:00',"
+        " '2026-01-02T00:00:00.000+00:00', NULL)"
+    )
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    assert store.migrate() >= 3
+    finding = store.get_finding("f1")
+    assert finding is not None and finding.cvss == 7.5 and finding.kev is True
+    assert (finding.aliases, finding.fixed_in, finding.vex, finding.product_id) == ((), (), "", "")
+    assert store.list_findings(system_id="s1", product_id="") == [finding]
+    store.close()

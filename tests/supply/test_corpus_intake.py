@@ -115,9 +115,10 @@ def test_real_sboms_are_accepted_or_refused_with_the_violation_named(
         p
         for folder in ("cyclonedx/bom-examples", "spdx")
         for p in sorted((corpus / folder).rglob("*"))
-        if p.is_file() and p.suffix in (".json", ".xml", ".spdx", ".yaml")
+        if p.is_file()
+        and p.suffix in (".json", ".xml", ".spdx", ".yaml")
         and "schema" not in p.parts
-    ]  # fmt: skip
+    ]
     assert len(files) > 100
     outcomes: dict[int, int] = {}
     unexplained: list[str] = []

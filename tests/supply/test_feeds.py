@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from collectors.vulns import FeedError, JvnSource, SourceReport, location_for
 from hub.cli import main
-from tests.supply.builders import JVN_RSS, JVN_VULDEF, cyclonedx
+from tests.supply.builders import JVN_RSS, JVN_VULDEF, cyclonedx, openvex
 
 
 class FeedServer:
@@ -180,6 +180,37 @@ def test_second_sbom_version_diffs_from_the_shell(tmp_path: Path) -> None:
     refused = crsa(home, "sbom", "submit", str(bad), "--system", system)
     assert refused.exit_code == 1 and "Traceback" not in refused.output
     assert "/components" in refused.output
+    # A supplier's product, from the shell: submitted, deployed, and a VEX statement on it.
+    router = tmp_path / "router.json"
+    router.write_bytes(
+        cyclonedx(
+            [("requests", "2.28.1", "pkg:pypi/requests@2.28.1")],
+            serial="urn:uuid:00000000-0000-4000-8000-00000000000a",
+            subject={
+                "type": "firmware",
+                "name": "Router",
+                "version": "7.1",
+                "bom-ref": "r",
+                "supplier": {"name": "ACME"},
+            },
+        )
+    )
+    made = ok(home, "sbom", "submit", str(router), "--product")
+    assert "ACME Router 7.1" in made.stderr
+    product = made.stderr.split("product ", 1)[1].split(":", 1)[0]
+    assert product in ok(home, "product", "list").stdout
+    assert ok(home, "product", "deploy", product, "--system", system).stdout.strip()
+    statement = tmp_path / "vex.json"
+    statement.write_bytes(
+        openvex(
+            "CVE-2023-32681", "pkg:pypi/requests", "not_affected", "vulnerable_code_not_present"
+        )
+    )
+    vexed = ok(home, "vex", "submit", str(statement), "--product", product)
+    assert "CVE-2023-32681\tpkg:pypi/requests\tnot_affected" in vexed.stdout
+    assert (
+        "nothing changed" in ok(home, "vex", "submit", str(statement), "--product", product).stderr
+    )
     nothing = crsa(home, "feeds", "sync")
     assert nothing.exit_code == 1 and "crsa feeds add" in nothing.output
 

@@ -261,6 +261,8 @@ def test_product_findings_reach_deploying_systems_and_hosts_running_it(
         headers=world.auth("agency_b"),
     )
     assert host.status_code == 200
+    [inherited] = findings(client, world, asset_id=world.asset_b)
+    assert (inherited["product_id"], inherited["vuln_id"]) == (product["id"], DJANGO_CVE)
     deployed = client.post(
         f"/api/v1/systems/{world.system_b}/products",
         json={"product_id": product["id"]},
@@ -300,6 +302,12 @@ def test_product_findings_reach_deploying_systems_and_hosts_running_it(
     assert {(f["status"], f["vex"], f["justification"]) for f in got} == {
         ("suppressed", "not_affected", "vulnerable_code_not_in_execute_path")
     }
+    # The host drops the router from its inventory: what it inherited is fixed.
+    client.patch(
+        f"/api/v1/assets/{world.asset_b}", json={"packages": []}, headers=world.auth("agency_b")
+    )
+    [gone] = findings(client, world, asset_id=world.asset_b)
+    assert gone["status"] == "fixed"
     forbidden = client.post(
         f"/api/v1/products/{product['id']}/vex",
         data=openvex(DJANGO_CVE, "pkg:pypi/django@4.2.6", "not_affected", "component_not_present"),

@@ -17,6 +17,7 @@ from hub.auth import Action
 from hub.errors import InvalidSubmission
 from hub.model import Asset, Package
 from hub.packages import package_from_purl
+from hub.sboms import SbomDesk
 
 router = Router("assets")
 
@@ -79,6 +80,8 @@ def create_asset(call: Call) -> tuple[AssetOut, int]:
         packages=_packages(b.packages),
         request_id=call.request_id,
     )
+    if out.changed and b.packages:
+        SbomDesk(call.store, call.hub.settings).inventory_changed(out.value.id, call.request_id)
     return _out(out.value), 201 if out.changed else 200
 
 
@@ -105,6 +108,8 @@ def update_asset(call: Call, asset_id: str) -> AssetOut:
     if "packages" in body.model_fields_set and body.packages is None:
         raise InvalidSubmission("cannot set packages to null; send [] to clear them")
     out = call.registry.update_asset(call.who, asset_id, changes, packages, call.request_id)
+    if out.changed and packages is not None:
+        SbomDesk(call.store, call.hub.settings).inventory_changed(out.value.id, call.request_id)
     return _out(out.value)
 
 

@@ -22,7 +22,7 @@ CREATE TABLE products (
 CREATE TABLE sboms (
     id TEXT PRIMARY KEY,
     subject TEXT NOT NULL,
-    org_id TEXT NOT NULL REFERENCES organizations (id),
+    org_id TEXT NOT NULL, -- the submitter's; empty for the operator's shell
     format TEXT NOT NULL,
     spec_version TEXT NOT NULL,
     encoding TEXT NOT NULL,
