@@ -17,7 +17,7 @@ from __future__ import annotations
 from univers.versions import Version
 
 from sbom.advisory import Affected, Event, Range
-from sbom.versions import parse
+from sbom.versions import UnsupportedVersion, parse
 
 
 def _key(ecosystem: str, semver: bool, event: Event) -> tuple[int, Version | None]:
@@ -86,3 +86,24 @@ def is_affected(affected: Affected, version: str) -> bool:
             if listed == version:
                 return True
     return False
+
+
+def fixes_above(affected: Affected, version: str) -> tuple[str, ...]:
+    """The fixed versions that close `affected` for `version`: those of the ranges the
+    version falls in, newer than it (other branches' fixes and commit hashes left out).
+    A version affected only through the explicit `versions` list gets every newer fix."""
+    candidates = [r for r in affected.ranges if r.type != "GIT"]
+    containing = [r for r in candidates if in_range(affected.ecosystem, r, version)]
+    found: set[str] = set()
+    for rng in containing or candidates:
+        semver = rng.type == "SEMVER"
+        current = parse(affected.ecosystem, version, semver=semver)
+        for event in rng.events:
+            if event.kind != "fixed":
+                continue
+            try:
+                if current < parse(affected.ecosystem, event.version, semver=semver):
+                    found.add(event.version)
+            except UnsupportedVersion:
+                continue
+    return tuple(sorted(found))

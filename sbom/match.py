@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sbom.advisory import Advisory, Affected
-from sbom.affected import is_affected
+from sbom.affected import fixes_above, is_affected
 from sbom.ecosystems import OsvPackage, Unmatchable, osv_package, pypi_name
 from sbom.versions import UnsupportedVersion, base_ecosystem, supported
 
@@ -68,28 +68,22 @@ class AdvisoryIndex:
             return Skipped(purl, str(exc))
         if not supported(package.ecosystem):
             return Skipped(purl, f"no version rules for {package.ecosystem}")
-        hits: list[tuple[Advisory, Affected]] = []
+        hits: list[tuple[Advisory, tuple[str, ...]]] = []
         for advisory, affected in self._entries.get(_key(package.ecosystem, package.name), []):
             try:
                 if is_affected(affected, package.version):
-                    hits.append((advisory, affected))
+                    hits.append((advisory, fixes_above(affected, package.version)))
             except UnsupportedVersion as exc:
                 return Skipped(purl, str(exc))
         return _merge(purl, hits)
 
 
-def _merge(purl: str, hits: list[tuple[Advisory, Affected]]) -> list[Match]:
+def _merge(purl: str, hits: list[tuple[Advisory, tuple[str, ...]]]) -> list[Match]:
     groups: list[tuple[set[str], list[str], set[str]]] = []
-    for advisory, affected in hits:
+    for advisory, fixes in hits:
         joined = [g for g in groups if g[0] & advisory.ids]
         ids, records = set(advisory.ids), [advisory.id]
-        fixed = {
-            e.version
-            for r in affected.ranges
-            if r.type != "GIT"  # a commit hash is no version to upgrade to
-            for e in r.events
-            if e.kind == "fixed"
-        }
+        fixed = set(fixes)
         for g in joined:
             ids |= g[0]
             records += g[1]

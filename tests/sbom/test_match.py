@@ -141,3 +141,24 @@ def test_malformed_advisories_are_refused_with_the_reason(
 ) -> None:
     with pytest.raises(MalformedAdvisory, match=words):
         parse_osv(doc)
+
+
+def test_fixed_in_names_only_the_upgrades_that_close_it() -> None:
+    doc = {
+        "id": "PYSEC-2023-222",
+        "affected": [
+            {
+                "package": {"ecosystem": "PyPI", "name": "django"},
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "3.2"}, {"fixed": "3.2.23"}]},
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "4.1"}, {"fixed": "4.1.13"}]},
+                    {"type": "GIT", "events": [{"introduced": "0"}, {"fixed": "f0c3a1"}]},
+                ],
+            }
+        ],
+    }
+    index = AdvisoryIndex([parse_osv(doc)])
+    found = index.match("pkg:pypi/django@3.2.19")
+    assert isinstance(found, list) and found[0].fixed == ("3.2.23",)
+    found = index.match("pkg:pypi/django@4.1.2")
+    assert isinstance(found, list) and found[0].fixed == ("4.1.13",)
