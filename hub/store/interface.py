@@ -35,6 +35,7 @@ from hub.model import (
     System,
 )
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
+from hub.telemetry import AssetTelemetry, InventoryBatch
 
 DEFAULT_LIMIT = 100
 T = TypeVar("T")
@@ -59,8 +60,12 @@ DEPLOYMENTS = Kind("deployments", Deployment)
 VEX = Kind("vex", VexStatement)
 INTEL = Kind("intel", IntelRecord)
 FEEDS = Kind("feeds", FeedState)
+TELEMETRY = Kind("telemetry", AssetTelemetry)
+BATCHES = Kind("batches", InventoryBatch)
 # Kinds a backend writes through the generic `_put_many`, with no per-entity code.
-GENERIC_KINDS: tuple[Kind[Any], ...] = (FINDINGS, PRODUCTS, SBOMS, DEPLOYMENTS, VEX, INTEL, FEEDS)
+GENERIC_KINDS: tuple[Kind[Any], ...] = (
+    FINDINGS, PRODUCTS, SBOMS, DEPLOYMENTS, VEX, INTEL, FEEDS, TELEMETRY, BATCHES,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,12 @@ class Transaction(abc.ABC):
 
     def put_feed(self, feed: FeedState) -> None:
         self._put_many(FEEDS, [feed])
+
+    def put_telemetry(self, telemetry: AssetTelemetry) -> None:
+        self._put_many(TELEMETRY, [telemetry])
+
+    def put_batch(self, batch: InventoryBatch) -> None:
+        self._put_many(BATCHES, [batch])
 
     @abc.abstractmethod
     def _audit_head(self) -> AuditEntry | None:
@@ -346,6 +357,18 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def intel_digests(self, source: IntelSource) -> dict[str, str]:
         """Record id to digest for one source, without loading the documents."""
+
+    # Collector deliveries
+    def get_telemetry(self, asset_id: str) -> AssetTelemetry | None:
+        return self._fetch(TELEMETRY, asset_id)
+
+    def get_batch(self, batch_id: str) -> InventoryBatch | None:
+        return self._fetch(BATCHES, batch_id)
+
+    def list_batches(self, *, asset_id: str | None = None) -> list[InventoryBatch]:
+        """Oldest first."""
+        found = self.iter_all(BATCHES, asset_id=asset_id)
+        return sorted(found, key=lambda b: (b.received_at, b.id))
 
     def get_feed(self, feed_id: str) -> FeedState | None:
         return self._fetch(FEEDS, feed_id)

@@ -35,6 +35,7 @@ from hub.model import (
 from hub.store import Store, Transaction
 from hub.store.interface import INTEL as INTEL_KIND
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
+from hub.telemetry import AssetTelemetry, InventoryBatch
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -450,6 +451,43 @@ def test_intel_and_feeds(store: Store) -> None:
     assert store.get_feed(feed.id) == replace(feed, validator="etag-2")
     assert store.list_feeds() == [replace(feed, validator="etag-2")]
     assert store.counts().intel == 1204
+
+
+def test_telemetry_and_batches(store: Store) -> None:
+    tele = AssetTelemetry(
+        "asset-1",
+        "org-1",
+        "sys-1",
+        T0,
+        "6.1.0-18-amd64",
+        2,
+        30,
+        {"ports": [{"protocol": "tcp", "port": 22}], "checks": [{"id": "c1", "status": "fail"}]},
+    )
+    batches = [
+        InventoryBatch(
+            f"batch-{n}",
+            "asset-1",
+            "org-1",
+            "endpoint",
+            f"{n:064x}",
+            300,
+            n,
+            0,
+            T0 + timedelta(minutes=5 - n),
+        )
+        for n in range(3)
+    ]
+    with store.transaction() as tx:
+        tx.put_telemetry(tele)
+        for b in batches:
+            tx.put_batch(b)
+    assert store.get_telemetry("asset-1") == tele
+    assert store.get_telemetry("asset-2") is None
+    assert store.get_batch("batch-1") == batches[1]
+    assert store.get_batch("nope") is None
+    assert store.list_batches(asset_id="asset-1") == batches[::-1]
+    assert store.list_batches(asset_id="asset-9") == []
 
 
 def test_findings_carry_their_origin(store: Store) -> None:

@@ -144,6 +144,27 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         records={"type": "long"},
         last_changed={"type": "long"},
     ),
+    "telemetry": _strict(
+        id=KEYWORD,
+        org_id=KEYWORD,
+        system_id=KEYWORD,
+        collected_at=DATE,
+        kernel=KEYWORD,
+        checks_failed={"type": "integer"},
+        checks_passed={"type": "integer"},
+        data=OPAQUE,
+    ),
+    "batches": _strict(
+        id=KEYWORD,
+        asset_id=KEYWORD,
+        org_id=KEYWORD,
+        source=KEYWORD,
+        digest=KEYWORD,
+        packages={"type": "integer"},
+        added={"type": "integer"},
+        removed={"type": "integer"},
+        received_at=DATE,
+    ),
     # Schema version, the writer lock and the one-slot commit journal.
     "meta": {"enabled": False},
 }
@@ -154,5 +175,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: ("findings",),
     # "findings" again: its existing index gains the new fields (mappings only ever grow).
     3: ("findings", "products", "sboms", "sbom-packages", "deployments", "vex", "intel", "feeds"),
+    4: ("telemetry", "batches"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)
