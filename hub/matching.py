@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -44,12 +45,41 @@ class Scope:
         return f"{base}|{self.product_id}" if self.product_id else base
 
 
+MEMO_SETS = 1024
+
+
 @dataclass
 class IntelView:
     index: AdvisoryIndex
     advisories: dict[str, Advisory]
     fingerprint: str
     skipped: int
+    # Software sets already matched against this view: hosts built from one image share
+    # one set, so a fleet costs one match per image, not per host.
+    memo: OrderedDict[str, tuple[list[Match], list[Skipped]]] = field(default_factory=OrderedDict)
+    memo_lock: threading.Lock = field(default_factory=threading.Lock)
+    memo_hits: int = 0
+
+    def match_set(self, purls: Sequence[str]) -> tuple[list[Match], list[Skipped]]:
+        key = hashlib.sha256("\n".join(sorted(purls)).encode()).hexdigest()
+        with self.memo_lock:
+            if key in self.memo:
+                self.memo.move_to_end(key)
+                self.memo_hits += 1
+                return self.memo[key]
+        matches: list[Match] = []
+        skipped: list[Skipped] = []
+        for purl in purls:
+            found = self.index.match(purl)
+            if isinstance(found, Skipped):
+                skipped.append(found)
+            else:
+                matches += found
+        with self.memo_lock:
+            self.memo[key] = (matches, skipped)
+            while len(self.memo) > MEMO_SETS:
+                self.memo.popitem(last=False)
+        return matches, skipped
 
 
 _cache: dict[int, IntelView] = {}
@@ -154,14 +184,7 @@ def match_scope(
 ) -> MatchReport:
     """Every finding `packages` carry in `scope`, as of evidence dated `seen_at`."""
     view = view or intel_view(store)
-    matches: list[Match] = []
-    skipped: list[Skipped] = []
-    for package in packages:
-        found = view.index.match(package.purl)
-        if isinstance(found, Skipped):
-            skipped.append(found)
-        else:
-            matches += found
+    matches, skipped = view.match_set([p.purl for p in packages])
     extra = Enrichment.load(store, (i for m in matches for i in m.ids if i.startswith("CVE-")))
     findings: list[Finding] = []
     for m in matches:

@@ -143,6 +143,8 @@ class Asset:
         _aware(self.created_at, "created_at")
         if self.last_seen is not None:
             _aware(self.last_seen, "last_seen")
+            # One zone for every stored time, so "not seen since" compares correctly.
+            object.__setattr__(self, "last_seen", self.last_seen.astimezone(UTC))
 
     @staticmethod
     def key_id(system_id: str, identifier: str) -> str:

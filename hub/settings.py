@@ -31,6 +31,8 @@ class Settings:
     # SBOM and VEX uploads: big products list tens of thousands of components.
     max_sbom_bytes: int = 256 * 1024 * 1024
     max_sbom_components: int = 250_000
+    # An asset whose collector has not reported for this many days is flagged stale.
+    stale_after_days: int = 7
     host: str = "127.0.0.1"
     port: int = 8050
     workers: int = 2
@@ -56,6 +58,7 @@ class Settings:
             "max_request_bytes",
             "max_sbom_bytes",
             "max_sbom_components",
+            "stale_after_days",
             "port",
             "workers",
             "threads",
@@ -138,6 +141,7 @@ def default_config_text() -> str:
         f"max_request_bytes = {s.max_request_bytes}\n"
         f"max_sbom_bytes = {s.max_sbom_bytes}\n"
         f"max_sbom_components = {s.max_sbom_components}\n"
+        f"stale_after_days = {s.stale_after_days}\n"
         f'host = "{s.host}"\n'
         f"port = {s.port}\n"
         f"workers = {s.workers}\n"

@@ -73,4 +73,10 @@ def osv_package(purl: str) -> OsvPackage:
     distro = _DISTROS.get((p.type, (p.namespace or "").lower()))
     if distro is None:
         raise Unmatchable(f"no advisory ecosystem for purl type {p.type!r} ({purl})")
+    # Distribution advisories name source packages (openssl, not libssl3); collectors and
+    # Syft carry the source in the `upstream` qualifier, with its version when it differs.
+    upstream = str((p.qualifiers or {}).get("upstream", ""))
+    if upstream:
+        name, _, version = upstream.partition("@")
+        return OsvPackage(distro, name, version or p.version)
     return OsvPackage(distro, p.name, p.version)

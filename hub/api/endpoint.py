@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -175,13 +176,35 @@ def read_body(limit: int) -> bytes:
     return raw
 
 
+def _decoded(raw: bytes, limit: int) -> bytes:
+    """The body with its Content-Encoding undone; gzip is inflated no further than `limit`,
+    so a small compressed body cannot expand into a memory bomb."""
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return raw
+    if encoding != "gzip":
+        raise UnsupportedMediaType(f"Content-Encoding {encoding} is not supported; use gzip")
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise MalformedBody(f"the gzip body is corrupt: {exc}") from None
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise PayloadTooLarge(
+            f"the body inflates to more than the limit of {limit} bytes",
+            hint="send smaller batches or raise CRSA_MAX_REQUEST_BYTES",
+        )
+    return out
+
+
 def _parse_body(model: type[BaseModel]) -> BaseModel:
     mimetype = request.mimetype
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(
             f"expected Content-Type application/json, got {mimetype or 'none'}"
         )
-    raw = read_body(hub_context().settings.max_request_bytes)
+    limit = hub_context().settings.max_request_bytes
+    raw = _decoded(read_body(limit), limit)
     try:
         data = json.loads(raw)
     except UnicodeDecodeError:

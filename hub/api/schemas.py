@@ -71,6 +71,9 @@ class SystemQuery(PageQuery):
 class AssetQuery(PageQuery):
     org_id: Id | None = None
     system_id: Id | None = None
+    stale: bool | None = Field(
+        default=None, description="true: only assets not seen for stale_after_days or more"
+    )
 
 
 class AuditQuery(_In):
@@ -183,6 +186,7 @@ class AssetOut(_Out):
     addresses: list[str]
     last_seen: datetime | None
     created_at: datetime
+    stale: bool = Field(default=False, description="not seen for stale_after_days or more")
 
 
 class AssetPage(_Out):

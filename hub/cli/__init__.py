@@ -83,9 +83,21 @@ def main(ctx: click.Context, home: Path | None) -> None:
 
 
 def _register() -> None:
-    from hub.cli import audit, demo, feeds, orgs, sboms, serve, setup, store, systems, tokens
+    from hub.cli import (
+        audit,
+        collect,
+        demo,
+        feeds,
+        orgs,
+        sboms,
+        serve,
+        setup,
+        store,
+        systems,
+        tokens,
+    )
 
-    for module in (setup, orgs, systems, sboms, feeds, tokens, serve, audit, store, demo):
+    for module in (setup, orgs, systems, sboms, feeds, collect, tokens, serve, audit, store, demo):
         module.register(main)
 
 

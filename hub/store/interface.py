@@ -13,7 +13,8 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
@@ -64,8 +65,16 @@ TELEMETRY = Kind("telemetry", AssetTelemetry)
 BATCHES = Kind("batches", InventoryBatch)
 # Kinds a backend writes through the generic `_put_many`, with no per-entity code.
 GENERIC_KINDS: tuple[Kind[Any], ...] = (
-    FINDINGS, PRODUCTS, SBOMS, DEPLOYMENTS, VEX, INTEL, FEEDS, TELEMETRY, BATCHES,
-)  # fmt: skip
+    FINDINGS,
+    PRODUCTS,
+    SBOMS,
+    DEPLOYMENTS,
+    VEX,
+    INTEL,
+    FEEDS,
+    TELEMETRY,
+    BATCHES,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,8 @@ class Query:
     ids: tuple[str, ...] | None = None
     after: str | None = None
     limit: int = DEFAULT_LIMIT
+    # (field, ISO time): the field is empty or earlier than the time ("not seen since").
+    not_since: tuple[str, str] | None = None
 
     @classmethod
     def page(
@@ -235,10 +246,17 @@ class Store(abc.ABC):
         *,
         org_id: str | None = None,
         system_id: str | None = None,
+        stale_before: datetime | None = None,
         after: str | None = None,
         limit: int = DEFAULT_LIMIT,
     ) -> list[Asset]:
-        return self._select(ASSETS, Query.page(after, limit, org_id=org_id, system_id=system_id))
+        """`stale_before`: only assets never seen, or last seen before that time."""
+        query = Query.page(after, limit, org_id=org_id, system_id=system_id)
+        if stale_before is not None:
+            query = replace(
+                query, not_since=("last_seen", stale_before.isoformat(timespec="milliseconds"))
+            )
+        return self._select(ASSETS, query)
 
     @abc.abstractmethod
     def list_asset_packages(self, asset_id: str) -> list[Package]:

@@ -34,6 +34,15 @@ from sbom.match import AdvisoryIndex, Match, Skipped
             OsvPackage("Red Hat", "openssl", "3.0.7-24.el9"),
         ),
         ("pkg:apk/alpine/busybox@1.36.1-r15", OsvPackage("Alpine", "busybox", "1.36.1-r15")),
+        # Binary packages are matched by their source package (Debian advisories name it).
+        (
+            "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&upstream=openssl",
+            OsvPackage("Debian", "openssl", "3.0.11-1~deb12u2"),
+        ),
+        (
+            "pkg:deb/debian/libpam-modules@1.5.2-6+deb12u1?upstream=pam%401.5.2-6%2Bdeb12u1",
+            OsvPackage("Debian", "pam", "1.5.2-6+deb12u1"),
+        ),
     ],
 )
 def test_purls_map_to_how_advisories_name_packages(purl: str, expected: OsvPackage) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from hub.api.endpoint import Call, Router, patch_changes
 from hub.api.schemas import (
     AssetIn,
@@ -15,6 +17,7 @@ from hub.api.schemas import (
 )
 from hub.auth import Action
 from hub.errors import InvalidSubmission
+from hub.inventory import InventoryDesk
 from hub.model import Asset, Package
 from hub.packages import package_from_purl
 from hub.sboms import SbomDesk
@@ -32,8 +35,15 @@ def _packages(items: list[PackageIn]) -> list[Package]:
     return packages
 
 
-def _out(asset: Asset) -> AssetOut:
-    return AssetOut.model_validate({**asset.__dict__, "addresses": list(asset.addresses)})
+def _out(asset: Asset, stale_before: datetime | None = None) -> AssetOut:
+    stale = stale_before is not None and (asset.last_seen is None or asset.last_seen < stale_before)
+    return AssetOut.model_validate(
+        {**asset.__dict__, "addresses": list(asset.addresses), "stale": stale}
+    )
+
+
+def _stale_before(call: Call) -> datetime:
+    return InventoryDesk(call.store, call.hub.settings).stale_before()
 
 
 @router.route(
@@ -50,11 +60,17 @@ def list_assets(call: Call) -> AssetPage:
     org_id = who.org_filter(q.org_id)
     if q.system_id is not None:
         call.registry.system(who, q.system_id)
+    cutoff = _stale_before(call)
     items = call.store.list_assets(
-        org_id=org_id, system_id=q.system_id, after=q.after, limit=q.limit
+        org_id=org_id,
+        system_id=q.system_id,
+        stale_before=cutoff if q.stale else None,
+        after=q.after,
+        limit=q.limit,
     )
     return AssetPage(
-        items=[_out(a) for a in items], next=items[-1].id if len(items) == q.limit else None
+        items=[_out(a, cutoff) for a in items],
+        next=items[-1].id if len(items) == q.limit else None,
     )
 
 
@@ -88,7 +104,7 @@ def create_asset(call: Call) -> tuple[AssetOut, int]:
 @router.route("GET", "/assets/<asset_id>", summary="One asset", response=AssetOut, errors=(404,))
 def get_asset(call: Call, asset_id: str) -> AssetOut:
     call.who.require(Action.READ)
-    return _out(call.registry.asset(call.who, asset_id))
+    return _out(call.registry.asset(call.who, asset_id), _stale_before(call))
 
 
 @router.route(

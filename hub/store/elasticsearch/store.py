@@ -399,6 +399,19 @@ class ElasticsearchStore(Store):
         filters: list[JsonDoc] = [{"term": {k: v}} for k, v in query.equals.items()]
         if query.ids is not None:
             filters.append({"terms": {"id": list(query.ids)}})
+        if query.not_since is not None:
+            field, before = query.not_since
+            filters.append(
+                {
+                    "bool": {
+                        "should": [
+                            {"range": {field: {"lt": before}}},
+                            {"bool": {"must_not": {"exists": {"field": field}}}},
+                        ],
+                        "minimum_should_match": 1,
+                    }
+                }
+            )
         after = None if query.after is None else [query.after]
         hits = self._search(kind.name, filters, [{"id": "asc"}], query.limit, after)
         return [decode(kind.cls, d) for d in hits]

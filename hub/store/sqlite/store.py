@@ -329,6 +329,13 @@ class SqliteStore(Store):
         if query.after is not None:
             where.append("id > ?")
             params.append(query.after)
+        if query.not_since is not None:
+            column, before = query.not_since
+            if column not in _COLUMNS[table]:
+                raise StoreError(f"{kind.name} have no field {column!r}")
+            # Stored times share one ISO form and zone (UTC), so text order is time order.
+            where.append(f"({column} IS NULL OR {column} < ?)")
+            params.append(before)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = self._rows(
             f"SELECT * FROM {table}{clause} ORDER BY id LIMIT ?", [*params, query.limit]

@@ -1,0 +1,1 @@
+"""The endpoint collector: what a host runs, how it is configured, and delivery to the hub."""

@@ -1,0 +1,73 @@
+"""Collector deliveries: inventory batches in, telemetry out."""
+
+from __future__ import annotations
+
+from flask import request
+
+from hub.api.endpoint import Call, Router
+from hub.api.inventory_schemas import InventoryIn, ReceiptOut, TelemetryOut
+from hub.auth import Action
+from hub.errors import InvalidSubmission, NotFound
+from hub.inventory import InventoryDesk, body_digest
+
+router = Router("inventory")
+
+
+@router.route(
+    "POST",
+    "/inventory",
+    summary="Deliver one collector batch (JSON, optionally gzip); stored exactly once",
+    body=InventoryIn,
+    response=ReceiptOut,
+    statuses=(201, 200),
+    errors=(404, 409),
+)
+def receive_inventory(call: Call) -> tuple[ReceiptOut, int]:
+    report: InventoryIn = call.body
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and key != report.batch_id:
+        raise InvalidSubmission(
+            f"Idempotency-Key {key!r} differs from the batch_id {report.batch_id!r}"
+        )
+    digest = body_digest(report.model_dump_json(by_alias=True).encode())
+    receipt = InventoryDesk(call.store, call.hub.settings).receive(
+        call.who, report, digest, call.request_id
+    )
+    b = receipt.batch
+    out = ReceiptOut(
+        batch_id=b.id,
+        duplicate=receipt.duplicate,
+        asset_id=b.asset_id,
+        packages=b.packages,
+        added=b.added,
+        removed=b.removed,
+        findings_opened=receipt.findings_opened,
+        findings_fixed=receipt.findings_fixed,
+    )
+    return out, 200 if receipt.duplicate else 201
+
+
+@router.route(
+    "GET",
+    "/assets/<asset_id>/telemetry",
+    summary="The asset's latest telemetry: ports, connections, processes, check results",
+    response=TelemetryOut,
+    errors=(404,),
+)
+def get_telemetry(call: Call, asset_id: str) -> TelemetryOut:
+    call.who.require(Action.READ)
+    asset = call.registry.asset(call.who, asset_id)
+    t = call.store.get_telemetry(asset.id)
+    if t is None:
+        raise NotFound(f"asset {asset_id} has no telemetry yet", hint="run a collector on it")
+    return TelemetryOut(
+        asset_id=t.id,
+        collected_at=t.collected_at,
+        kernel=t.kernel,
+        checks_failed=t.checks_failed,
+        checks_passed=t.checks_passed,
+        ports=t.data.get("ports", []),
+        connections=t.data.get("connections", []),
+        processes=t.data.get("processes", []),
+        checks=t.data.get("checks", []),
+    )

@@ -1,0 +1,191 @@
+"""Inventory from collectors: one batch updates one asset (its software, last seen and
+telemetry), stores the batch's idempotency key, and brings the asset's findings up to date.
+
+Exactly once: a batch id already stored answers as a duplicate and writes nothing
+(the same id with other content is a conflict). The asset, its software list, its
+telemetry, the batch record and the audit entry land in one transaction; matching
+follows and reconciles findings, so a crash between the two is healed by the next
+batch or re-match. Hosts that share one image share one software set, and
+`hub.matching` matches a set once, so the cost grows with unique software, not hosts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from hub.api.inventory_schemas import InventoryIn
+from hub.auth import Action, Principal
+from hub.errors import Conflict, InvalidSubmission
+from hub.findings import MATCHER, apply
+from hub.matching import Scope, match_scope
+from hub.model import Asset, AuditDraft, Package, utcnow
+from hub.packages import package_from_purl
+from hub.registry import Registry
+from hub.sboms import SbomDesk
+from hub.settings import Settings
+from hub.store import Store
+from hub.telemetry import AssetTelemetry, InventoryBatch
+
+
+@dataclass(frozen=True)
+class Receipt:
+    batch: InventoryBatch
+    duplicate: bool
+    findings_opened: int = 0
+    findings_fixed: int = 0
+
+
+def _packages(report: InventoryIn) -> list[Package]:
+    found: dict[str, Package] = {}
+    for n, ref in enumerate(report.packages):
+        try:
+            p = package_from_purl(ref.purl)
+        except InvalidSubmission as exc:
+            raise InvalidSubmission(f"packages.{n}: {exc.message}") from None
+        found.setdefault(p.purl, p)
+    return sorted(found.values(), key=lambda p: p.purl)
+
+
+class InventoryDesk:
+    def __init__(self, store: Store, settings: Settings, clock: Callable[[], datetime] = utcnow):
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.registry = Registry(store, clock)
+
+    def receive(self, who: Principal, report: InventoryIn, digest: str, request_id: str) -> Receipt:
+        who.require(Action.WRITE_INVENTORY)
+        system = self.registry.system(who, report.system_id)
+        who.require_org(system.org_id)
+        known = self.store.get_batch(report.batch_id)
+        if known is not None:
+            if known.digest != digest:
+                raise Conflict(
+                    f"batch {report.batch_id} was delivered before with other content",
+                    hint="a new batch needs a new batch_id",
+                )
+            return Receipt(known, duplicate=True)
+        packages = _packages(report)
+        now = self.clock()
+        host = report.host
+        asset_id = Asset.key_id(system.id, host.identifier)
+        existing = self.store.get_asset(asset_id)
+        seen = report.collected_at
+        if existing is not None and existing.last_seen is not None:
+            seen = max(seen, existing.last_seen)  # a late spooled batch never turns time back
+        asset = Asset(
+            id=asset_id,
+            org_id=system.org_id,
+            system_id=system.id,
+            identifier=host.identifier,
+            hostname=host.hostname,
+            os_name=host.os_name,
+            os_version=host.os_version,
+            addresses=tuple(host.addresses),
+            last_seen=seen,
+            created_at=existing.created_at if existing else now,
+        )
+        before = {p.purl for p in self.store.list_asset_packages(asset_id)} if existing else set()
+        after = {p.purl for p in packages}
+        newest = (
+            existing is None
+            or existing.last_seen is None
+            or report.collected_at >= existing.last_seen
+        )
+        batch = InventoryBatch(
+            id=report.batch_id,
+            asset_id=asset_id,
+            org_id=system.org_id,
+            source=report.source,
+            digest=digest,
+            packages=len(packages),
+            added=len(after - before),
+            removed=len(before - after),
+            received_at=now,
+        )
+        telemetry = AssetTelemetry(
+            id=asset_id,
+            org_id=system.org_id,
+            system_id=system.id,
+            collected_at=report.collected_at,
+            kernel=host.kernel,
+            checks_failed=sum(c.status == "fail" for c in report.checks),
+            checks_passed=sum(c.status == "pass" for c in report.checks),
+            data={
+                "ports": [s.model_dump() for s in report.ports],
+                "connections": [s.model_dump() for s in report.connections],
+                "processes": [p.model_dump() for p in report.processes],
+                "checks": [c.model_dump() for c in report.checks],
+            },
+        )
+        with self.store.transaction() as tx:
+            tx.put_asset(asset)
+            if newest:  # an older batch arriving late keeps the newer state
+                if before != after or existing is None:
+                    tx.put_asset_packages(asset_id, packages)
+                tx.put_telemetry(telemetry)
+            tx.put_batch(batch)
+            tx.append_audit(
+                AuditDraft(
+                    actor=who.actor,
+                    action="inventory.receive",
+                    target=asset_id,
+                    request_id=request_id,
+                    detail={
+                        "batch_id": batch.id,
+                        "source": batch.source,
+                        "packages": batch.packages,
+                        "added": batch.added,
+                        "removed": batch.removed,
+                        "checks_failed": telemetry.checks_failed,
+                        "current": newest,
+                    },
+                    at=now,
+                )
+            )
+        if not newest:
+            return Receipt(batch, duplicate=False)
+        opened, fixed = self.rematch_asset(asset, packages, request_id)
+        if before != after:
+            report_products = SbomDesk(self.store, self.settings, self.clock).inventory_changed(
+                asset_id, request_id
+            )
+            opened += report_products.opened
+            fixed += report_products.fixed
+        return Receipt(batch, duplicate=False, findings_opened=opened, findings_fixed=fixed)
+
+    def rematch_asset(
+        self, asset: Asset, packages: list[Package], request_id: str
+    ) -> tuple[int, int]:
+        """The asset's own software against the current intelligence."""
+        scope = Scope(
+            asset.org_id, asset.system_id, asset.id, "", "", (f"system:{asset.system_id}",)
+        )
+        statements = self.store.list_vex(f"system:{asset.system_id}")
+        seen = asset.last_seen or self.clock()
+        result = match_scope(self.store, scope, packages, statements, seen)
+        outcome = apply(
+            self.store,
+            result.findings,
+            system_id=asset.system_id,
+            asset_id=asset.id,
+            product_id="",
+            now=self.clock(),
+            actor=MATCHER,
+            request_id=request_id,
+            reason="inventory received",
+        )
+        return outcome.opened, outcome.fixed
+
+    def stale_before(self) -> datetime:
+        return self.clock() - timedelta(days=self.settings.stale_after_days)
+
+
+def body_digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+__all__ = ["InventoryDesk", "Receipt", "body_digest"]
