@@ -15,10 +15,13 @@ from datetime import datetime
 
 from collectors.vulns import SOURCES, SourceReport, location_for
 from hub.intel import FeedState, IntelRecord, IntelSource
+from hub.inventory import rematch_assets
 from hub.model import AuditDraft, utcnow
 from hub.sboms import Progress, RematchReport, SbomDesk
 from hub.settings import Settings
 from hub.store import Store
+from sbom.advisory import parse_osv
+from sbom.match import advisory_keys
 
 BATCH = 5000
 SYNC_ACTOR = "system:feeds"
@@ -34,6 +37,8 @@ class FeedResult:
     read: int = 0
     written: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # How the written OSV advisories name packages: who they may concern.
+    changed_keys: set[str] = field(default_factory=set)
 
 
 def register(
@@ -104,6 +109,8 @@ def sync_feed(
         seen.add(record.id)
         if known.get(record.id) != record.digest:
             batch.append(record)
+            if record.source is IntelSource.OSV:
+                result.changed_keys |= advisory_keys(parse_osv(record.data))
         if len(batch) >= BATCH:
             flush()
         if progress and len(seen) % 1000 == 0:
@@ -161,9 +168,20 @@ def refresh(
     rematch_progress: Progress | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> tuple[list[FeedResult], RematchReport | None]:
-    """Sync every feed, then re-match current SBOMs if any record changed."""
+    """Sync every feed, then re-match what changed records concern: every current SBOM, and
+    the hosts running a package a changed advisory names (every host when KEV, EPSS or
+    JVN changed, since those re-rate findings of any package)."""
     results = sync_all(store, request_id, progress=progress, clock=clock)
     if not any(r.written for r in results):
         return results, None
     desk = SbomDesk(store, settings, clock)
-    return results, desk.rematch(request_id, reason="feeds changed", progress=rematch_progress)
+    report = desk.rematch(request_id, reason="feeds changed", progress=rematch_progress)
+    enrichment = any(r.written and r.feed.source is not IntelSource.OSV for r in results)
+    keys = None if enrichment else set().union(*(r.changed_keys for r in results))
+    assets, opened, fixed = rematch_assets(store, settings, request_id, keys=keys)
+    report.assets, report.opened, report.fixed = (
+        assets,
+        report.opened + opened,
+        report.fixed + fixed,
+    )
+    return results, report

@@ -27,6 +27,7 @@ from hub.registry import Registry
 from hub.sboms import SbomDesk
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.interface import ASSETS
 from hub.telemetry import AssetTelemetry, InventoryBatch
 
 
@@ -189,3 +190,32 @@ def body_digest(raw: bytes) -> str:
 
 
 __all__ = ["InventoryDesk", "Receipt", "body_digest"]
+
+
+def rematch_assets(
+    store: Store,
+    settings: Settings,
+    request_id: str,
+    *,
+    keys: set[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int, int]:
+    """Re-match hosts' own software: those running a package named by `keys` (what the
+    changed advisories concern), or every asset when `keys` is None. Returns (assets,
+    opened, fixed)."""
+    desk = InventoryDesk(store, settings)
+    if keys is None:
+        asset_ids = [a.id for a in store.iter_all(ASSETS)]
+    else:
+        asset_ids = store.assets_matching(sorted(keys))
+    opened = fixed = 0
+    for n, asset_id in enumerate(asset_ids, 1):
+        asset = store.get_asset(asset_id)
+        packages = store.list_asset_packages(asset_id)
+        if asset is not None and packages:
+            o, f = desk.rematch_asset(asset, packages, request_id)
+            opened += o
+            fixed += f
+        if progress:
+            progress(n, len(asset_ids))
+    return len(asset_ids), opened, fixed

@@ -60,6 +60,7 @@ class SbomDiff:
 @dataclass
 class RematchReport:
     sboms: int = 0
+    assets: int = 0  # hosts whose own software was re-matched (hub.inventory)
     scopes: int = 0
     opened: int = 0
     fixed: int = 0

@@ -46,6 +46,20 @@ def _key(ecosystem: str, name: str) -> tuple[str, str]:
     return base, name
 
 
+def package_key(purl: str) -> str | None:
+    """How advisories would name this package ("PyPI:django", "Debian:openssl"), or None
+    when no advisory can; the key by which a changed advisory finds the hosts it concerns."""
+    try:
+        package = osv_package(purl)
+    except Unmatchable:
+        return None
+    return ":".join(_key(package.ecosystem, package.name))
+
+
+def advisory_keys(advisory: Advisory) -> set[str]:
+    return {":".join(_key(a.ecosystem, a.name)) for a in advisory.affected}
+
+
 class AdvisoryIndex:
     def __init__(self, advisories: Iterable[Advisory] = ()) -> None:
         self._entries: dict[tuple[str, str], list[tuple[Advisory, Affected]]] = defaultdict(list)

@@ -78,7 +78,8 @@ def sync(env: Env) -> None:
             click.echo(f"  ... and {len(r.skipped) - 5} more skipped", err=True)
     if report is not None:
         click.echo(
-            f"re-matched {report.sboms} SBOM(s): {report.opened} findings opened,"
+            f"re-matched {report.sboms} SBOM(s) and {report.assets} host(s):"
+            f" {report.opened} findings opened,"
             f" {report.fixed} fixed, {report.updated} updated",
             err=True,
         )

@@ -354,6 +354,11 @@ class Store(abc.ABC):
         return [*self.iter_all(VEX, subject=subject), *self.iter_all(VEX, subject="*")]
 
     @abc.abstractmethod
+    def assets_matching(self, keys: Sequence[str]) -> list[str]:
+        """Ids of the assets running any package advisories name by one of `keys`
+        (sbom.match.package_key), sorted: who a changed advisory may concern."""
+
+    @abc.abstractmethod
     def assets_running(self, purl: str) -> list[str]:
         """Ids of the assets whose software list holds exactly this purl, sorted."""
 

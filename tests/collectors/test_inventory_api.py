@@ -18,6 +18,7 @@ from hub.feeds import refresh, register
 from hub.intel import IntelSource
 from hub.matching import intel_view
 from hub.settings import Settings
+from hub.store.interface import ASSETS
 from tests.conftest import World
 from tests.supply.builders import osv, write_osv
 
@@ -193,3 +194,33 @@ def test_stale_assets_and_shared_images(
         "/api/v1/findings", query_string={"vuln_id": "CVE-2026-0001"}, headers=world.auth("soc")
     ).get_json()["items"]
     assert len(opened) == 5  # every host of the image has its own finding
+
+
+def test_a_new_advisory_reaches_only_the_hosts_running_its_package(
+    client: FlaskClient, world: World, tmp_path: Path, settings: Settings
+) -> None:
+    openssl_advisory(tmp_path, world, settings)
+    web = send(client, world, batch(world.system_a, "web-1")).get_json()["asset_id"]
+    py = send(client, world, batch(world.system_a, "py-1", ("pkg:pypi/flask@2.0.0",)))
+    assert py.status_code == 201
+    write_osv(
+        tmp_path / "osv",
+        osv(
+            "DSA-9999-2", "Debian:12", "curl", "0", "7.88.1-10+deb12u8", aliases=("CVE-2026-0002",)
+        ),
+    )
+    _, report = refresh(world.store, settings, "t2")
+    assert report is not None and report.assets == 1  # only web-1 runs curl
+    found = client.get(
+        "/api/v1/findings", query_string={"vuln_id": "CVE-2026-0002"}, headers=world.auth("soc")
+    ).get_json()["items"]
+    assert [(f["asset_id"], f["status"]) for f in found] == [(web, "open")]
+    kev = tmp_path / "kev.json"
+    kev.write_bytes(b'{"vulnerabilities": [{"cveID": "CVE-2026-0002", "dueDate": "2026-12-24"}]}')
+    register(world.store, IntelSource.KEV, str(kev), "t", "cli:tests")
+    _, report = refresh(world.store, settings, "t3")
+    assert report is not None and report.assets == len(list(world.store.iter_all(ASSETS)))
+    [f] = client.get(
+        "/api/v1/findings", query_string={"vuln_id": "CVE-2026-0002"}, headers=world.auth("soc")
+    ).get_json()["items"]
+    assert (f["kev"], f["kev_due"]) == (True, "2026-12-24")

@@ -410,6 +410,11 @@ def test_supply_side_round_trips(store: Store) -> None:
     assert sorted(v.id for v in store.list_vex(f"product:{p.id}")) == sorted(v.id for v in vex)
     assert [v.id for v in store.list_vex("system:other")] == [vex[1].id]
     assert store.assets_running(PKGS[0].purl) == [x.id]
+    # openssl on Debian, Django (PEP 503 name) and @babel/traverse as advisories name them.
+    assert store.assets_matching(["Debian:openssl"]) == [x.id]
+    assert store.assets_matching(["PyPI:django", "npm:left-pad"]) == [x.id]
+    assert store.assets_matching(["npm:left-pad"]) == []
+    assert store.assets_matching([]) == []
     assert store.assets_running("pkg:pypi/nothing@1") == []
     # Demoting the old current SBOM is an upsert of the same id.
     with store.transaction() as tx:

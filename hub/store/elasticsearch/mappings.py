@@ -46,6 +46,7 @@ MAPPINGS: dict[str, dict[str, Any]] = {
     "asset-packages": _strict(
         asset_id=KEYWORD,
         purls=KEYWORD,
+        keys=KEYWORD,  # how advisories name each package (sbom.match.package_key)
         count={"type": "integer"},
         packages=OPAQUE,
     ),
@@ -175,6 +176,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: ("findings",),
     # "findings" again: its existing index gains the new fields (mappings only ever grow).
     3: ("findings", "products", "sboms", "sbom-packages", "deployments", "vex", "intel", "feeds"),
-    4: ("telemetry", "batches"),
+    4: ("telemetry", "batches", "asset-packages"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -46,6 +46,7 @@ from hub.settings import Settings
 from hub.store.codec import JsonDoc, decode, encode
 from hub.store.elasticsearch.mappings import MAPPINGS, MIGRATIONS, SCHEMA_VERSION
 from hub.store.interface import Kind, Query, Store, Transaction
+from sbom.match import package_key
 
 T = TypeVar("T")
 
@@ -78,7 +79,12 @@ class _EsTransaction(Transaction):
         self._put("assets", asset.id, encode(asset))
 
     def _put_packages(
-        self, kind: str, owner: str, owner_id: str, packages: Sequence[Package]
+        self,
+        kind: str,
+        owner: str,
+        owner_id: str,
+        packages: Sequence[Package],
+        **extra: Any,
     ) -> None:
         ordered = sorted(packages, key=lambda p: p.purl)
         self._put(
@@ -89,11 +95,13 @@ class _EsTransaction(Transaction):
                 "purls": [p.purl for p in ordered],
                 "count": len(ordered),
                 "packages": [encode(p) for p in ordered],
+                **extra,
             },
         )
 
     def put_asset_packages(self, asset_id: str, packages: Sequence[Package]) -> None:
-        self._put_packages("asset-packages", "asset_id", asset_id, packages)
+        keys = sorted({k for p in packages if (k := package_key(p.purl))})
+        self._put_packages("asset-packages", "asset_id", asset_id, packages, keys=keys)
 
     def put_sbom_packages(self, sbom_id: str, packages: Sequence[Package]) -> None:
         self._put_packages("sbom-packages", "sbom_id", sbom_id, packages)
@@ -445,6 +453,12 @@ class ElasticsearchStore(Store):
                 if len(hits) < PAGE * 10:
                     return found
                 after = hits[-1]["sort"]
+
+    def assets_matching(self, keys: Sequence[str]) -> list[str]:
+        if not keys:
+            return []
+        hits = self._ids("asset-packages", "asset_id", [{"terms": {"keys": sorted(set(keys))}}])
+        return [d["asset_id"] for d in hits]
 
     def assets_running(self, purl: str) -> list[str]:
         return [

@@ -32,6 +32,7 @@ from hub.model import (
 )
 from hub.store.codec import decode, encode
 from hub.store.interface import GENERIC_KINDS, Kind, Query, Store, Transaction
+from sbom.match import package_key
 
 T = TypeVar("T")
 
@@ -175,6 +176,13 @@ class _SqliteTransaction(Transaction):
 
     def put_asset_packages(self, asset_id: str, packages: Sequence[Package]) -> None:
         self._put_packages("asset_packages", "asset_id", asset_id, packages)
+        try:
+            self._conn.executemany(
+                "UPDATE asset_packages SET match_key = ? WHERE asset_id = ? AND purl = ?",
+                [(package_key(p.purl) or "", asset_id, p.purl) for p in packages],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"write refused by the store: {exc}") from exc
 
     def put_sbom_packages(self, sbom_id: str, packages: Sequence[Package]) -> None:
         self._put_packages("sbom_packages", "sbom_id", sbom_id, packages)
@@ -354,6 +362,19 @@ class SqliteStore(Store):
 
     def list_sbom_packages(self, sbom_id: str) -> list[Package]:
         return self._packages("sbom_packages", "sbom_id", sbom_id)
+
+    def assets_matching(self, keys: Sequence[str]) -> list[str]:
+        found: set[str] = set()
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = self._rows(
+                "SELECT DISTINCT asset_id FROM asset_packages"
+                f" WHERE match_key IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+            found |= {r["asset_id"] for r in rows}
+        return sorted(found)
 
     def assets_running(self, purl: str) -> list[str]:
         rows = self._rows(

@@ -23,3 +23,7 @@ CREATE TABLE batches (
     received_at TEXT NOT NULL
 );
 CREATE INDEX batches_asset ON batches (asset_id, id);
+
+-- How advisories name each package, so a changed advisory finds its hosts by index.
+ALTER TABLE asset_packages ADD COLUMN match_key TEXT NOT NULL DEFAULT '';
+CREATE INDEX asset_packages_key ON asset_packages (match_key, asset_id);
