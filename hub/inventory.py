@@ -59,7 +59,7 @@ class InventoryDesk:
 
     def receive(self, who: Principal, report: InventoryIn, digest: str, request_id: str) -> Receipt:
         who.require(Action.WRITE_INVENTORY)
-        system = self.registry.system(who, report.system_id)
+        system = self.registry.system(who, report.system_id or self._system_of(who, report))
         who.require_org(system.org_id)
         known = self.store.get_batch(report.batch_id)
         if known is not None:
@@ -157,6 +157,22 @@ class InventoryDesk:
             opened += report_products.opened
             fixed += report_products.fixed
         return Receipt(batch, duplicate=False, findings_opened=opened, findings_fixed=fixed)
+
+    def _system_of(self, who: Principal, report: InventoryIn) -> str:
+        """A batch without a system: the one system of the caller's agency that already
+        has an asset with this identifier."""
+        known = {
+            a.system_id
+            for a in self.store.iter_all(ASSETS, identifier=report.host.identifier)
+            if who.sees_org(a.org_id)
+        }
+        if len(known) != 1:
+            raise InvalidSubmission(
+                f"host {report.host.identifier!r} is "
+                + ("not known to the hub" if not known else "in several systems"),
+                hint="give the system (crsa collect endpoint --system ID)",
+            )
+        return known.pop()
 
     def rematch_asset(
         self, asset: Asset, packages: list[Package], request_id: str

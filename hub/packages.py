@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from packageurl import PackageURL
 
 from hub.errors import InvalidSubmission
 from hub.model import Package
 
 
+@lru_cache(maxsize=262_144)  # pure, and fleets repeat the same purls
 def package_from_purl(purl: str) -> Package:
     """Parse and canonicalise a purl; refuse one without a version, which nothing can match."""
     try:

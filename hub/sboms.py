@@ -341,8 +341,8 @@ class SbomDesk:
         purl it now lists, and those of products it no longer lists are fixed."""
         report = RematchReport()
         asset = self.store.get_asset(asset_id)
-        if asset is None:
-            return report
+        if asset is None or not self.store.list_products(limit=1):
+            return report  # no supplier products at all: nothing to inherit or lose
         purls = {p.purl for p in self.store.list_asset_packages(asset.id)}
         running = {p.id for p in self.store.iter_all(PRODUCTS) if p.purl and p.purl in purls}
         inherited = {

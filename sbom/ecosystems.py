@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from packageurl import PackageURL
 
@@ -50,6 +51,7 @@ def pypi_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+@lru_cache(maxsize=262_144)  # pure, and fleets repeat the same purls
 def osv_package(purl: str) -> OsvPackage:
     try:
         p = PackageURL.from_string(purl)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sbom.advisory import Advisory, Affected
 from sbom.affected import fixes_above, is_affected
@@ -46,6 +47,7 @@ def _key(ecosystem: str, name: str) -> tuple[str, str]:
     return base, name
 
 
+@lru_cache(maxsize=262_144)  # pure, and fleets repeat the same purls
 def package_key(purl: str) -> str | None:
     """How advisories would name this package ("PyPI:django", "Debian:openssl"), or None
     when no advisory can; the key by which a changed advisory finds the hosts it concerns."""

@@ -19,7 +19,7 @@ SCHEMA = "crsa-inventory/1"
 
 
 def document(
-    system_id: str,
+    system_id: str | None,
     host: Host,
     packages: Sequence[FoundPackage],
     *,
@@ -36,7 +36,7 @@ def document(
         "batch_id": str(uuid.uuid4()),
         "source": source,
         "collected_at": when.isoformat(timespec="seconds"),
-        "system_id": system_id,
+        **({"system_id": system_id} if system_id else {}),
         "host": {
             "identifier": host.identifier,
             "hostname": host.hostname,
@@ -54,7 +54,7 @@ def document(
 
 
 def collect(
-    system_id: str, root: Path = Path("/"), policies: Sequence[Path] = ()
+    system_id: str | None, root: Path = Path("/"), policies: Sequence[Path] = ()
 ) -> tuple[dict[str, Any], Host, list[FoundPackage], list[str]]:
     """Everything from this host; the last element lists problems with extra policy files."""
     host = identify(root)

@@ -63,7 +63,10 @@ class InventoryIn(_In):
     batch_id: Annotated[str, Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
     source: Literal["endpoint", "osquery"] = "endpoint"
     collected_at: AwareDatetime
-    system_id: Id
+    system_id: Id | None = Field(
+        default=None,
+        description="the host's system; may be left out once the host is known to the hub",
+    )
     host: HostIn
     packages: list[PackageRef] = Field(default_factory=list, max_length=100_000)
     ports: list[SocketIn] = Field(default_factory=list, max_length=10_000)

@@ -24,7 +24,12 @@ def _hub_options(f: Any) -> Any:
     f = click.option(
         "--token", envvar="CRSA_COLLECTOR_TOKEN", help="Agency token ($CRSA_COLLECTOR_TOKEN)."
     )(f)
-    f = click.option("--system", "system_id", required=True, help="The system this host is in.")(f)
+    f = click.option(
+        "--system",
+        "system_id",
+        envvar="CRSA_SYSTEM_ID",
+        help="The system this host is in; needed until the hub knows the host.",
+    )(f)
     f = click.option(
         "--spool",
         type=click.Path(file_okay=False, path_type=Path),
@@ -89,7 +94,7 @@ def collect() -> None:
 def endpoint(
     hub: str | None,
     token: str | None,
-    system_id: str,
+    system_id: str | None,
     spool: Path,
     spool_max_mb: int,
     print_only: bool,
@@ -133,7 +138,7 @@ def osquery_cmd(
     file: Path,
     hub: str | None,
     token: str | None,
-    system_id: str,
+    system_id: str | None,
     spool: Path,
     spool_max_mb: int,
     print_only: bool,

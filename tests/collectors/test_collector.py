@@ -277,3 +277,22 @@ def test_osquery_tables_from_macos_and_osqueryi_json() -> None:
         osquery.read(json.dumps([{"foo": 1}]))
     with pytest.raises(osquery.OsqueryError, match="not JSON"):
         osquery.read("{not json\n")
+
+
+def test_the_published_schema_is_the_one_the_hub_checks_and_collectors_meet() -> None:
+    import jsonschema_rs
+
+    from collectors.endpoint.inventory import collect
+    from hub.api.inventory_schema_doc import render
+
+    published = Path(__file__).parents[2] / "docs/inventory.schema.json"
+    assert published.read_text(encoding="utf-8") == render(), (
+        "regenerate: python -m hub.api.inventory_schema_doc > docs/inventory.schema.json"
+    )
+    validator = jsonschema_rs.validator_for(json.loads(render()))
+    doc, *_ = collect("system-1")
+    assert not list(validator.iter_errors(json.loads(json.dumps(doc))))
+    osq = osquery.load(FIXTURES / "osquery/windows_snapshot.log", "system-1")
+    assert not list(validator.iter_errors(osq))
+    broken = dict(doc, packages=[{"purl": 42}])
+    assert list(validator.iter_errors(broken))

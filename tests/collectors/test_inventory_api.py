@@ -224,3 +224,17 @@ def test_a_new_advisory_reaches_only_the_hosts_running_its_package(
         "/api/v1/findings", query_string={"vuln_id": "CVE-2026-0002"}, headers=world.auth("soc")
     ).get_json()["items"]
     assert (f["kev"], f["kev_due"]) == (True, "2026-12-24")
+
+
+def test_a_known_host_may_leave_out_its_system(client: FlaskClient, world: World) -> None:
+    first = send(client, world, batch(world.system_a, "roaming-1")).get_json()
+    later = batch(world.system_a, "roaming-1", at=NOW + timedelta(hours=1))
+    del later["system_id"]
+    got = send(client, world, later)
+    assert got.status_code == 201 and got.get_json()["asset_id"] == first["asset_id"]
+    unknown = batch(world.system_a, "never-seen")
+    del unknown["system_id"]
+    refused = send(client, world, unknown)
+    assert refused.status_code == 422 and "not known to the hub" in refused.get_json()["detail"]
+    # Agency B cannot claim agency A's host by leaving the system out.
+    assert send(client, world, later, who="agency_b").status_code == 422

@@ -175,11 +175,15 @@ class _SqliteTransaction(Transaction):
             raise StoreError(f"write refused by the store: {exc}") from exc
 
     def put_asset_packages(self, asset_id: str, packages: Sequence[Package]) -> None:
-        self._put_packages("asset_packages", "asset_id", asset_id, packages)
+        self._exec("DELETE FROM asset_packages WHERE asset_id = ?", (asset_id,))
         try:
             self._conn.executemany(
-                "UPDATE asset_packages SET match_key = ? WHERE asset_id = ? AND purl = ?",
-                [(package_key(p.purl) or "", asset_id, p.purl) for p in packages],
+                "INSERT INTO asset_packages (asset_id, purl, name, version, ecosystem, match_key)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (asset_id, p.purl, p.name, p.version, p.ecosystem, package_key(p.purl) or "")
+                    for p in packages
+                ],
             )
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"write refused by the store: {exc}") from exc
