@@ -30,6 +30,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python -m bench.store
 	$(BIN)/python -m bench.sbom
+	$(BIN)/python -m bench.ingest
 
 clean:
 	rm -rf $(VENV) crsa-data crsa-demo

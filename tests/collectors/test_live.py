@@ -141,7 +141,7 @@ def test_batches_survive_a_stopped_hub_and_arrive_exactly_once(hub: Hub, tmp_pat
     spool = tmp_path / "spool"
     log = (tmp_path / "collector.log").open("w")
     proc = subprocess.Popen(
-        collector(hub, spool, "--interval", "1", "--runs", "8"), stdout=log, stderr=log, text=True
+        collector(hub, spool, "--interval", "1", "--runs", "10"), stdout=log, stderr=log, text=True
     )
     try:
         deadline = time.monotonic() + 120
@@ -160,7 +160,7 @@ def test_batches_survive_a_stopped_hub_and_arrive_exactly_once(hub: Hub, tmp_pat
     output = (tmp_path / "collector.log").read_text()
     assert "hub unreachable" in output and "kept in" in output
     ids = hub.batches()
-    assert len(ids) == 8 == len(set(ids)), output
+    assert len(ids) == 10 == len(set(ids)), output
     assert not list(spool.glob("*.json.gz"))
 
     store = SqliteStore(hub.home / "crsa.db")
