@@ -1,0 +1,141 @@
+"""The scoring engine: pure functions from findings, checks and a policy to scores.
+
+A finding's points start at its severity's base and pass through factors
+(exploitation, time past the deadline, exposure, criticality, compensating
+states). Each factor's effect is recorded as an additive contribution, the
+points it added (or removed) at its step, so contributions always sum to the
+total: an auditor reads every number as a sum. Assets, systems, agencies and the
+nation add their parts' points; the 0-100 grade is a bounded, monotonic view of
+points for dashboards, never the thing that is summed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from hub.scoring.policy import ScoringPolicy
+
+SUPPRESSED_VEX = frozenset({"not_affected", "fixed"})
+
+
+@dataclass(frozen=True)
+class Contribution:
+    reason: str  # base, kev, epss, sighting, overdue, exposure, criticality, accepted_risk, ...
+    points: float
+    detail: str
+
+
+@dataclass(frozen=True)
+class Score:
+    subject: str
+    points: float
+    contributions: tuple[Contribution, ...]
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FindingInput:
+    """What scoring needs of one finding and where it sits."""
+
+    id: str
+    severity: str
+    status: str  # open | fixed | suppressed
+    kev: bool
+    kev_due: str | None
+    epss: float | None
+    first_seen: datetime
+    vex: str
+    sighted: bool
+    internet_facing: bool
+    criticality: str
+    accepted_until: datetime | None = None  # an accepted risk, until it expires
+
+
+class _Steps:
+    """Points that move step by step, each step recorded as what it added."""
+
+    def __init__(self) -> None:
+        self.points = 0.0
+        self.parts: list[Contribution] = []
+
+    def add(self, reason: str, points: float, detail: str) -> None:
+        self.points += points
+        self.parts.append(Contribution(reason, points, detail))
+
+    def scale(self, reason: str, factor: float, detail: str) -> None:
+        if factor != 1.0:
+            self.add(reason, self.points * factor - self.points, detail)
+
+
+def deadline(f: FindingInput, policy: ScoringPolicy) -> date:
+    if f.kev and f.kev_due:
+        return date.fromisoformat(f.kev_due[:10])
+    days = policy.deadlines_days.get(f.severity, policy.deadlines_days["unknown"])
+    return (f.first_seen + timedelta(days=days)).date()
+
+
+def score_finding(f: FindingInput, policy: ScoringPolicy, now: datetime) -> Score:
+    flags: list[str] = []
+    s = _Steps()
+    if f.status == "fixed":
+        return Score(f.id, 0.0, (Contribution("fixed", 0.0, "no longer present"),))
+    if f.status == "suppressed" or f.vex in SUPPRESSED_VEX:
+        return Score(f.id, 0.0, (Contribution("vex", 0.0, f"VEX {f.vex or 'suppressed'}"),))
+    base = policy.severity_points.get(f.severity, policy.severity_points["unknown"])
+    if f.severity not in policy.severity_points or f.severity == "unknown":
+        flags.append("unrated")
+    s.add("base", base, f"severity {f.severity}")
+    if f.kev:
+        s.scale("kev", policy.kev_factor, "listed in CISA KEV")
+    if f.epss:
+        s.scale("epss", 1.0 + policy.epss_weight * f.epss, f"EPSS {f.epss:.3f}")
+    if f.sighted:
+        s.scale("sighting", policy.sighting_factor, "a partner indicator was sighted here")
+    due = deadline(f, policy)
+    late = (now.date() - due).days
+    if late > 0:
+        growth = min(policy.overdue_per_30_days * late / 30.0, policy.overdue_cap)
+        s.scale("overdue", 1.0 + growth, f"{late} days past the {due.isoformat()} deadline")
+        flags.append("overdue")
+    if f.internet_facing:
+        s.scale("exposure", policy.internet_facing_factor, "internet-facing system")
+    factor = policy.criticality_factor.get(f.criticality, 1.0)
+    s.scale("criticality", factor, f"system criticality {f.criticality}")
+    if f.accepted_until is not None and f.accepted_until > now:
+        s.scale(
+            "accepted_risk",
+            policy.accepted_risk_factor,
+            f"risk accepted until {f.accepted_until.date().isoformat()}",
+        )
+        flags.append("accepted_risk")
+    return Score(f.id, s.points, tuple(s.parts), tuple(flags))
+
+
+def score_check(
+    check_id: str, severity: str, status: str, criticality: str, policy: ScoringPolicy
+) -> Score:
+    """A configuration check: only a failure counts, by its severity and the system's weight."""
+    if status != "fail":
+        return Score(check_id, 0.0, (Contribution("check", 0.0, f"check {status}"),))
+    s = _Steps()
+    s.add("check", policy.check_points.get(severity, 0.0), f"failed {severity} check")
+    s.scale(
+        "criticality",
+        policy.criticality_factor.get(criticality, 1.0),
+        f"system criticality {criticality}",
+    )
+    return Score(check_id, s.points, tuple(s.parts))
+
+
+def rollup(subject: str, parts: Iterable[Score]) -> Score:
+    """A subject's score: the sum of its parts, each part one contribution."""
+    contributions = tuple(Contribution("part", p.points, p.subject) for p in parts)
+    return Score(subject, sum(c.points for c in contributions), contributions)
+
+
+def grade(points: float, policy: ScoringPolicy) -> float:
+    """0 (no risk) to below 100: 1 - e^(-points/scale), monotonic in points."""
+    return 100.0 * (1.0 - math.exp(-max(points, 0.0) / policy.grade_scale))
