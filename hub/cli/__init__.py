@@ -90,6 +90,7 @@ def _register() -> None:
         feeds,
         orgs,
         sboms,
+        score,
         serve,
         setup,
         store,
@@ -97,7 +98,20 @@ def _register() -> None:
         tokens,
     )
 
-    for module in (setup, orgs, systems, sboms, feeds, collect, tokens, serve, audit, store, demo):
+    for module in (
+        setup,
+        orgs,
+        systems,
+        sboms,
+        feeds,
+        collect,
+        score,
+        tokens,
+        serve,
+        audit,
+        store,
+        demo,
+    ):
         module.register(main)
 
 

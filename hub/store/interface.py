@@ -35,6 +35,7 @@ from hub.model import (
     StoreCounts,
     System,
 )
+from hub.scoring.records import ScoreRecord
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
 from hub.telemetry import AssetTelemetry, InventoryBatch
 
@@ -63,6 +64,7 @@ INTEL = Kind("intel", IntelRecord)
 FEEDS = Kind("feeds", FeedState)
 TELEMETRY = Kind("telemetry", AssetTelemetry)
 BATCHES = Kind("batches", InventoryBatch)
+SCORES = Kind("scores", ScoreRecord)
 # Kinds a backend writes through the generic `_put_many`, with no per-entity code.
 GENERIC_KINDS: tuple[Kind[Any], ...] = (
     FINDINGS,
@@ -74,6 +76,7 @@ GENERIC_KINDS: tuple[Kind[Any], ...] = (
     FEEDS,
     TELEMETRY,
     BATCHES,
+    SCORES,
 )
 
 
@@ -159,6 +162,9 @@ class Transaction(abc.ABC):
 
     def put_batch(self, batch: InventoryBatch) -> None:
         self._put_many(BATCHES, [batch])
+
+    def put_scores(self, scores: Sequence[ScoreRecord]) -> None:
+        self._put_many(SCORES, scores)
 
     @abc.abstractmethod
     def _audit_head(self) -> AuditEntry | None:
@@ -257,6 +263,12 @@ class Store(abc.ABC):
                 query, not_since=("last_seen", stale_before.isoformat(timespec="milliseconds"))
             )
         return self._select(ASSETS, query)
+
+    def iter_all_assets(self, system_id: str) -> Iterator[Asset]:
+        return self.iter_all(ASSETS, system_id=system_id)
+
+    def iter_all_systems(self, org_id: str) -> Iterator[System]:
+        return self.iter_all(SYSTEMS, org_id=org_id)
 
     @abc.abstractmethod
     def list_asset_packages(self, asset_id: str) -> list[Package]:
@@ -380,6 +392,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def intel_digests(self, source: IntelSource) -> dict[str, str]:
         """Record id to digest for one source, without loading the documents."""
+
+    # Scores
+    def score_history(self, subject: str) -> list[ScoreRecord]:
+        """Every recorded score of `subject`, oldest first."""
+        return sorted(self.iter_all(SCORES, subject=subject), key=lambda r: r.computed_at)
 
     # Collector deliveries
     def get_telemetry(self, asset_id: str) -> AssetTelemetry | None:

@@ -32,6 +32,7 @@ from hub.model import (
     Severity,
     System,
 )
+from hub.scoring.records import ScoreRecord
 from hub.store import Store, Transaction
 from hub.store.interface import INTEL as INTEL_KIND
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
@@ -493,6 +494,44 @@ def test_telemetry_and_batches(store: Store) -> None:
     assert store.get_batch("nope") is None
     assert store.list_batches(asset_id="asset-1") == batches[::-1]
     assert store.list_batches(asset_id="asset-9") == []
+
+
+def test_score_history(store: Store) -> None:
+    def rec(subject: str, hours: int, points: float) -> ScoreRecord:
+        at = T0 + timedelta(hours=hours)
+        return ScoreRecord(
+            ScoreRecord.key_id(subject, at),
+            subject,
+            "organization",
+            "org-1",
+            points,
+            12.5,
+            "2026.1",
+            at,
+            ("thin_coverage",),
+            {"parts": [{"reason": "part", "points": points}]},
+            {"asset_share": 0.5},
+        )
+
+    records = [
+        rec("organization:org-1", 2, 30.0),
+        rec("organization:org-1", 1, 20.0),
+        rec("nation", 1, 20.0),
+    ]
+    with store.transaction() as tx:
+        tx.put_scores(records)
+    assert store.score_history("organization:org-1") == [records[1], records[0]]
+    assert store.score_history("organization:none") == []
+    a = org("A")
+    s1, s2 = system(a.id, "one"), system(a.id, "two")
+    with store.transaction() as tx:
+        tx.put_organization(a)
+        tx.put_system(s1)
+        tx.put_system(s2)
+        tx.put_asset(asset(s1, "h1"))
+    assert [s.id for s in store.iter_all_systems(a.id)] == sorted([s1.id, s2.id])
+    assert [x.identifier for x in store.iter_all_assets(s1.id)] == ["h1"]
+    assert list(store.iter_all_assets(s2.id)) == []
 
 
 def test_findings_carry_their_origin(store: Store) -> None:

@@ -7,10 +7,22 @@ from hub.api.routes.inventory import router as inventory
 from hub.api.routes.meta import health, me
 from hub.api.routes.organizations import router as organizations
 from hub.api.routes.sboms import router as sboms
+from hub.api.routes.scores import router as scores
 from hub.api.routes.systems import router as systems
 from hub.api.routes.tokens import router as tokens
 
-API_ROUTERS = [me, organizations, systems, assets, inventory, sboms, findings, tokens, audit]
+API_ROUTERS = [
+    me,
+    organizations,
+    systems,
+    assets,
+    inventory,
+    sboms,
+    findings,
+    scores,
+    tokens,
+    audit,
+]
 ROOT_ROUTERS = [health]
 
 __all__ = ["API_ROUTERS", "ROOT_ROUTERS"]

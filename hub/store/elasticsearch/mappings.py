@@ -166,6 +166,19 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         removed={"type": "integer"},
         received_at=DATE,
     ),
+    "scores": _strict(
+        id=KEYWORD,
+        subject=KEYWORD,
+        kind=KEYWORD,
+        org_id=KEYWORD,
+        points={"type": "double"},
+        grade={"type": "double"},
+        policy_version=KEYWORD,
+        computed_at=DATE,
+        flags=KEYWORD,
+        contributions=OPAQUE,
+        coverage=OPAQUE,
+    ),
     # Schema version, the writer lock and the one-slot commit journal.
     "meta": {"enabled": False},
 }
@@ -177,5 +190,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # "findings" again: its existing index gains the new fields (mappings only ever grow).
     3: ("findings", "products", "sboms", "sbom-packages", "deployments", "vex", "intel", "feeds"),
     4: ("telemetry", "batches", "asset-packages"),
+    5: ("scores",),
 }
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -1,0 +1,65 @@
+"""Scores with their contributions, as recorded: now, or as of a past moment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, Field
+
+from hub.api.endpoint import Call, Router
+from hub.api.schemas import _In, _Out
+from hub.auth import Action
+from hub.errors import Forbidden, NotFound
+from hub.model import utcnow
+from hub.scoring.compute import score_as_of
+
+router = Router("scores")
+
+
+class ScoreQuery(_In):
+    as_of: AwareDatetime | None = Field(default=None, description="default: now")
+
+
+class ScoreOut(_Out):
+    subject: str
+    kind: str
+    org_id: str
+    points: float = Field(description="additive risk points; the sum of the contributions")
+    grade: float = Field(description="0-100 view of the points")
+    policy_version: str
+    computed_at: datetime
+    flags: list[str]
+    contributions: list[dict[str, Any]]
+    coverage: dict[str, Any]
+
+
+@router.route(
+    "GET",
+    "/scores/<subject>",
+    summary="A recorded score (nation, organization:ID, system:ID, asset:ID) and its parts",
+    query=ScoreQuery,
+    response=ScoreOut,
+    errors=(404,),
+)
+def get_score(call: Call, subject: str) -> ScoreOut:
+    who = call.who
+    who.require(Action.READ)
+    if subject == "nation" and who.scoped:
+        raise Forbidden("the national score is for the operator's roles")
+    q: ScoreQuery = call.query
+    rec = score_as_of(call.store, subject, q.as_of or utcnow())
+    if rec is None or (rec.org_id and not who.sees_org(rec.org_id)):
+        raise NotFound(f"no score recorded for {subject}", hint="run `crsa score` first")
+    return ScoreOut(
+        subject=rec.subject,
+        kind=rec.kind,
+        org_id=rec.org_id,
+        points=rec.points,
+        grade=rec.grade,
+        policy_version=rec.policy_version,
+        computed_at=rec.computed_at,
+        flags=list(rec.flags),
+        contributions=rec.contributions.get("parts", []),
+        coverage=rec.coverage,
+    )
