@@ -1,0 +1,1 @@
+"""Auditor exports: scores with their evidence, signed so they can be checked offline."""

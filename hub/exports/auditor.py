@@ -1,0 +1,174 @@
+"""An auditor's export: scores, contributions, findings and the policy, as CSV and JSON
+plus a readable HTML summary, with a manifest of every file's SHA-256 and the audit
+chain's head, signed with the hub's Ed25519 key. Verification needs nothing but the
+export itself (and, to pin the signer, the hub's public key).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+from dataclasses import asdict
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from hub import __version__
+from hub.exports import signing
+from hub.model import Finding
+from hub.scoring.records import ScoreRecord
+from hub.store import Store
+from hub.store.interface import FINDINGS
+
+FORMAT = "crsa-export/1"
+MANIFEST = "manifest.json"
+FINDING_COLUMNS = (
+    "id",
+    "org_id",
+    "system_id",
+    "asset_id",
+    "product_id",
+    "purl",
+    "vuln_id",
+    "severity",
+    "cvss",
+    "kev",
+    "kev_due",
+    "epss",
+    "status",
+    "vex",
+    "justification",
+    "first_seen",
+    "last_seen",
+    "fixed_at",
+)
+SCORE_COLUMNS = (
+    "subject",
+    "kind",
+    "org_id",
+    "points",
+    "grade",
+    "policy_version",
+    "computed_at",
+    "flags",
+)
+
+
+def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {k: ";".join(v) if isinstance(v, tuple | list) else v for k, v in row.items()}
+        )
+    return out.getvalue().encode()
+
+
+def _json(value: Any) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True, default=str) + "\n").encode()
+
+
+def _finding_row(f: Finding) -> dict[str, Any]:
+    row = asdict(f)
+    return {
+        k: (v.isoformat() if isinstance(v, datetime) else getattr(v, "value", v))
+        for k, v in row.items()
+    }
+
+
+def _report(scores: list[ScoreRecord], names: dict[str, str]) -> bytes:
+    rows = "".join(
+        f"<tr><td>{html.escape(names.get(r.org_id, r.org_id))}</td><td>{r.points:.1f}</td>"
+        f"<td>{r.grade:.1f}</td><td>{r.coverage.get('asset_share', 0):.0%}</td>"
+        f"<td>{r.coverage.get('sbom_share', 0):.0%}</td>"
+        f"<td>{html.escape(', '.join(r.flags))}</td></tr>"
+        for r in scores
+        if r.kind == "organization"
+    )
+    when = scores[0].computed_at.isoformat() if scores else ""
+    return (
+        "<!doctype html><html lang='en'><meta charset='utf-8'><title>CRSA risk report</title>"
+        f"<h1>CRSA risk report</h1><p>Scores as of {html.escape(when)}; policy"
+        f" {html.escape(scores[0].policy_version if scores else '')}. Every number is the sum of"
+        " the contributions in scores.json.</p><table border='1'><tr><th>Agency</th>"
+        "<th>Points</th><th>Grade</th><th>Assets reporting</th><th>Systems with SBOM</th>"
+        f"<th>Flags</th></tr>{rows}"
+        "</table></html>\n"
+    ).encode()
+
+
+def create(
+    store: Store,
+    home: Path,
+    out: Path,
+    scores: list[ScoreRecord],
+    org_id: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Write the export for `scores` (just computed and recorded) into `out`."""
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} is not empty")
+    out.mkdir(parents=True, exist_ok=True)
+    chosen = [s for s in scores if org_id is None or s.org_id == org_id]
+    findings = [_finding_row(f) for f in store.iter_all(FINDINGS, org_id=org_id)]
+    names = {o.id: o.name for o in store.list_organizations(limit=10_000)}
+    policy = (resources.files("hub.scoring") / "default.yaml").read_bytes()
+    files: dict[str, bytes] = {
+        "scores.csv": _csv([asdict(s) for s in chosen], SCORE_COLUMNS),
+        "scores.json": _json([asdict(s) for s in chosen]),
+        "findings.csv": _csv(findings, FINDING_COLUMNS),
+        "findings.json": _json(findings),
+        "policy.yaml": policy,
+        "report.html": _report(chosen, names),
+    }
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    head = store.audit_head()
+    key = signing.hub_key(home)
+    public = signing.public_b64(key.public_key())
+    body = {
+        "format": FORMAT,
+        "hub_version": __version__,
+        "created_at": now.isoformat(),
+        "scope": org_id or "nation",
+        "policy_version": chosen[0].policy_version if chosen else "",
+        "audit_head": {"seq": head.seq, "hash": head.hash} if head else None,
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+        "public_key": public,
+    }
+    manifest = {**body, "signature": signing.sign(key, _canonical(body))}
+    (out / MANIFEST).write_bytes(_json(manifest))
+    return manifest
+
+
+def _canonical(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def verify(folder: Path, pinned_key: str | None = None) -> list[str]:
+    """Problems with the export at `folder`, each naming the file; empty when it is intact."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        body = {k: v for k, v in manifest.items() if k != "signature"}
+        signature, public, listed = manifest["signature"], body["public_key"], body["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"{MANIFEST}: unreadable ({exc})"]
+    problems = []
+    if pinned_key is not None and public != pinned_key:
+        problems.append(f"{MANIFEST}: signed by {signing.fingerprint(public)}, not the pinned key")
+    if not signing.verify(public, _canonical(body), signature):
+        problems.append(f"{MANIFEST}: the signature does not match its content")
+    for name, digest in sorted(listed.items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            problems.append(f"{name}: changed since the export was signed")
+    extra = sorted(p.name for p in folder.iterdir() if p.name not in listed and p.name != MANIFEST)
+    problems += [f"{name}: not part of the export" for name in extra]
+    return problems
