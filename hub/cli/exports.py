@@ -10,7 +10,7 @@ from hub.cli import Env, pass_env
 from hub.exports import auditor, signing
 from hub.model import AuditDraft, utcnow
 from hub.scoring import default_policy
-from hub.scoring.compute import score_hub
+from hub.scoring.compute import record, score_hub
 
 
 def register(main: click.Group) -> None:
@@ -35,19 +35,18 @@ def create(env: Env, out: Path, org_id: str | None) -> None:
     records = score_hub(
         store, default_policy(), now, stale_after_days=env.settings.stale_after_days
     )
-    with store.transaction() as tx:
-        for start in range(0, len(records), 5000):
-            tx.put_scores(records[start : start + 5000])
-        tx.append_audit(
-            AuditDraft(
-                env.who().actor,
-                "export.create",
-                org_id or "nation",
-                env.request_id(),
-                {"out": str(out), "scores": len(records)},
-                now,
-            )
-        )
+    record(
+        store,
+        records,
+        AuditDraft(
+            env.who().actor,
+            "export.create",
+            org_id or "nation",
+            env.request_id(),
+            {"out": str(out), "scores": len(records)},
+            now,
+        ),
+    )
     try:
         manifest = auditor.create(store, env.settings.home, out, records, org_id, now)
     except FileExistsError as exc:

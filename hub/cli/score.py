@@ -10,7 +10,7 @@ import click
 from hub.cli import Env, pass_env
 from hub.model import AuditDraft, utcnow
 from hub.scoring import default_policy
-from hub.scoring.compute import score_as_of, score_hub
+from hub.scoring.compute import record, score_as_of, score_hub
 
 
 def register(main: click.Group) -> None:
@@ -51,19 +51,18 @@ def score_command(env: Env, as_of: str | None, org_id: str | None) -> None:
                 stale_after_days=env.settings.stale_after_days,
                 progress=lambda n, total: bar.update(1),
             )
-        with store.transaction() as tx:
-            for start in range(0, len(records), 5000):
-                tx.put_scores(records[start : start + 5000])
-            tx.append_audit(
-                AuditDraft(
-                    env.who().actor,
-                    "score.compute",
-                    "nation",
-                    env.request_id(),
-                    {"records": len(records), "policy": default_policy().version},
-                    now,
-                )
-            )
+        record(
+            store,
+            records,
+            AuditDraft(
+                env.who().actor,
+                "score.compute",
+                "nation",
+                env.request_id(),
+                {"records": len(records), "policy": default_policy().version},
+                now,
+            ),
+        )
         when = now
     else:
         when = _when(as_of)

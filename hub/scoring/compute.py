@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub.model import Finding, OrgKind, System
+from hub.model import AuditDraft, Finding, OrgKind, System
 from hub.scoring.engine import FindingInput, Score, grade, rollup, score_check, score_finding
 from hub.scoring.policy import ScoringPolicy
 from hub.scoring.records import ScoreRecord
@@ -147,3 +147,11 @@ def score_as_of(store: Store, subject: str, as_of: datetime) -> ScoreRecord | No
     """The score recorded for `subject` at or before `as_of`: history, not a recomputation."""
     before = [r for r in store.score_history(subject) if r.computed_at <= as_of]
     return before[-1] if before else None
+
+
+def record(store: Store, records: list[ScoreRecord], draft: AuditDraft) -> None:
+    """Store a scoring run's records with the audit entry that says who ran it and why."""
+    with store.transaction() as tx:
+        for start in range(0, len(records), 5000):
+            tx.put_scores(records[start : start + 5000])
+        tx.append_audit(draft)
