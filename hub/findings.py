@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from hub.model import AuditDraft, Finding, FindingStatus
+from hub.matching import IntelView, Scope, match_scope
+from hub.model import AuditDraft, Finding, FindingStatus, Package
 from hub.store import Store
 from hub.store.interface import FINDINGS
+from hub.supply import VexStatement
+from sbom.match import Skipped
 
 MATCHER = "system:matcher"
 
@@ -120,3 +123,32 @@ def apply(
             )
         )
     return outcome
+
+
+def refresh_scope(
+    store: Store,
+    scope: Scope,
+    packages: Sequence[Package],
+    statements: Sequence[VexStatement],
+    seen_at: datetime,
+    *,
+    now: datetime,
+    request_id: str,
+    reason: str,
+    view: IntelView | None = None,
+) -> tuple[Reconciled, list[Skipped]]:
+    """Match one scope's software against the store's intelligence and reconcile its
+    findings: the step SBOMs, products and host inventories all end in."""
+    result = match_scope(store, scope, packages, statements, seen_at, view)
+    outcome = apply(
+        store,
+        result.findings,
+        system_id=scope.system_id,
+        asset_id=scope.asset_id,
+        product_id=scope.product_id,
+        now=now,
+        actor=MATCHER,
+        request_id=request_id,
+        reason=reason,
+    )
+    return outcome, result.skipped

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from hub.api.inventory_schemas import InventoryIn
 from hub.auth import Action, Principal
 from hub.errors import Conflict, InvalidSubmission
-from hub.findings import MATCHER, apply
-from hub.matching import Scope, match_scope
+from hub.findings import refresh_scope
+from hub.matching import Scope
 from hub.model import Asset, AuditDraft, Package, utcnow
 from hub.packages import package_from_purl
 from hub.registry import Registry
@@ -183,15 +183,13 @@ class InventoryDesk:
         )
         statements = self.store.list_vex(f"system:{asset.system_id}")
         seen = asset.last_seen or self.clock()
-        result = match_scope(self.store, scope, packages, statements, seen)
-        outcome = apply(
+        outcome, _ = refresh_scope(
             self.store,
-            result.findings,
-            system_id=asset.system_id,
-            asset_id=asset.id,
-            product_id="",
+            scope,
+            packages,
+            statements,
+            seen,
             now=self.clock(),
-            actor=MATCHER,
             request_id=request_id,
             reason="inventory received",
         )

@@ -15,8 +15,8 @@ from datetime import datetime
 
 from hub.auth import Action, Principal
 from hub.errors import Conflict, InvalidSubmission, NotFound
-from hub.findings import MATCHER, Reconciled, apply
-from hub.matching import IntelView, Scope, intel_view, match_scope
+from hub.findings import MATCHER, Reconciled, apply, refresh_scope
+from hub.matching import IntelView, Scope, intel_view
 from hub.model import AuditDraft, FindingStatus, Package, VexState, utcnow
 from hub.registry import Outcome, Registry
 from hub.settings import Settings
@@ -157,6 +157,7 @@ class SbomDesk:
         request_id: str,
     ) -> Submission:
         facts = parsed.facts
+        packages = packages_of(parsed)
         key = SbomRecord.key_id(subject, facts.serial_number, facts.doc_version, parsed.sha256)
         existing = self.store.get_sbom(key)
         if existing is not None:
@@ -164,7 +165,7 @@ class SbomDesk:
             # re-serialized is a replay; other components under the same identity are not.
             same = existing.sha256 == parsed.sha256 or [
                 p.purl for p in self.store.list_sbom_packages(existing.id)
-            ] == [p.purl for p in packages_of(parsed)]
+            ] == [p.purl for p in packages]
             if not same:
                 raise Conflict(
                     f"SBOM {existing.id} has serial number {facts.serial_number} and version"
@@ -210,7 +211,7 @@ class SbomDesk:
                     if old.current:
                         tx.put_sbom(replace(old, current=False))
             tx.put_sbom(record)
-            tx.put_sbom_packages(record.id, packages_of(parsed))
+            tx.put_sbom_packages(record.id, packages)
             if statements:
                 tx.put_vex(statements)
             tx.append_audit(
@@ -236,7 +237,9 @@ class SbomDesk:
         unmatched: list[Skipped] = []
         if record.current:
             for scope in self._scopes(record):
-                unmatched += self._match(scope, record, report, request_id, "sbom submitted")
+                unmatched += self._match(
+                    scope, record, packages, report, request_id, "sbom submitted"
+                )
         findings = {"scopes": report.scopes, "opened": report.opened, "fixed": report.fixed}
         stored = self.store.get_product(product.id) if product else None
         return Submission(record, True, parsed, stored, findings, unmatched)
@@ -352,9 +355,12 @@ class SbomDesk:
         }
         for record in self.store.list_sboms(current=True):
             if record.subject_kind == "product" and record.subject_id in running:
+                packages = self.store.list_sbom_packages(record.id)
                 for scope in self._scopes(record):
                     if scope.asset_id == asset.id:
-                        self._match(scope, record, report, request_id, "inventory changed")
+                        self._match(
+                            scope, record, packages, report, request_id, "inventory changed"
+                        )
         for product_id in sorted(inherited - running):
             outcome = apply(
                 self.store,
@@ -429,27 +435,27 @@ class SbomDesk:
         self,
         scope: Scope,
         record: SbomRecord,
+        packages: Sequence[Package],
         report: RematchReport,
         request_id: str,
         reason: str,
         view: IntelView | None = None,
     ) -> list[Skipped]:
+        """The SBOM's components (read once per SBOM by the caller) in one scope."""
         statements = [s for subject in scope.vex_subjects for s in self.store.list_vex(subject)]
-        packages = self.store.list_sbom_packages(record.id)
-        result = match_scope(self.store, scope, packages, statements, record.submitted_at, view)
-        outcome = apply(
+        outcome, skipped = refresh_scope(
             self.store,
-            result.findings,
-            system_id=scope.system_id,
-            asset_id=scope.asset_id,
-            product_id=scope.product_id,
+            scope,
+            packages,
+            statements,
+            record.submitted_at,
             now=self.clock(),
-            actor=MATCHER,
             request_id=request_id,
             reason=reason,
+            view=view,
         )
         report.add(outcome)
-        return result.skipped
+        return skipped
 
     def rematch(
         self,
@@ -478,8 +484,9 @@ class SbomDesk:
             if not scopes:
                 continue
             report.sboms += 1
+            packages = self.store.list_sbom_packages(record.id)
             for scope in scopes:
-                self._match(scope, record, report, request_id, reason, view)
+                self._match(scope, record, packages, report, request_id, reason, view)
         return report
 
 
