@@ -28,6 +28,10 @@ class Action(StrEnum):
     READ_AUDIT = "read_audit"
     MANAGE_PRODUCTS = "manage_products"  # VEX on a supplier product holds for every agency
     USE_REST_API = "use_rest_api"
+    MANAGE_TRIAGE = "manage_triage"  # status and owner of a hub-wide remediation action
+    ACCEPT_RISK = "accept_risk"  # for one's own agency (scoped) or every agency
+    COMMENT = "comment"
+    EXPORT = "export"  # signed auditor exports: read everything, change nothing
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -40,6 +44,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_TOKENS: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.AUDITOR}),
     Action.MANAGE_PRODUCTS: frozenset({Role.ADMIN}),
+    Action.MANAGE_TRIAGE: frozenset({Role.ADMIN, Role.SOC_ANALYST}),
+    Action.ACCEPT_RISK: frozenset({Role.ADMIN, Role.SOC_ANALYST, Role.AGENCY_SUBMITTER}),
+    Action.COMMENT: frozenset({Role.ADMIN, Role.SOC_ANALYST, Role.AGENCY_SUBMITTER}),
+    Action.EXPORT: frozenset({Role.ADMIN, Role.AUDITOR}),
 }
 
 # Roles confined to their own organization's data.

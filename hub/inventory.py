@@ -124,6 +124,7 @@ class InventoryDesk:
         )
         with self.store.transaction() as tx:
             tx.put_asset(asset)
+            tx.mark_changed([(asset.org_id, asset.system_id)], "inventory")
             if newest:  # an older batch arriving late keeps the newer state
                 if before != after or existing is None:
                     tx.put_asset_packages(asset_id, packages)

@@ -183,6 +183,7 @@ class Registry:
             if replay is not None:
                 return replay
             tx.put_system(candidate)
+            tx.mark_changed([(candidate.org_id, candidate.id)], "system")
             tx.append_audit(
                 self._audit(
                     who,
@@ -209,6 +210,7 @@ class Registry:
             return Outcome(current, changed=False)
         with self.store.transaction() as tx:
             tx.put_system(updated)
+            tx.mark_changed([(updated.org_id, updated.id)], "system")
             tx.append_audit(
                 self._audit(
                     who,
@@ -266,6 +268,7 @@ class Registry:
             if replay is not None:
                 return replay
             tx.put_asset(candidate)
+            tx.mark_changed([(candidate.org_id, candidate.system_id)], "asset")
             tx.put_asset_packages(candidate.id, wanted)
             tx.append_audit(
                 self._audit(
@@ -299,6 +302,7 @@ class Registry:
             return Outcome(current, changed=False)
         with self.store.transaction() as tx:
             tx.put_asset(updated)
+            tx.mark_changed({(a.org_id, a.system_id) for a in (current, updated)}, "asset")
             if wanted is not None and pkgs_change:
                 tx.put_asset_packages(asset_id, wanted)
             detail: dict[str, object] = {k: str(getattr(updated, k)) for k in sorted(changes)}

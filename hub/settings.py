@@ -33,6 +33,10 @@ class Settings:
     max_sbom_components: int = 250_000
     # An asset whose collector has not reported for this many days is flagged stale.
     stale_after_days: int = 7
+    # A scoring policy file (docs/scoring.md); empty: the default shipped in hub/scoring.
+    scoring_policy: str = ""
+    # Seconds between the server's incremental scoring runs; 0 turns them off.
+    score_interval: int = 60
     host: str = "127.0.0.1"
     port: int = 8050
     workers: int = 2
@@ -67,6 +71,8 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name} must be a positive number")
+        if self.score_interval < 0:
+            raise ConfigError("setting score_interval must be 0 (off) or more seconds")
         if self.es_replicas < 0:
             raise ConfigError("setting es_replicas must be 0 or more")
         if not self.es_index_prefix or self.es_index_prefix != self.es_index_prefix.lower():

@@ -70,7 +70,7 @@ class Call:
         return self.hub.store
 
 
-Handler = Callable[..., "BaseModel | tuple[BaseModel, int]"]
+Handler = Callable[..., "BaseModel | tuple[BaseModel, int] | Response"]
 
 
 @dataclass(frozen=True)
@@ -281,6 +281,8 @@ def _view(endpoint: Endpoint) -> Callable[..., Response]:
         elif endpoint.document:
             call.body = _read_document(endpoint.document)
         result = endpoint.handler(call, **path_params)
+        if isinstance(result, Response):  # a file download, already shaped
+            return result
         model, status = result if isinstance(result, tuple) else (result, endpoint.statuses[0])
         response = jsonify(model.model_dump(mode="json"))
         response.status_code = status

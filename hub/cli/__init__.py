@@ -97,6 +97,7 @@ def _register() -> None:
         store,
         systems,
         tokens,
+        triage,
     )
 
     for module in (
@@ -108,6 +109,7 @@ def _register() -> None:
         collect,
         score,
         exports,
+        triage,
         tokens,
         serve,
         audit,

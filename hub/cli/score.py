@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import click
 
 from hub.cli import Env, pass_env
+from hub.errors import HubError
 from hub.model import AuditDraft, utcnow
-from hub.scoring import default_policy
-from hub.scoring.compute import record, score_as_of, score_hub
+from hub.scoring.compute import Run, run_scoring, score_as_of
+from hub.scoring.policy import ScoringPolicy, load_policy
 
 
 def register(main: click.Group) -> None:
@@ -29,39 +34,84 @@ def _when(text: str) -> datetime:
     return value
 
 
+def _drafter(env: Env, policy: ScoringPolicy, now: datetime) -> Callable[[Run], AuditDraft]:
+    """The audit entry that closes a run: who scored, under which policy, what it did."""
+    return lambda run: AuditDraft(
+        env.who().actor, "score.compute", "nation", env.request_id(), run.summary(policy), now
+    )
+
+
+def _watch(env: Env, interval: int) -> None:
+    """Incremental runs forever: changes and passing deadlines reach the scores within
+    `interval` seconds. A failed run is reported and retried; SIGTERM stops it cleanly."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    policy = load_policy(env.settings.scoring_policy)[0]
+    click.echo(f"scoring what changes every {interval} s (policy {policy.version})", err=True)
+    parent = os.getppid()
+    while os.getppid() == parent:  # the server that started it is gone: so is the reason
+        now = utcnow()
+        try:
+            run = run_scoring(
+                env.store,
+                policy,
+                now,
+                _drafter(env, policy, now),
+                stale_after_days=env.settings.stale_after_days,
+            )
+            if run.rescored:
+                click.echo(f"{now.isoformat()} rescored {run.rescored} of {run.systems}", err=True)
+        except HubError as exc:
+            click.echo(f"{now.isoformat()} scoring failed, retrying: {exc}", err=True)
+        time.sleep(interval)
+
+
 @click.command("score")
 @click.option("--as-of", "as_of", help="Show the scores recorded at or before this date or time.")
 @click.option("--org", "org_id", help="Only this agency.")
+@click.option(
+    "--full", is_flag=True, help="Rescore every system, not only those changed since last run."
+)
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep scoring what changes, every --interval seconds, until stopped (the server runs"
+    " this beside itself).",
+)
+@click.option("--interval", "-i", type=click.IntRange(1), default=60, show_default=True)
 @pass_env
-def score_command(env: Env, as_of: str | None, org_id: str | None) -> None:
-    """Score every asset, system and agency and the nation; print the agencies."""
+def score_command(
+    env: Env, as_of: str | None, org_id: str | None, full: bool, watch: bool, interval: int
+) -> None:
+    """Score what changed (every asset, system and agency and the nation with --full), record
+    it, and print the agencies; with --as-of, print what was recorded then instead."""
+    if watch:
+        _watch(env, interval)
+        return
     store = env.store
-    agencies = [o for o in store.list_organizations(limit=10_000) if o.kind.value == "agency"]
+    everyone = [o for o in store.list_organizations(limit=10_000) if o.kind.value == "agency"]
+    agencies = everyone
     if org_id:
-        agencies = [o for o in agencies if o.id == org_id]
+        agencies = [o for o in everyone if o.id == org_id]
         if not agencies:
             raise click.ClickException(f"no agency {org_id}")
     if as_of is None:
         now = utcnow()
-        with click.progressbar(length=len(agencies), label="scoring", file=sys.stderr) as bar:
-            records = score_hub(
+        policy = load_policy(env.settings.scoring_policy)[0]
+
+        with click.progressbar(length=len(everyone), label="scoring", file=sys.stderr) as bar:
+            run = run_scoring(
                 store,
-                default_policy(),
+                policy,
                 now,
+                _drafter(env, policy, now),
                 stale_after_days=env.settings.stale_after_days,
+                full=full,
                 progress=lambda n, total: bar.update(1),
             )
-        record(
-            store,
-            records,
-            AuditDraft(
-                env.who().actor,
-                "score.compute",
-                "nation",
-                env.request_id(),
-                {"records": len(records), "policy": default_policy().version},
-                now,
-            ),
+        click.echo(
+            f"rescored {run.rescored} of {run.systems} systems"
+            f" ({'full run' if full else 'only what changed'}); {run.records} score records",
+            err=True,
         )
         when = now
     else:

@@ -11,15 +11,17 @@ import hashlib
 import html
 import io
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from hub import __version__
 from hub.exports import signing
-from hub.model import Finding
+from hub.model import AuditDraft, Finding
+from hub.scoring.compute import Run, score_hub
+from hub.scoring.policy import ScoringPolicy, load_policy
 from hub.scoring.records import ScoreRecord
 from hub.store import Store
 from hub.store.interface import FINDINGS
@@ -102,32 +104,55 @@ def _report(scores: list[ScoreRecord], names: dict[str, str]) -> bytes:
     ).encode()
 
 
+INPUTS = "inputs.json"
+
+
 def create(
     store: Store,
     home: Path,
     out: Path,
-    scores: list[ScoreRecord],
     org_id: str | None,
     now: datetime,
+    draft: Callable[[dict[str, Any]], AuditDraft],
+    *,
+    policy: tuple[ScoringPolicy, str] | None = None,  # (policy, its file's text)
+    stale_after_days: int = 7,
 ) -> dict[str, Any]:
-    """Write the export for `scores` (just computed and recorded) into `out`."""
+    """Score the hub as of `now` (in memory: an export changes no score history) and write
+    the scores, their inputs and evidence into `out`, signed; the audit log records who
+    exported what. `inputs.json` lets `verify --recompute` redo every number offline."""
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty")
+    scoring, source = policy or load_policy()
+    run = Run(now, full=True, inputs=[])
+    scores = score_hub(store, scoring, now, stale_after_days=stale_after_days, run=run)
     out.mkdir(parents=True, exist_ok=True)
     chosen = [s for s in scores if org_id is None or s.org_id == org_id]
     findings = [_finding_row(f) for f in store.iter_all(FINDINGS, org_id=org_id)]
     names = {o.id: o.name for o in store.list_organizations(limit=10_000)}
-    policy = (resources.files("hub.scoring") / "default.yaml").read_bytes()
+    inputs = {
+        "now": now.isoformat(),
+        "stale_after_days": stale_after_days,
+        "policy_version": scoring.version,
+        "scope": org_id or "nation",
+        "organizations": sorted({s.org_id for s in chosen if s.kind == "organization"}),
+        "systems": [i.to_json() for i in run.inputs or [] if org_id is None or i.org_id == org_id],
+    }
     files: dict[str, bytes] = {
         "scores.csv": _csv([asdict(s) for s in chosen], SCORE_COLUMNS),
         "scores.json": _json([asdict(s) for s in chosen]),
         "findings.csv": _csv(findings, FINDING_COLUMNS),
         "findings.json": _json(findings),
-        "policy.yaml": policy,
+        INPUTS: _json(inputs),
+        "policy.yaml": source.encode(),
         "report.html": _report(chosen, names),
     }
     for name, data in files.items():
         (out / name).write_bytes(data)
+    with store.transaction() as tx:  # the head the manifest names includes this export
+        tx.append_audit(
+            draft({"out": str(out), "scores": len(chosen), "scope": org_id or "nation"})
+        )
     head = store.audit_head()
     key = signing.hub_key(home)
     public = signing.public_b64(key.public_key())
@@ -136,7 +161,7 @@ def create(
         "hub_version": __version__,
         "created_at": now.isoformat(),
         "scope": org_id or "nation",
-        "policy_version": chosen[0].policy_version if chosen else "",
+        "policy_version": scoring.version,
         "audit_head": {"seq": head.seq, "hash": head.hash} if head else None,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
         "public_key": public,

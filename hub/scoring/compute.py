@@ -1,5 +1,9 @@
-"""Scoring the hub as it stands: findings and failed checks per asset, assets and SBOM
-findings per system, systems per agency, agencies for the nation; each level a record.
+"""Scoring the hub: every system from its inputs, then agencies and the nation as sums.
+
+A run rescores only the systems whose inputs changed since their last scoring (a
+`ScoringChange` written with the change) or whose score time alone has moved (their
+state's `next_change` has passed), unless asked for a full run. Agencies and the
+nation are sums over the systems' stored states, so they cost nothing per finding.
 
 Coverage is part of every agency's score: the share of its assets a collector reported
 within `stale_after_days`, and of its systems with a current SBOM. A score built on thin
@@ -9,23 +13,27 @@ coverage is flagged `thin_coverage`, so missing data never passes for low risk.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import asdict
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
-from hub.model import AuditDraft, Finding, OrgKind, System
-from hub.scoring.engine import FindingInput, Score, grade, rollup, score_check, score_finding
+from hub.model import AuditDraft, Finding, FindingStatus, OrgKind, System, utcnow
+from hub.scoring import actions
+from hub.scoring.engine import Contribution, FindingInput, Score, grade, rollup
 from hub.scoring.policy import ScoringPolicy
-from hub.scoring.records import ScoreRecord
+from hub.scoring.records import ScoreRecord, SystemScoreState
+from hub.scoring.system import AssetInput, CheckInput, SystemInputs, score_system
 from hub.store import Store
-from hub.store.interface import FINDINGS
+from hub.store.interface import FINDINGS, SCORE_CHANGES, SCORE_STATES, TRIAGE
+from hub.triage_items import Acceptances
 
 THIN_ASSETS = 0.8  # below this share of assets reporting, a score is thin
 THIN_SBOMS = 0.5
+FLUSH = 2000  # score records per write while a run streams
 
 
-def _input(f: Finding, system: System) -> FindingInput:
+def _finding(f: Finding, system: System, accepted: datetime | None) -> FindingInput:
     return FindingInput(
         id=f.id,
         severity=f.severity.value,
@@ -38,6 +46,42 @@ def _input(f: Finding, system: System) -> FindingInput:
         sighted=False,  # partner sightings arrive with issue 7
         internet_facing=system.internet_facing,
         criticality=system.criticality.value,
+        accepted_until=accepted,
+        asset_id=f.asset_id,
+        purl=f.purl,
+        vuln_id=f.vuln_id,
+        fixed_in=f.fixed_in,
+    )
+
+
+def gather(
+    store: Store, system: System, acceptances: Acceptances, has_sbom: bool, now: datetime
+) -> SystemInputs:
+    """Everything the system's score depends on, read from the store."""
+    findings = []
+    for f in store.iter_all(FINDINGS, system_id=system.id):
+        if f.status is FindingStatus.FIXED:
+            continue  # counts nothing; its history stays in the findings export
+        key = actions.finding_action(f.purl, f.vuln_id, f.fixed_in)[0]
+        findings.append(_finding(f, system, acceptances.until(key, system.org_id, now)))
+    assets, checks = [], []
+    for asset in store.iter_all_assets(system.id):
+        assets.append(AssetInput(asset.id, asset.last_seen))
+        telemetry = store.get_telemetry(asset.id)
+        for c in telemetry.data.get("checks", []) if telemetry else []:
+            until = acceptances.until(actions.check_action(c["id"]), system.org_id, now)
+            checks.append(
+                CheckInput(asset.id, c["id"], c.get("title", ""), c["severity"], c["status"], until)
+            )
+    return SystemInputs(
+        id=system.id,
+        org_id=system.org_id,
+        criticality=system.criticality.value,
+        internet_facing=system.internet_facing,
+        has_sbom=has_sbom,
+        assets=tuple(assets),
+        findings=tuple(sorted(findings, key=lambda f: f.id)),
+        checks=tuple(checks),
     )
 
 
@@ -64,34 +108,141 @@ def _record(
     )
 
 
-def score_system(
-    store: Store, system: System, policy: ScoringPolicy, now: datetime
-) -> tuple[Score, list[Score]]:
-    """The system's score and its assets' scores."""
-    by_asset: dict[str, list[Score]] = defaultdict(list)
-    for f in store.iter_all(FINDINGS, system_id=system.id):
-        scored = score_finding(_input(f, system), policy, now)
-        by_asset[f.asset_id].append(
-            Score(f"finding:{f.id}", scored.points, scored.contributions, scored.flags)
-        )
-    assets: list[Score] = []
-    for asset in store.iter_all_assets(system.id):
-        parts = by_asset.pop(asset.id, [])
-        telemetry = store.get_telemetry(asset.id)
-        for check in telemetry.data.get("checks", []) if telemetry else []:
-            parts.append(
-                score_check(
-                    f"check:{check['id']}",
-                    check["severity"],
-                    check["status"],
-                    system.criticality.value,
-                    policy,
-                )
+def coverage_of(states: list[SystemScoreState]) -> dict[str, Any]:
+    assets = sum(s.assets for s in states)
+    reporting = sum(s.assets_reporting for s in states)
+    with_sbom = sum(s.has_sbom for s in states)
+    return {
+        "assets": assets,
+        "assets_reporting": reporting,
+        "asset_share": reporting / assets if assets else 0.0,
+        "systems": len(states),
+        "systems_with_sbom": with_sbom,
+        "sbom_share": with_sbom / len(states) if states else 0.0,
+    }
+
+
+def organization_score(org_id: str, states: list[SystemScoreState]) -> tuple[Score, dict[str, Any]]:
+    """An agency's score is the sum of its systems'; thin coverage flags it."""
+    coverage = coverage_of(states)
+    parts = tuple(
+        Contribution("part", s.points, f"system:{s.id}") for s in sorted(states, key=lambda s: s.id)
+    )
+    thin = coverage["asset_share"] < THIN_ASSETS or coverage["sbom_share"] < THIN_SBOMS
+    flags = ("thin_coverage",) if thin else ()
+    return Score(f"organization:{org_id}", sum(p.points for p in parts), parts, flags), coverage
+
+
+@dataclass
+class Run:
+    """What one scoring run did: counts for the audit entry and the operator."""
+
+    now: datetime
+    full: bool
+    systems: int = 0
+    rescored: int = 0
+    organizations: int = 0
+    records: int = 0
+    states: dict[str, SystemScoreState] = field(default_factory=dict)
+    inputs: list[SystemInputs] | None = None  # kept when an export needs them
+
+    def summary(self, policy: ScoringPolicy) -> dict[str, Any]:
+        return {
+            "policy": policy.version,
+            "full": self.full,
+            "systems": self.systems,
+            "rescored": self.rescored,
+            "organizations": self.organizations,
+            "records": self.records,
+        }
+
+
+def _dirty(
+    state: SystemScoreState | None,
+    changed: datetime | None,
+    policy: ScoringPolicy,
+    now: datetime,
+) -> bool:
+    return (
+        state is None
+        or state.policy_version != policy.version
+        or (changed is not None and changed >= state.scored_at)
+        or (state.next_change is not None and state.next_change <= now)
+        or now < state.evaluated_at
+    )
+
+
+def score_hub_stream(
+    store: Store,
+    policy: ScoringPolicy,
+    now: datetime,
+    run: Run,
+    *,
+    stale_after_days: int = 7,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[tuple[list[ScoreRecord], list[SystemScoreState]]]:
+    """Score what needs it as of `now`, yielding records and new states system by system;
+    the agencies' and the nation's records come last."""
+    started = utcnow()
+    agencies = list(store.list_organizations(kind=OrgKind.AGENCY, limit=10_000))
+    run.states = {} if run.full else {s.id: s for s in store.iter_all(SCORE_STATES)}
+    changes = {c.id: c.changed_at for c in store.iter_all(SCORE_CHANGES)}
+    acceptances = Acceptances(list(store.iter_all(TRIAGE)))
+    current = {r.subject for r in store.list_sboms(current=True)}
+    by_org: dict[str, list[SystemScoreState]] = defaultdict(list)
+    touched: set[str] = set()
+    for n, org in enumerate(agencies, 1):
+        for system in store.iter_all_systems(org.id):
+            run.systems += 1
+            state = run.states.get(system.id)
+            if not run.full and not _dirty(state, changes.get(system.id), policy, now):
+                assert state is not None
+                by_org[org.id].append(state)
+                continue
+            inputs = gather(store, system, acceptances, f"system:{system.id}" in current, now)
+            if run.inputs is not None:
+                run.inputs.append(inputs)
+            result = score_system(inputs, policy, now, stale_after_days)
+            state = SystemScoreState(
+                id=system.id,
+                org_id=org.id,
+                scored_at=started,
+                evaluated_at=now,
+                next_change=result.next_change,
+                policy_version=policy.version,
+                points=result.score.points,
+                assets=len(inputs.assets),
+                assets_reporting=result.assets_reporting,
+                has_sbom=inputs.has_sbom,
+                actions=result.actions,
             )
-        assets.append(rollup(f"asset:{asset.id}", parts))
-    own = by_asset.pop("", [])  # the system's SBOM findings
-    leftovers = [s for scores in by_asset.values() for s in scores]  # assets since removed
-    return rollup(f"system:{system.id}", [*assets, *own, *leftovers]), assets
+            run.states[system.id] = state
+            by_org[org.id].append(state)
+            touched.add(org.id)
+            run.rescored += 1
+            records = [_record(a, "asset", org.id, policy, now) for a in result.assets]
+            records.append(_record(result.score, "system", org.id, policy, now))
+            yield records, [state]
+        if progress:
+            progress(n, len(agencies))
+    if not run.full:  # agencies without systems get one record, then none until they change
+        touched |= {
+            o.id
+            for o in agencies
+            if not by_org[o.id] and not store.score_history(f"organization:{o.id}")
+        }
+    if not (touched or run.full):
+        return
+    final: list[ScoreRecord] = []
+    org_scores = []
+    for org in agencies:
+        score, coverage = organization_score(org.id, by_org[org.id])
+        org_scores.append(score)
+        if run.full or org.id in touched:
+            run.organizations += 1
+            final.append(_record(score, "organization", org.id, policy, now, coverage))
+    final.append(_record(rollup("nation", org_scores), "nation", "", policy, now))
+    yield final, []
 
 
 def score_hub(
@@ -100,58 +251,62 @@ def score_hub(
     now: datetime,
     *,
     stale_after_days: int = 7,
+    full: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    run: Run | None = None,
 ) -> list[ScoreRecord]:
-    """Every asset, system, agency and the nation, scored as of `now`."""
-    agencies = [o for o in store.list_organizations(kind=OrgKind.AGENCY, limit=10_000)]
-    current = {r.subject for r in store.list_sboms(current=True)}
-    cutoff = now - timedelta(days=stale_after_days)
-    records: list[ScoreRecord] = []
-    org_scores: list[Score] = []
-    for n, org in enumerate(agencies, 1):
-        system_scores: list[Score] = []
-        assets_total = assets_fresh = 0
-        systems = list(store.iter_all_systems(org.id))
-        for system in systems:
-            score, assets = score_system(store, system, policy, now)
-            system_scores.append(score)
-            records += [_record(a, "asset", org.id, policy, now) for a in assets]
-            records.append(_record(score, "system", org.id, policy, now))
-            for asset in store.iter_all_assets(system.id):
-                assets_total += 1
-                assets_fresh += asset.last_seen is not None and asset.last_seen >= cutoff
-        with_sbom = sum(f"system:{s.id}" in current for s in systems)
-        coverage: dict[str, Any] = {
-            "assets": assets_total,
-            "assets_reporting": assets_fresh,
-            "asset_share": assets_fresh / assets_total if assets_total else 0.0,
-            "systems": len(systems),
-            "systems_with_sbom": with_sbom,
-            "sbom_share": with_sbom / len(systems) if systems else 0.0,
-        }
-        org_score = rollup(f"organization:{org.id}", system_scores)
-        thin = coverage["asset_share"] < THIN_ASSETS or coverage["sbom_share"] < THIN_SBOMS
-        if thin:
-            org_score = Score(
-                org_score.subject, org_score.points, org_score.contributions, ("thin_coverage",)
-            )
-        org_scores.append(org_score)
-        records.append(_record(org_score, "organization", org.id, policy, now, coverage))
-        if progress:
-            progress(n, len(agencies))
-    records.append(_record(rollup("nation", org_scores), "nation", "", policy, now))
-    return records
+    """The records of one run, in memory and not stored (exports and tests); `run_scoring`
+    streams them into the store."""
+    run = run or Run(now, full)
+    out: list[ScoreRecord] = []
+    for records, _ in score_hub_stream(
+        store, policy, now, run, stale_after_days=stale_after_days, progress=progress
+    ):
+        out += records
+    return out
+
+
+def run_scoring(
+    store: Store,
+    policy: ScoringPolicy,
+    now: datetime,
+    draft: Callable[[Run], AuditDraft],
+    *,
+    stale_after_days: int = 7,
+    full: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Run:
+    """Score and store as it goes, a few thousand records per transaction: a run that stops
+    half way has stored the systems it finished, with their states, so the next run goes
+    on from there. The audit entry, with the run's counts, closes it."""
+    run = Run(now, full)
+    pending: list[ScoreRecord] = []
+    pending_states: list[SystemScoreState] = []
+
+    def flush() -> None:
+        with store.transaction() as tx:
+            tx.put_scores(pending)
+            tx.put_score_states(pending_states)
+        pending.clear()
+        pending_states.clear()
+
+    for records, states in score_hub_stream(
+        store, policy, now, run, stale_after_days=stale_after_days, progress=progress
+    ):
+        run.records += len(records)
+        pending += records
+        pending_states += states
+        if len(pending) >= FLUSH:
+            flush()
+    if run.records:  # a run that found nothing to do writes nothing, not even an entry
+        with store.transaction() as tx:  # the rest, and the entry that closes the run
+            tx.put_scores(pending)
+            tx.put_score_states(pending_states)
+            tx.append_audit(draft(run))
+    return run
 
 
 def score_as_of(store: Store, subject: str, as_of: datetime) -> ScoreRecord | None:
     """The score recorded for `subject` at or before `as_of`: history, not a recomputation."""
     before = [r for r in store.score_history(subject) if r.computed_at <= as_of]
     return before[-1] if before else None
-
-
-def record(store: Store, records: list[ScoreRecord], draft: AuditDraft) -> None:
-    """Store a scoring run's records with the audit entry that says who ran it and why."""
-    with store.transaction() as tx:
-        for start in range(0, len(records), 5000):
-            tx.put_scores(records[start : start + 5000])
-        tx.append_audit(draft)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from hub.scoring.policy import ScoringPolicy
 
@@ -52,6 +52,10 @@ class FindingInput:
     internet_facing: bool
     criticality: str
     accepted_until: datetime | None = None  # an accepted risk, until it expires
+    asset_id: str = ""  # "" for a system's own SBOM findings
+    purl: str = ""
+    vuln_id: str = ""
+    fixed_in: tuple[str, ...] = ()
 
 
 class _Steps:
@@ -75,6 +79,28 @@ def deadline(f: FindingInput, policy: ScoringPolicy) -> date:
         return date.fromisoformat(f.kev_due[:10])
     days = policy.deadlines_days.get(f.severity, policy.deadlines_days["unknown"])
     return (f.first_seen + timedelta(days=days)).date()
+
+
+def next_change(f: FindingInput, policy: ScoringPolicy, now: datetime) -> datetime | None:
+    """When time alone will next move this finding's points: its deadline passing, then each
+    day overdue until the cap, or its accepted risk expiring. None: never, as things stand."""
+    if f.status != "open" or f.vex in SUPPRESSED_VEX:
+        return None
+    moments: list[datetime] = []
+    if f.accepted_until is not None and f.accepted_until > now:
+        moments.append(f.accepted_until)
+    due = deadline(f, policy)
+    first_late = datetime.combine(due + timedelta(days=1), time.min, tzinfo=UTC)
+    capped_after = (
+        policy.overdue_cap * 30.0 / policy.overdue_per_30_days
+        if (policy.overdue_per_30_days)
+        else 0.0
+    )
+    if now < first_late:
+        moments.append(first_late)
+    elif (now.date() - due).days < capped_after:
+        moments.append(datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=UTC))
+    return min(moments) if moments else None
 
 
 def score_finding(f: FindingInput, policy: ScoringPolicy, now: datetime) -> Score:
@@ -115,7 +141,13 @@ def score_finding(f: FindingInput, policy: ScoringPolicy, now: datetime) -> Scor
 
 
 def score_check(
-    check_id: str, severity: str, status: str, criticality: str, policy: ScoringPolicy
+    check_id: str,
+    severity: str,
+    status: str,
+    criticality: str,
+    policy: ScoringPolicy,
+    accepted_until: datetime | None = None,
+    now: datetime | None = None,
 ) -> Score:
     """A configuration check: only a failure counts, by its severity and the system's weight."""
     if status != "fail":
@@ -127,7 +159,15 @@ def score_check(
         policy.criticality_factor.get(criticality, 1.0),
         f"system criticality {criticality}",
     )
-    return Score(check_id, s.points, tuple(s.parts))
+    flags: tuple[str, ...] = ()
+    if accepted_until is not None and now is not None and accepted_until > now:
+        s.scale(
+            "accepted_risk",
+            policy.accepted_risk_factor,
+            f"risk accepted until {accepted_until.date().isoformat()}",
+        )
+        flags = ("accepted_risk",)
+    return Score(check_id, s.points, tuple(s.parts), flags)
 
 
 def rollup(subject: str, parts: Iterable[Score]) -> Score:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -100,7 +101,25 @@ class ScoringPolicy:
         )
 
 
+def policy_text() -> str:
+    """The default policy file as shipped: what exports carry beside their scores."""
+    return (resources.files("hub.scoring") / "default.yaml").read_text(encoding="utf-8")
+
+
+def load_policy(path: str = "") -> tuple[ScoringPolicy, str]:
+    """The policy in force and its text: `path`, or the default when it is empty."""
+    if not path:
+        return default_policy(), policy_text()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(
+            f"cannot read the scoring policy {path}: {exc.strerror}",
+            hint="set scoring_policy to a readable YAML file, or leave it empty for the default",
+        ) from None
+    return ScoringPolicy.parse(text), text
+
+
 @cache
 def default_policy() -> ScoringPolicy:
-    text = (resources.files("hub.scoring") / "default.yaml").read_text(encoding="utf-8")
-    return ScoringPolicy.parse(text)
+    return ScoringPolicy.parse(policy_text())

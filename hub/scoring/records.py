@@ -32,3 +32,39 @@ class ScoreRecord:
     @staticmethod
     def key_id(subject: str, computed_at: datetime) -> str:
         return derive_id("score", subject, computed_at.isoformat())
+
+
+@dataclass(frozen=True)
+class ScoringChange:
+    """Something a system's score depends on changed (id = the system's id): written in
+    the same transaction as the change, so an incremental run rescores exactly the systems
+    changed since it last scored them, and a change during a run is never missed."""
+
+    id: str
+    org_id: str
+    changed_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class SystemScoreState:
+    """What the last scoring of one system left for the next (id = the system's id).
+
+    `scored_at` is the wall-clock start of the run that wrote it (changes after it make
+    the system dirty); `next_change` is when time alone will move its score (a deadline
+    passing, an accepted risk expiring, an asset going stale). Agency and nation scores,
+    coverage and the triage queue are sums over these states, so an incremental run
+    touches only the systems that changed.
+    """
+
+    id: str
+    org_id: str
+    scored_at: datetime
+    evaluated_at: datetime
+    next_change: datetime | None
+    policy_version: str
+    points: float
+    assets: int
+    assets_reporting: int
+    has_sbom: bool
+    actions: dict[str, Any] = field(hash=False)  # action key -> this system's share

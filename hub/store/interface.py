@@ -11,7 +11,7 @@ reads of each entity, which a backend answers through two primitives,
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -34,10 +34,12 @@ from hub.model import (
     Package,
     StoreCounts,
     System,
+    utcnow,
 )
-from hub.scoring.records import ScoreRecord
+from hub.scoring.records import ScoreRecord, ScoringChange, SystemScoreState
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
 from hub.telemetry import AssetTelemetry, InventoryBatch
+from hub.triage_items import TriageItem
 
 DEFAULT_LIMIT = 100
 T = TypeVar("T")
@@ -65,6 +67,9 @@ FEEDS = Kind("feeds", FeedState)
 TELEMETRY = Kind("telemetry", AssetTelemetry)
 BATCHES = Kind("batches", InventoryBatch)
 SCORES = Kind("scores", ScoreRecord)
+SCORE_STATES = Kind("score_states", SystemScoreState)
+SCORE_CHANGES = Kind("score_changes", ScoringChange)
+TRIAGE = Kind("triage", TriageItem)
 # Kinds a backend writes through the generic `_put_many`, with no per-entity code.
 GENERIC_KINDS: tuple[Kind[Any], ...] = (
     FINDINGS,
@@ -77,6 +82,9 @@ GENERIC_KINDS: tuple[Kind[Any], ...] = (
     TELEMETRY,
     BATCHES,
     SCORES,
+    SCORE_STATES,
+    SCORE_CHANGES,
+    TRIAGE,
 )
 
 
@@ -138,12 +146,24 @@ class Transaction(abc.ABC):
     def put_findings(self, findings: Sequence[Finding]) -> None:
         """Upsert findings by id; a batch, since matching produces them by the thousand."""
         self._put_many(FINDINGS, findings)
+        self.mark_changed({(f.org_id, f.system_id) for f in findings}, "findings")
+
+    def mark_changed(self, systems: Iterable[tuple[str, str]], reason: str) -> None:
+        """(org id, system id) pairs whose score inputs this transaction changes: the next
+        incremental scoring run rescores them. Written here, beside the change itself, so
+        no path that changes an input can forget it."""
+        at = utcnow()
+        marks = [ScoringChange(s, o, at, reason) for o, s in sorted(set(systems)) if s]
+        if marks:
+            self._put_many(SCORE_CHANGES, marks)
 
     def put_product(self, product: Product) -> None:
         self._put_many(PRODUCTS, [product])
 
     def put_sbom(self, record: SbomRecord) -> None:
         self._put_many(SBOMS, [record])
+        if record.subject.startswith("system:"):  # coverage: systems with a current SBOM
+            self.mark_changed([(record.org_id, record.subject.split(":", 1)[1])], "sbom")
 
     def put_deployment(self, deployment: Deployment) -> None:
         self._put_many(DEPLOYMENTS, [deployment])
@@ -159,12 +179,19 @@ class Transaction(abc.ABC):
 
     def put_telemetry(self, telemetry: AssetTelemetry) -> None:
         self._put_many(TELEMETRY, [telemetry])
+        self.mark_changed([(telemetry.org_id, telemetry.system_id)], "telemetry")
 
     def put_batch(self, batch: InventoryBatch) -> None:
         self._put_many(BATCHES, [batch])
 
     def put_scores(self, scores: Sequence[ScoreRecord]) -> None:
         self._put_many(SCORES, scores)
+
+    def put_score_states(self, states: Sequence[SystemScoreState]) -> None:
+        self._put_many(SCORE_STATES, states)
+
+    def put_triage(self, item: TriageItem) -> None:
+        self._put_many(TRIAGE, [item])
 
     @abc.abstractmethod
     def _audit_head(self) -> AuditEntry | None:

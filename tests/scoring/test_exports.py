@@ -39,6 +39,7 @@ def test_a_fresh_export_verifies_and_lists_its_evidence(exported: tuple[Path, Pa
         "scores.json",
         "findings.csv",
         "findings.json",
+        "inputs.json",
         "policy.yaml",
         "report.html",
     }

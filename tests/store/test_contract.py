@@ -32,11 +32,13 @@ from hub.model import (
     Severity,
     System,
 )
-from hub.scoring.records import ScoreRecord
+from hub.scoring.records import ScoreRecord, SystemScoreState
 from hub.store import Store, Transaction
 from hub.store.interface import INTEL as INTEL_KIND
+from hub.store.interface import SCORE_CHANGES, SCORE_STATES, TRIAGE
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
 from hub.telemetry import AssetTelemetry, InventoryBatch
+from hub.triage_items import TriageItem
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -532,6 +534,53 @@ def test_score_history(store: Store) -> None:
     assert [s.id for s in store.iter_all_systems(a.id)] == sorted([s1.id, s2.id])
     assert [x.identifier for x in store.iter_all_assets(s1.id)] == ["h1"]
     assert list(store.iter_all_assets(s2.id)) == []
+
+
+def test_scoring_state_changes_and_triage(store: Store) -> None:
+    """States and triage items round-trip with their nested JSON; a change mark is written
+    for every system a finding, telemetry or SBOM touches, and once per system."""
+    a = org("A")
+    s = system(a.id, "one")
+    h = asset(s, "h1")
+    with store.transaction() as tx:
+        tx.put_organization(a)
+        tx.put_system(s)
+        tx.put_asset(h)
+        tx.put_findings([finding(h, "CVE-2024-1", Severity.HIGH, FindingStatus.OPEN)])
+        tx.mark_changed([(a.id, s.id), (a.id, ""), (a.id, s.id)], "test")
+    marks = list(store.iter_all(SCORE_CHANGES))
+    assert [(m.id, m.org_id) for m in marks] == [(s.id, a.id)]
+    state = SystemScoreState(
+        s.id,
+        a.id,
+        T0,
+        T0,
+        None,
+        "2026.1",
+        7.5,
+        2,
+        1,
+        True,
+        {"upgrade pkg:pypi/x": {"points": 7.5, "subjects": ["asset:1"], "kev_due": None}},
+    )
+    item = TriageItem(
+        TriageItem.key_id("upgrade pkg:pypi/x"),
+        "upgrade pkg:pypi/x",
+        "accepted_risk",
+        "soc@example",
+        ({"at": T0.isoformat(), "by": "a", "text": "vendor patch due"},),
+        {"*": {"until": (T0 + timedelta(days=30)).isoformat(), "reason": "r", "by": "a"}},
+        T0,
+        T0,
+    )
+    with store.transaction() as tx:
+        tx.put_score_states([state, replace(state, id="other", org_id="B", next_change=T0)])
+        tx.put_triage(item)
+    assert list(store.iter_all(SCORE_STATES, org_id=a.id)) == [state]
+    assert sorted(x.id for x in store.iter_all(SCORE_STATES)) == sorted(["other", s.id])
+    assert list(store.iter_all(TRIAGE, key="upgrade pkg:pypi/x")) == [item]
+    assert item.accepted_until(a.id, T0) == T0 + timedelta(days=30)
+    assert item.accepted_until(a.id, T0 + timedelta(days=31)) is None
 
 
 def test_findings_carry_their_origin(store: Store) -> None:

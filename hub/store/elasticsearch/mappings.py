@@ -179,6 +179,30 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         contributions=OPAQUE,
         coverage=OPAQUE,
     ),
+    "score_states": _strict(
+        id=KEYWORD,
+        org_id=KEYWORD,
+        scored_at=DATE,
+        evaluated_at=DATE,
+        next_change=DATE,
+        policy_version=KEYWORD,
+        points={"type": "double"},
+        assets={"type": "long"},
+        assets_reporting={"type": "long"},
+        has_sbom={"type": "boolean"},
+        actions=OPAQUE,
+    ),
+    "score_changes": _strict(id=KEYWORD, org_id=KEYWORD, changed_at=DATE, reason=KEYWORD),
+    "triage": _strict(
+        id=KEYWORD,
+        key=KEYWORD,
+        status=KEYWORD,
+        owner=KEYWORD,
+        comments=OPAQUE,
+        accepted=OPAQUE,
+        created_at=DATE,
+        updated_at=DATE,
+    ),
     # Schema version, the writer lock and the one-slot commit journal.
     "meta": {"enabled": False},
 }
@@ -191,5 +215,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: ("findings", "products", "sboms", "sbom-packages", "deployments", "vex", "intel", "feeds"),
     4: ("telemetry", "batches", "asset-packages"),
     5: ("scores",),
+    6: ("score_states", "score_changes", "triage"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)

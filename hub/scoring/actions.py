@@ -1,0 +1,140 @@
+"""Remediation actions: what one change on the ground would remove from the scores.
+
+Findings group by the step that closes them, not by vulnerability: every finding in
+one package closes with one upgrade (to the highest of the versions that close each),
+a package with no fixed version needs a mitigation, a failed check needs its setting
+changed. Each system's scoring leaves its share of every action (points, findings,
+hosts, earliest KEV due date); the triage queue adds the shares up across systems and
+agencies. Pure functions, so an export's recomputation ranks exactly as the hub did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from packageurl import PackageURL
+
+from sbom.ecosystems import Unmatchable, osv_package
+from sbom.versions import UnsupportedVersion, parse
+
+UPGRADE, MITIGATE, CONFIGURE = "upgrade", "mitigate", "configure"
+MAX_VULNS = 50  # vulnerability ids kept per action: enough to read, bounded to store
+
+
+def package_base(purl: str) -> str:
+    """The package without its version, qualifiers or subpath: what an upgrade names."""
+    try:
+        p = PackageURL.from_string(purl)
+    except ValueError:
+        return purl.split("@", 1)[0]
+    return PackageURL(type=p.type, namespace=p.namespace, name=p.name).to_string()
+
+
+def _order(purl: str, versions: Iterable[str]) -> list[str]:
+    """`versions` in the package's ecosystem order; by text when it has no rules."""
+    chosen = sorted(set(versions))
+    probe = purl if "@" in purl.rsplit("/", 1)[-1] else f"{purl}@0"  # a base purl
+    try:
+        ecosystem = osv_package(probe).ecosystem
+        return sorted(chosen, key=lambda v: parse(ecosystem, v))
+    except (Unmatchable, UnsupportedVersion, TypeError):
+        return chosen
+
+
+def lowest(purl: str, versions: Iterable[str]) -> str:
+    ordered = _order(purl, versions)
+    return ordered[0] if ordered else ""
+
+
+def highest(purl: str, versions: Iterable[str]) -> str:
+    ordered = _order(purl, versions)
+    return ordered[-1] if ordered else ""
+
+
+def finding_action(purl: str, vuln_id: str, fixed_in: tuple[str, ...]) -> tuple[str, str]:
+    """(action key, target version) for one finding."""
+    base = package_base(purl) if purl else f"vulnerability {vuln_id}"
+    if fixed_in:
+        return f"{UPGRADE} {base}", lowest(purl, fixed_in)
+    return f"{MITIGATE} {base}", ""
+
+
+def check_action(check_id: str) -> str:
+    return f"{CONFIGURE} {check_id}"
+
+
+def add_share(
+    shares: dict[str, dict[str, Any]],
+    key: str,
+    *,
+    points: float,
+    target: str,
+    subject: str,
+    vuln_id: str = "",
+    kev_due: str | None = None,
+    title: str = "",
+    purl: str = "",
+) -> None:
+    """Count one finding or failed check into this system's share of action `key`."""
+    share = shares.setdefault(
+        key,
+        {
+            "points": 0.0,
+            "findings": 0,
+            "subjects": [],
+            "target": "",
+            "kev_due": None,
+            "vulns": [],
+            "title": title,
+            "purl": package_base(purl) if purl else "",
+        },
+    )
+    share["points"] += points
+    share["findings"] += 1
+    if subject not in share["subjects"]:
+        share["subjects"].append(subject)
+    if target:
+        share["target"] = highest(purl, [share["target"], target] if share["target"] else [target])
+    if kev_due and (share["kev_due"] is None or kev_due < share["kev_due"]):
+        share["kev_due"] = kev_due
+    if vuln_id and vuln_id not in share["vulns"] and len(share["vulns"]) < MAX_VULNS:
+        share["vulns"].append(vuln_id)
+
+
+def merge_shares(parts: Iterable[tuple[str, dict[str, dict[str, Any]]]]) -> dict[str, Any]:
+    """Add (org id, system shares) up into hub-wide actions: points, findings, hosts and
+    systems, agencies, the highest target and the earliest KEV due date."""
+    actions: dict[str, dict[str, Any]] = {}
+    for org_id, shares in parts:
+        for key, share in shares.items():
+            total = actions.setdefault(
+                key,
+                {
+                    "key": key,
+                    "kind": key.split(" ", 1)[0],
+                    "points": 0.0,
+                    "findings": 0,
+                    "targets": 0,
+                    "orgs": set(),
+                    "target": "",
+                    "kev_due": None,
+                    "vulns": [],
+                    "title": share.get("title", ""),
+                    "purl": share.get("purl", ""),
+                },
+            )
+            total["points"] += share["points"]
+            total["findings"] += share["findings"]
+            total["targets"] += len(share["subjects"])
+            total["orgs"].add(org_id)
+            if share["target"]:
+                known = [total["target"], share["target"]] if total["target"] else [share["target"]]
+                total["target"] = highest(share.get("purl", ""), known)
+            due = share.get("kev_due")
+            if due and (total["kev_due"] is None or due < total["kev_due"]):
+                total["kev_due"] = due
+            for v in share["vulns"]:
+                if v not in total["vulns"] and len(total["vulns"]) < MAX_VULNS:
+                    total["vulns"].append(v)
+    return actions

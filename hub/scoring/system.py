@@ -1,0 +1,161 @@
+"""One system scored from its inputs alone: the unit of incremental scoring and of an
+export's recomputation.
+
+`SystemInputs` is everything a system's score depends on (its weight, its assets and
+when they reported, its findings and failed checks with any accepted risk), so the same
+inputs and policy give the same numbers wherever they are scored: in the hub, or by an
+auditor from the `inputs.json` of an export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from hub.scoring import actions
+from hub.scoring.engine import (
+    FindingInput,
+    Score,
+    next_change,
+    rollup,
+    score_check,
+    score_finding,
+)
+from hub.scoring.policy import ScoringPolicy
+
+
+@dataclass(frozen=True)
+class AssetInput:
+    id: str
+    last_seen: datetime | None
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    asset_id: str
+    id: str
+    title: str
+    severity: str
+    status: str
+    accepted_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SystemInputs:
+    id: str
+    org_id: str
+    criticality: str
+    internet_facing: bool
+    has_sbom: bool
+    assets: tuple[AssetInput, ...]
+    findings: tuple[FindingInput, ...]
+    checks: tuple[CheckInput, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        plain: dict[str, Any] = _plain(asdict(self))
+        return plain
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> SystemInputs:
+        return cls(
+            id=doc["id"],
+            org_id=doc["org_id"],
+            criticality=doc["criticality"],
+            internet_facing=bool(doc["internet_facing"]),
+            has_sbom=bool(doc["has_sbom"]),
+            assets=tuple(AssetInput(a["id"], _when(a["last_seen"])) for a in doc.get("assets", [])),
+            findings=tuple(
+                FindingInput(
+                    **{
+                        **f,
+                        "first_seen": _when(f["first_seen"]),
+                        "accepted_until": _when(f.get("accepted_until")),
+                        "fixed_in": tuple(f.get("fixed_in", ())),
+                    }
+                )
+                for f in doc.get("findings", [])
+            ),
+            checks=tuple(
+                CheckInput(**{**c, "accepted_until": _when(c.get("accepted_until"))})
+                for c in doc.get("checks", [])
+            ),
+        )
+
+
+def _when(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class SystemResult:
+    score: Score
+    assets: list[Score]
+    actions: dict[str, dict[str, Any]] = field(hash=False)
+    next_change: datetime | None
+    assets_reporting: int
+
+
+def score_system(
+    inputs: SystemInputs, policy: ScoringPolicy, now: datetime, stale_after_days: int
+) -> SystemResult:
+    """The system's score, its assets' scores, its share of each remediation action, and
+    when time alone will next move any of them."""
+    parts: dict[str, list[Score]] = {a.id: [] for a in inputs.assets}
+    own: list[Score] = []  # the system's SBOM findings, and those of assets since removed
+    shares: dict[str, dict[str, Any]] = {}
+    moments: list[datetime] = []
+    for f in inputs.findings:
+        scored = score_finding(f, policy, now)
+        part = Score(f"finding:{f.id}", scored.points, scored.contributions, scored.flags)
+        parts.get(f.asset_id, own).append(part)
+        when = next_change(f, policy, now)
+        if when is not None:
+            moments.append(when)
+        if scored.points > 0 or "accepted_risk" in scored.flags:
+            key, target = actions.finding_action(f.purl, f.vuln_id, f.fixed_in)
+            actions.add_share(
+                shares,
+                key,
+                points=scored.points,
+                target=target,
+                subject=f"asset:{f.asset_id}" if f.asset_id else f"system:{inputs.id}",
+                vuln_id=f.vuln_id,
+                kev_due=f.kev_due if f.kev else None,
+                purl=f.purl,
+            )
+    for c in inputs.checks:
+        scored = score_check(
+            f"check:{c.id}", c.severity, c.status, inputs.criticality, policy, c.accepted_until, now
+        )
+        parts.get(c.asset_id, own).append(scored)
+        if c.accepted_until is not None and c.accepted_until > now:
+            moments.append(c.accepted_until)
+        if c.status == "fail":
+            actions.add_share(
+                shares,
+                actions.check_action(c.id),
+                points=scored.points,
+                target="",
+                subject=f"asset:{c.asset_id}",
+                title=c.title,
+            )
+    cutoff = now - timedelta(days=stale_after_days)
+    reporting = 0
+    for a in inputs.assets:
+        if a.last_seen is not None and a.last_seen >= cutoff:
+            reporting += 1
+            moments.append(a.last_seen + timedelta(days=stale_after_days))
+    assets = [rollup(f"asset:{asset_id}", scores) for asset_id, scores in parts.items()]
+    system = rollup(f"system:{inputs.id}", [*assets, *own])
+    return SystemResult(system, assets, shares, min(moments, default=None), reporting)
