@@ -6,12 +6,15 @@ own store connections after the fork and no state is shared between them.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from hub.settings import Settings
+from hub.settings import Settings, as_environment
 
 
 class HubServer(BaseApplication):  # type: ignore[misc]
@@ -51,4 +54,18 @@ class HubServer(BaseApplication):  # type: ignore[misc]
 
 
 def serve(settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
-    HubServer(settings, on_ready).run()
+    """Serve until stopped, with continuous scoring beside the server in its own process
+    (`crsa score --watch`) every `score_interval` seconds, unless that is 0."""
+    scorer = None
+    if settings.score_interval:
+        home, interval = str(settings.home), str(settings.score_interval)
+        scorer = subprocess.Popen(
+            [sys.executable, "-m", "hub.cli", "--home", home, "score", "--watch", "-i", interval],
+            env={**os.environ, **as_environment(settings)},
+        )
+    try:
+        HubServer(settings, on_ready).run()
+    finally:
+        if scorer is not None:
+            scorer.terminate()
+            scorer.wait(timeout=30)

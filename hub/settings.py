@@ -137,6 +137,13 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     return Settings(**values)
 
 
+def as_environment(settings: Settings) -> dict[str, str]:
+    """`settings` as CRSA_* variables: a child process (the scorer beside the server) then
+    loads exactly these, whatever the file or the parent's overrides said."""
+    env = {f"CRSA_{name.upper()}": str(getattr(settings, name)) for name in _FIELDS}
+    return env
+
+
 def default_config_text() -> str:
     """The commented file `crsa init` writes, so operators see every knob."""
     s = Settings()
@@ -152,6 +159,8 @@ def default_config_text() -> str:
         f"port = {s.port}\n"
         f"workers = {s.workers}\n"
         f"threads = {s.threads}\n"
+        f'scoring_policy = "{s.scoring_policy}"  # empty: the default policy\n'
+        f"score_interval = {s.score_interval}  # seconds between scoring runs; 0: off\n"
         '\n# With store = "elasticsearch":\n'
         f'# es_url = "{s.es_url}"  (several nodes: comma-separated)\n'
         '# es_api_key = ""  or  es_username = "" and es_password = ""\n'

@@ -138,3 +138,48 @@ def test_demo_is_healthy_within_90_seconds(tmp_path: Path) -> None:
         assert systems.status_code == 200 and len(systems.json()["items"]) == 60
     finally:
         stop(proc)
+
+
+@pytest.mark.slow
+def test_served_hub_scores_changes_on_its_own_and_stops_its_scorer(tmp_path: Path) -> None:
+    home = tmp_path / "hub"
+    run(home, "init")
+    op = run(home, "org", "add", "Ops", "--kind", "operator")
+    soc = run(home, "token", "add", "--org", op, "--role", "soc_analyst")
+    agency = run(home, "org", "add", "Digital Agency", "--kind", "agency")
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CRSA, "--home", str(home), "serve", "--port", str(port), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CRSA_SCORE_INTERVAL": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {soc}"}
+
+    def agency_score() -> dict[str, object] | None:
+        got = requests.get(f"{url}/api/v1/scores/organization:{agency}", headers=headers, timeout=5)
+        return got.json() if got.status_code == 200 else None
+
+    try:
+        wait_healthy(url, proc, 60)
+        deadline = time.monotonic() + 30
+        while agency_score() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        first = agency_score()
+        assert first is not None and first["coverage"]["systems"] == 0  # type: ignore[index]
+        run(home, "system", "add", "--org", agency, "e-Gov")  # a change, from another process
+        while time.monotonic() < deadline:
+            now = agency_score()
+            if now is not None and now["coverage"]["systems"] == 1:  # type: ignore[index]
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the new system never reached the agency's score")
+    finally:
+        stop(proc)
+    watchers = subprocess.run(
+        ["pgrep", "-f", f"{home} score --watch"], capture_output=True, text=True, check=False
+    )
+    assert watchers.stdout.strip() == "", "the scorer outlived the server"

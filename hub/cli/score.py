@@ -14,7 +14,7 @@ import click
 from hub.cli import Env, pass_env
 from hub.errors import HubError
 from hub.model import AuditDraft, utcnow
-from hub.scoring.compute import Run, run_scoring, score_as_of
+from hub.scoring.compute import Run, audit_draft, run_scoring, score_as_of
 from hub.scoring.policy import ScoringPolicy, load_policy
 
 
@@ -35,10 +35,7 @@ def _when(text: str) -> datetime:
 
 
 def _drafter(env: Env, policy: ScoringPolicy, now: datetime) -> Callable[[Run], AuditDraft]:
-    """The audit entry that closes a run: who scored, under which policy, what it did."""
-    return lambda run: AuditDraft(
-        env.who().actor, "score.compute", "nation", env.request_id(), run.summary(policy), now
-    )
+    return audit_draft(env.who().actor, env.request_id(), policy, now)
 
 
 def _watch(env: Env, interval: int) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import click
 
 from hub.cli import Env, pass_env
@@ -27,15 +24,4 @@ def serve(env: Env, host: str | None, port: int | None, workers: int | None) -> 
     settings = load_settings(home=env.settings.home, host=host, port=port, workers=workers)
     open_store(settings).close()  # fail here, clearly, rather than in every worker
     click.echo(f"crsa-hub serving on http://{settings.host}:{settings.port}/ (Ctrl+C stops)")
-    scorer = None
-    if settings.score_interval:  # continuous scoring beside the server, in its own process
-        home, interval = str(settings.home), str(settings.score_interval)
-        scorer = subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", "--home", home, "score", "--watch", "-i", interval]
-        )
-    try:
-        run_server(settings)
-    finally:
-        if scorer is not None:
-            scorer.terminate()
-            scorer.wait(timeout=30)
+    run_server(settings)

@@ -53,6 +53,7 @@ def recompute(inputs: dict[str, Any], policy: ScoringPolicy) -> dict[str, tuple[
                 assets_reporting=result.assets_reporting,
                 has_sbom=system.has_sbom,
                 actions={},
+                flags=result.score.flags,
             )
         )
     orgs = []
@@ -62,7 +63,7 @@ def recompute(inputs: dict[str, Any], policy: ScoringPolicy) -> dict[str, tuple[
         out[score.subject] = (score.points, list(score.flags))
     if inputs.get("scope") == "nation":
         nation = rollup("nation", orgs)
-        out["nation"] = (nation.points, [])
+        out["nation"] = (nation.points, list(nation.flags))
     return out
 
 

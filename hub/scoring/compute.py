@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -103,7 +103,7 @@ def _record(
         policy_version=policy.version,
         computed_at=at,
         flags=score.flags,
-        contributions={"parts": [asdict(c) for c in score.contributions]},
+        contributions={"parts": [c.as_dict() for c in score.contributions]},
         coverage=coverage or {},
     )
 
@@ -125,11 +125,12 @@ def coverage_of(states: list[SystemScoreState]) -> dict[str, Any]:
 def organization_score(org_id: str, states: list[SystemScoreState]) -> tuple[Score, dict[str, Any]]:
     """An agency's score is the sum of its systems'; thin coverage flags it."""
     coverage = coverage_of(states)
-    parts = tuple(
-        Contribution("part", s.points, f"system:{s.id}") for s in sorted(states, key=lambda s: s.id)
-    )
+    ordered = sorted(states, key=lambda s: s.id)
+    parts = tuple(Contribution("part", s.points, f"system:{s.id}", (), s.flags) for s in ordered)
     thin = coverage["asset_share"] < THIN_ASSETS or coverage["sbom_share"] < THIN_SBOMS
-    flags = ("thin_coverage",) if thin else ()
+    flags = tuple(
+        sorted({f for s in states for f in s.flags} | ({"thin_coverage"} if thin else set()))
+    )
     return Score(f"organization:{org_id}", sum(p.points for p in parts), parts, flags), coverage
 
 
@@ -158,15 +159,12 @@ class Run:
 
 
 def _dirty(
-    state: SystemScoreState | None,
-    changed: datetime | None,
-    policy: ScoringPolicy,
-    now: datetime,
+    state: SystemScoreState | None, token: str, policy: ScoringPolicy, now: datetime
 ) -> bool:
     return (
         state is None
         or state.policy_version != policy.version
-        or (changed is not None and changed >= state.scored_at)
+        or token != state.change_token
         or (state.next_change is not None and state.next_change <= now)
         or now < state.evaluated_at
     )
@@ -186,7 +184,7 @@ def score_hub_stream(
     started = utcnow()
     agencies = list(store.list_organizations(kind=OrgKind.AGENCY, limit=10_000))
     run.states = {} if run.full else {s.id: s for s in store.iter_all(SCORE_STATES)}
-    changes = {c.id: c.changed_at for c in store.iter_all(SCORE_CHANGES)}
+    changes = {c.id: c.token for c in store.iter_all(SCORE_CHANGES)}  # before any input
     acceptances = Acceptances(list(store.iter_all(TRIAGE)))
     current = {r.subject for r in store.list_sboms(current=True)}
     by_org: dict[str, list[SystemScoreState]] = defaultdict(list)
@@ -195,7 +193,8 @@ def score_hub_stream(
         for system in store.iter_all_systems(org.id):
             run.systems += 1
             state = run.states.get(system.id)
-            if not run.full and not _dirty(state, changes.get(system.id), policy, now):
+            token = changes.get(system.id, "")
+            if not run.full and not _dirty(state, token, policy, now):
                 assert state is not None
                 by_org[org.id].append(state)
                 continue
@@ -215,6 +214,8 @@ def score_hub_stream(
                 assets_reporting=result.assets_reporting,
                 has_sbom=inputs.has_sbom,
                 actions=result.actions,
+                change_token=token,
+                flags=result.score.flags,
             )
             run.states[system.id] = state
             by_org[org.id].append(state)
@@ -264,6 +265,15 @@ def score_hub(
     ):
         out += records
     return out
+
+
+def audit_draft(
+    actor: str, request_id: str, policy: ScoringPolicy, now: datetime
+) -> Callable[[Run], AuditDraft]:
+    """The audit entry that closes a run: who scored, under which policy, what it did."""
+    return lambda run: AuditDraft(
+        actor, "score.compute", "nation", request_id, run.summary(policy), now
+    )
 
 
 def run_scoring(

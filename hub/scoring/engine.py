@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from hub.scoring.policy import ScoringPolicy
 
@@ -26,6 +27,20 @@ class Contribution:
     reason: str  # base, kev, epss, sighting, overdue, exposure, criticality, accepted_risk, ...
     points: float
     detail: str
+    # A finding's or check's own steps, kept inside the asset's part for it, so an asset's
+    # record explains every number down to the factor without a second lookup.
+    factors: tuple[Contribution, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON values (lists, not tuples), as every store gives them back."""
+        return {
+            "reason": self.reason,
+            "points": self.points,
+            "detail": self.detail,
+            "factors": [f.as_dict() for f in self.factors],
+            "flags": list(self.flags),
+        }
 
 
 @dataclass(frozen=True)
@@ -171,9 +186,21 @@ def score_check(
 
 
 def rollup(subject: str, parts: Iterable[Score]) -> Score:
-    """A subject's score: the sum of its parts, each part one contribution."""
-    contributions = tuple(Contribution("part", p.points, p.subject) for p in parts)
-    return Score(subject, sum(c.points for c in contributions), contributions)
+    """A subject's score: the sum of its parts, each part one contribution; flags carry up
+    (an agency with an overdue finding somewhere is flagged overdue)."""
+    parts = list(parts)
+    contributions = tuple(
+        Contribution(
+            "part",
+            p.points,
+            p.subject,
+            p.contributions if p.subject.startswith(("finding:", "check:")) else (),
+            p.flags,
+        )
+        for p in parts
+    )
+    flags = tuple(sorted({f for p in parts for f in p.flags}))
+    return Score(subject, sum(c.points for c in contributions), contributions, flags)
 
 
 def grade(points: float, policy: ScoringPolicy) -> float:

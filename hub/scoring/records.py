@@ -37,24 +37,26 @@ class ScoreRecord:
 @dataclass(frozen=True)
 class ScoringChange:
     """Something a system's score depends on changed (id = the system's id): written in
-    the same transaction as the change, so an incremental run rescores exactly the systems
-    changed since it last scored them, and a change during a run is never missed."""
+    the same transaction as the change, with a fresh `token` each time. A run reads the
+    tokens before it reads any input and keeps the one it saw in the system's state, so
+    a change committed at any moment during a run leaves a token the state does not hold,
+    and the next run rescores the system: no change is ever missed, whatever the clocks."""
 
     id: str
     org_id: str
     changed_at: datetime
     reason: str
+    token: str
 
 
 @dataclass(frozen=True)
 class SystemScoreState:
     """What the last scoring of one system left for the next (id = the system's id).
 
-    `scored_at` is the wall-clock start of the run that wrote it (changes after it make
-    the system dirty); `next_change` is when time alone will move its score (a deadline
-    passing, an accepted risk expiring, an asset going stale). Agency and nation scores,
-    coverage and the triage queue are sums over these states, so an incremental run
-    touches only the systems that changed.
+    `scored_at` is the wall-clock start of the run that wrote it; `next_change` is when
+    time alone will move its score (a deadline passing, an accepted risk expiring, an
+    asset going stale). Agency and nation scores, coverage and the triage queue are sums
+    over these states, so an incremental run touches only the systems that changed.
     """
 
     id: str
@@ -68,3 +70,5 @@ class SystemScoreState:
     assets_reporting: int
     has_sbom: bool
     actions: dict[str, Any] = field(hash=False)  # action key -> this system's share
+    change_token: str = ""  # the ScoringChange token this scoring had seen
+    flags: tuple[str, ...] = ()  # the system score's flags, which carry up to its agency

@@ -155,7 +155,8 @@ def score_system(
     for a in inputs.assets:
         if a.last_seen is not None and a.last_seen >= cutoff:
             reporting += 1
-            moments.append(a.last_seen + timedelta(days=stale_after_days))
+            # stale from the first instant past the window (store precision: milliseconds)
+            moments.append(a.last_seen + timedelta(days=stale_after_days, milliseconds=1))
     assets = [rollup(f"asset:{asset_id}", scores) for asset_id, scores in parts.items()]
     system = rollup(f"system:{inputs.id}", [*assets, *own])
     return SystemResult(system, assets, shares, min(moments, default=None), reporting)

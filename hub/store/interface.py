@@ -11,6 +11,7 @@ reads of each entity, which a backend answers through two primitives,
 from __future__ import annotations
 
 import abc
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -152,8 +153,8 @@ class Transaction(abc.ABC):
         """(org id, system id) pairs whose score inputs this transaction changes: the next
         incremental scoring run rescores them. Written here, beside the change itself, so
         no path that changes an input can forget it."""
-        at = utcnow()
-        marks = [ScoringChange(s, o, at, reason) for o, s in sorted(set(systems)) if s]
+        at, token = utcnow(), uuid.uuid4().hex
+        marks = [ScoringChange(s, o, at, reason, token) for o, s in sorted(set(systems)) if s]
         if marks:
             self._put_many(SCORE_CHANGES, marks)
 

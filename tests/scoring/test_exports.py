@@ -3,6 +3,7 @@ an extra file, a forged manifest or another signer each fail, naming the file.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from hub.cli import main
+from hub.exports import auditor, signing
 
 
 def crsa(home: Path, *args: str) -> Result:
@@ -78,3 +80,25 @@ def test_missing_extra_forged_and_foreign_exports_fail(exported: tuple[Path, Pat
         "manifest.json: signed by SHA256:",
     ):
         assert expected in bad.output
+
+
+def test_recompute_catches_a_hub_that_signed_wrong_numbers(exported: tuple[Path, Path]) -> None:
+    home, out = exported
+    ok = crsa(home, "export", "verify", "--recompute", str(out))
+    assert ok.exit_code == 0, ok.output
+    assert "scores recomputed from its inputs, all equal" in ok.stdout
+
+    # A hub (or anyone holding its key) that signs a number its inputs do not give.
+    scores = json.loads((out / "scores.json").read_text())
+    system = next(s for s in scores if s["kind"] == "system")
+    system["points"] = 12.5
+    (out / "scores.json").write_text(json.dumps(scores))
+    manifest = json.loads((out / "manifest.json").read_text())
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    body["files"]["scores.json"] = hashlib.sha256((out / "scores.json").read_bytes()).hexdigest()
+    body["signature"] = signing.sign(signing.hub_key(home), auditor._canonical(body))
+    (out / "manifest.json").write_text(json.dumps(body))
+    assert crsa(home, "export", "verify", str(out)).exit_code == 0  # the signature holds
+    bad = crsa(home, "export", "verify", "--recompute", str(out))
+    assert bad.exit_code == 1 and "Traceback" not in bad.output
+    assert f"FAIL scores.json: {system['subject']} says 12.5 points, recomputed 0" in bad.output

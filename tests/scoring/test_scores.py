@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
 
 from collectors.endpoint.host import Distro, Host
@@ -16,10 +16,11 @@ from collectors.endpoint.packages import FoundPackage
 from hub.cli import main
 from hub.feeds import refresh, register
 from hub.intel import IntelSource
-from hub.model import utcnow
+from hub.model import Finding, FindingStatus, Severity, utcnow
 from hub.scoring import default_policy
 from hub.scoring.compute import score_as_of, score_hub
-from hub.settings import Settings
+from hub.settings import Settings, load_settings
+from hub.store import open_store
 from tests.conftest import World
 from tests.supply.builders import osv, write_osv
 
@@ -133,3 +134,43 @@ def test_crsa_score_records_and_replays(tmp_path: Path) -> None:
     assert "Digital Agency\t0.0" in crsa("score", "--as-of", utcnow().date().isoformat())
     bad = CliRunner().invoke(main, ["--home", str(home), "score", "--as-of", "yesterday"])
     assert bad.exit_code == 2 and "not an ISO date" in bad.output
+
+
+def test_crsa_score_is_incremental_and_crsa_triage_works_the_queue(tmp_path: Path) -> None:
+    home = tmp_path / "hub"
+
+    def crsa(*args: str, code: int = 0) -> Result:
+        result = CliRunner().invoke(main, ["--home", str(home), *args], catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        assert "Traceback" not in result.output
+        return result
+
+    crsa("init")
+    agency = crsa("org", "add", "Digital Agency", "--kind", "agency").stdout.strip()
+    system = crsa("system", "add", "--org", agency, "e-Gov").stdout.strip()
+    assert "the queue is empty" in crsa("triage", "list").stderr
+    store = open_store(load_settings(home=home))
+    try:
+        seen = utcnow()
+        finding = Finding(
+            Finding.key_id(f"system:{system}", "pkg:pypi/django@4.2.7", "CVE-2026-1"),
+            agency, system, "", "pkg:pypi/django@4.2.7", "CVE-2026-1", Severity.CRITICAL,
+            9.8, False, None, FindingStatus.OPEN, seen, seen, None, fixed_in=("4.2.8",),
+        )  # fmt: skip
+        with store.transaction() as tx:
+            tx.put_findings([finding])
+    finally:
+        store.close()
+    assert "rescored 1 of 1 systems (only what changed)" in crsa("score").stderr
+    assert "rescored 0 of 1 systems" in crsa("score").stderr
+    assert "rescored 1 of 1 systems (full run)" in crsa("score", "--full").stderr
+    listed = crsa("triage", "list").stdout
+    assert "1. upgrade pkg:pypi/django to 4.2.8 on 1 asset in 1 agency: removes" in listed
+    action_id = listed.split()[-1]
+    done = crsa("triage", "set", action_id, "--status", "in_progress", "--owner", "bob")
+    assert "(in_progress)" in done.stdout
+    row = json.loads(crsa("triage", "list", "--json").stdout)
+    assert (row["owner"], row["status"]) == ("bob", "in_progress")
+    refused = crsa("triage", "set", action_id, "--accept-until", "2099-01-01", code=1)
+    assert "needs a 'reason'" in refused.output
+    assert "say what to change" in crsa("triage", "set", action_id, code=2).output

@@ -191,8 +191,12 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         assets_reporting={"type": "long"},
         has_sbom={"type": "boolean"},
         actions=OPAQUE,
+        change_token=KEYWORD,
+        flags=KEYWORD,
     ),
-    "score_changes": _strict(id=KEYWORD, org_id=KEYWORD, changed_at=DATE, reason=KEYWORD),
+    "score_changes": _strict(
+        id=KEYWORD, org_id=KEYWORD, changed_at=DATE, reason=KEYWORD, token=KEYWORD
+    ),
     "triage": _strict(
         id=KEYWORD,
         key=KEYWORD,

@@ -10,7 +10,9 @@ CREATE TABLE score_states (
     assets INTEGER NOT NULL,
     assets_reporting INTEGER NOT NULL,
     has_sbom INTEGER NOT NULL,
-    actions TEXT NOT NULL
+    actions TEXT NOT NULL,
+    change_token TEXT NOT NULL,
+    flags TEXT NOT NULL
 );
 CREATE INDEX score_states_org ON score_states (org_id, id);
 
@@ -18,7 +20,8 @@ CREATE TABLE score_changes (
     id TEXT PRIMARY KEY,
     org_id TEXT NOT NULL,
     changed_at TEXT NOT NULL,
-    reason TEXT NOT NULL
+    reason TEXT NOT NULL,
+    token TEXT NOT NULL
 );
 
 CREATE TABLE triage (
