@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import html
 import io
 import json
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hub import __version__
-from hub.exports import signing
+from hub.exports import report, signing
 from hub.model import AuditDraft, Finding
 from hub.scoring.compute import Run, score_hub
 from hub.scoring.policy import ScoringPolicy, load_policy
@@ -83,25 +82,25 @@ def _finding_row(f: Finding) -> dict[str, Any]:
     }
 
 
-def _report(scores: list[ScoreRecord], names: dict[str, str]) -> bytes:
-    rows = "".join(
-        f"<tr><td>{html.escape(names.get(r.org_id, r.org_id))}</td><td>{r.points:.1f}</td>"
-        f"<td>{r.grade:.1f}</td><td>{r.coverage.get('asset_share', 0):.0%}</td>"
-        f"<td>{r.coverage.get('sbom_share', 0):.0%}</td>"
-        f"<td>{html.escape(', '.join(r.flags))}</td></tr>"
-        for r in scores
-        if r.kind == "organization"
-    )
-    when = scores[0].computed_at.isoformat() if scores else ""
-    return (
-        "<!doctype html><html lang='en'><meta charset='utf-8'><title>CRSA risk report</title>"
-        f"<h1>CRSA risk report</h1><p>Scores as of {html.escape(when)}; policy"
-        f" {html.escape(scores[0].policy_version if scores else '')}. Every number is the sum of"
-        " the contributions in scores.json.</p><table border='1'><tr><th>Agency</th>"
-        "<th>Points</th><th>Grade</th><th>Assets reporting</th><th>Systems with SBOM</th>"
-        f"<th>Flags</th></tr>{rows}"
-        "</table></html>\n"
-    ).encode()
+CONTRIBUTION_COLUMNS = ("subject", "part", "reason", "points", "detail", "flags")
+
+
+def _contribution_rows(scores: list[ScoreRecord]) -> list[dict[str, Any]]:
+    """Every contribution flat, for a spreadsheet: each part of each score, and inside a
+    finding's or check's part, each of its factors (`part` names the finding or check)."""
+    rows = []
+    for s in scores:
+        for p in s.contributions.get("parts", []):
+            rows.append(
+                {"subject": s.subject, "part": p["detail"], "reason": "part",
+                 "points": p["points"], "detail": "", "flags": p.get("flags", [])}
+            )  # fmt: skip
+            for f in p.get("factors", []):
+                rows.append(
+                    {"subject": s.subject, "part": p["detail"], "reason": f["reason"],
+                     "points": f["points"], "detail": f["detail"], "flags": []}
+                )  # fmt: skip
+    return rows
 
 
 INPUTS = "inputs.json"
@@ -141,11 +140,17 @@ def create(
     files: dict[str, bytes] = {
         "scores.csv": _csv([asdict(s) for s in chosen], SCORE_COLUMNS),
         "scores.json": _json([asdict(s) for s in chosen]),
+        "contributions.csv": _csv(_contribution_rows(chosen), CONTRIBUTION_COLUMNS),
         "findings.csv": _csv(findings, FINDING_COLUMNS),
         "findings.json": _json(findings),
         INPUTS: _json(inputs),
         "policy.yaml": source.encode(),
-        "report.html": _report(chosen, names),
+        "report.html": report.render(
+            chosen,
+            [st for st in run.states.values() if org_id is None or st.org_id == org_id],
+            names,
+            {sy.id: sy.name for o in names for sy in store.iter_all_systems(o)},
+        ),
     }
     for name, data in files.items():
         (out / name).write_bytes(data)

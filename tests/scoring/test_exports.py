@@ -39,6 +39,7 @@ def test_a_fresh_export_verifies_and_lists_its_evidence(exported: tuple[Path, Pa
     assert set(manifest["files"]) == {
         "scores.csv",
         "scores.json",
+        "contributions.csv",
         "findings.csv",
         "findings.json",
         "inputs.json",

@@ -4,6 +4,7 @@ export verifies and recomputes offline and changes nothing but the audit log."""
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import replace
 from datetime import timedelta
@@ -161,6 +162,17 @@ def test_auditor_exports_verify_recompute_and_change_nothing(
         assert got.status_code == 200, name
         (folder / name).write_bytes(got.data)
     assert auditor.verify(folder, export["public_key"]) == []
+    # The spreadsheet view adds up too: each subject's parts sum to its recorded points.
+    recorded = {s["subject"]: s["points"] for s in json.loads((folder / "scores.json").read_text())}
+    sums: dict[str, float] = {}
+    with (folder / "contributions.csv").open() as f:
+        for row in csv.DictReader(f):
+            if row["reason"] == "part":
+                sums[row["subject"]] = sums.get(row["subject"], 0.0) + float(row["points"])
+    assert sums.keys() <= recorded.keys() and len(sums) >= 5
+    assert all(abs(sums[k] - recorded[k]) < 1e-6 for k in sums)
+    page = (folder / "report.html").read_text()
+    assert "Agency A" in page and "upgrade pkg:pypi/django" in page and "Thin coverage" in page
     checked, problems = recompute.compare(folder)
     assert problems == [] and checked >= 7  # 2 assets, 2 systems, 2 agencies, the nation
 
