@@ -1,10 +1,11 @@
 """The triage queue: "worst problems first" as ranked remediation actions.
 
-The numbers come from the last scoring of each system (its share of every action), so
-the queue is as fresh as the scores and costs a pass over system states, never over
-findings. The people's side (status, owner, comments, accepted risks) lives in triage
-items keyed by the action; setting an accepted risk marks the systems it touches, so the
-next scoring run counts their findings at the reduced weight, and no sooner.
+The numbers come from the last scoring (each agency's share of every action, rebuilt
+whenever one of its systems is rescored), so the queue is as fresh as the scores and
+costs one document per agency, never a pass over systems or findings. The people's side
+(status, owner, comments, accepted risks) lives in triage items keyed by the action;
+setting an accepted risk marks the systems it touches, so the next scoring run counts
+their findings at the reduced weight, and no sooner.
 
 An agency user sees its own agency's share of each action and may comment and accept
 risk for its agency; SOC analysts and admins see the whole hub and set status and owner.
@@ -22,7 +23,7 @@ from hub.errors import InvalidSubmission, NotFound
 from hub.model import AuditDraft, utcnow
 from hub.scoring.actions import merge_shares
 from hub.store import Store
-from hub.store.interface import SCORE_STATES, TRIAGE
+from hub.store.interface import ACTION_SHARES, TRIAGE
 from hub.triage_items import ALL_AGENCIES, TriageItem, TriageStatus
 
 # Done and accepted actions sink below the open ones; within a group, points decide.
@@ -81,8 +82,8 @@ class TriageDesk:
         """Every current action the caller may see, worst first."""
         who.require(Action.READ)
         scope = who.org_filter(org_id)
-        states = self.store.iter_all(SCORE_STATES, org_id=scope)
-        actions = merge_shares((s.org_id, s.actions) for s in states)
+        docs = self.store.iter_all(ACTION_SHARES, org_id=scope, level="organization")
+        actions = merge_shares((d.org_id, d.actions) for d in docs)
         items = self._items()
         now = self.clock()
         rows = [self._row(a, items.get(a["key"]), who, now) for a in actions.values()]
@@ -226,8 +227,5 @@ class TriageDesk:
 
     def _systems_with(self, key: str, who: Principal) -> list[tuple[str, str]]:
         scope = who.org_filter(None)
-        return [
-            (s.org_id, s.id)
-            for s in self.store.iter_all(SCORE_STATES, org_id=scope)
-            if key in s.actions
-        ]
+        docs = self.store.iter_all(ACTION_SHARES, org_id=scope, level="system")
+        return [(d.org_id, d.id.split(":", 1)[1]) for d in docs if key in d.actions]

@@ -147,7 +147,7 @@ def create(
         "policy.yaml": source.encode(),
         "report.html": report.render(
             chosen,
-            [st for st in run.states.values() if org_id is None or st.org_id == org_id],
+            run.org_actions,
             names,
             {sy.id: sy.name for o in names for sy in store.iter_all_systems(o)},
         ),

@@ -52,7 +52,6 @@ def recompute(inputs: dict[str, Any], policy: ScoringPolicy) -> dict[str, tuple[
                 assets=len(system.assets),
                 assets_reporting=result.assets_reporting,
                 has_sbom=system.has_sbom,
-                actions={},
                 flags=result.score.flags,
             )
         )

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hub.scoring.actions import merge_shares
-from hub.scoring.records import ScoreRecord, SystemScoreState
+from hub.scoring.records import ScoreRecord
 
 TOP_ACTIONS = 10
 
@@ -27,14 +27,14 @@ def _table(head: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _actions(states: list[SystemScoreState]) -> list[dict[str, Any]]:
-    merged = merge_shares((s.org_id, s.actions) for s in states).values()
+def _actions(org_id: str, shares: dict[str, Any]) -> list[dict[str, Any]]:
+    merged = merge_shares([(org_id, shares)]).values()
     return sorted(merged, key=lambda a: (-a["points"], a["key"]))[:TOP_ACTIONS]
 
 
 def render(
     scores: list[ScoreRecord],
-    states: list[SystemScoreState],
+    org_actions: dict[str, dict[str, Any]],
     names: dict[str, str],
     system_names: dict[str, str],
 ) -> bytes:
@@ -58,7 +58,6 @@ def render(
     )
     sections = []
     for r in orgs:
-        own = [s for s in states if s.org_id == r.org_id]
         parts = sorted(r.contributions.get("parts", []), key=lambda p: -p["points"])
         system_rows = (
             (
@@ -70,7 +69,7 @@ def render(
         )
         action_rows = (
             (a["key"], a["target"] or "-", f"{a['points']:,.1f}", a["targets"], a["kev_due"] or "")
-            for a in _actions(own)
+            for a in _actions(r.org_id, org_actions.get(r.org_id, {}))
         )
         thin = "thin_coverage" in r.flags
         sections.append(

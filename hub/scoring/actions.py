@@ -19,7 +19,7 @@ from sbom.ecosystems import Unmatchable, osv_package
 from sbom.versions import UnsupportedVersion, parse
 
 UPGRADE, MITIGATE, CONFIGURE = "upgrade", "mitigate", "configure"
-MAX_VULNS = 50  # vulnerability ids kept per action: enough to read, bounded to store
+MAX_VULNS = 20  # vulnerability ids kept per action: enough to read, bounded to store
 
 
 def package_base(purl: str) -> str:
@@ -76,13 +76,14 @@ def add_share(
     title: str = "",
     purl: str = "",
 ) -> None:
-    """Count one finding or failed check into this system's share of action `key`."""
+    """Count one finding or failed check into this system's share of action `key`; call
+    `finish` when the system is done."""
     share = shares.setdefault(
         key,
         {
             "points": 0.0,
             "findings": 0,
-            "subjects": [],
+            "subjects": set(),
             "target": "",
             "kev_due": None,
             "vulns": [],
@@ -92,8 +93,7 @@ def add_share(
     )
     share["points"] += points
     share["findings"] += 1
-    if subject not in share["subjects"]:
-        share["subjects"].append(subject)
+    share["subjects"].add(subject)
     if target:
         share["target"] = highest(purl, [share["target"], target] if share["target"] else [target])
     if kev_due and (share["kev_due"] is None or kev_due < share["kev_due"]):
@@ -102,9 +102,18 @@ def add_share(
         share["vulns"].append(vuln_id)
 
 
+def finish(shares: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A system's shares as stored: the hosts (or the system itself) an action touches
+    become a count; hosts belong to one system, so counts add up across systems."""
+    for share in shares.values():
+        share["targets"] = len(share.pop("subjects"))
+    return shares
+
+
 def merge_shares(parts: Iterable[tuple[str, dict[str, dict[str, Any]]]]) -> dict[str, Any]:
-    """Add (org id, system shares) up into hub-wide actions: points, findings, hosts and
-    systems, agencies, the highest target and the earliest KEV due date."""
+    """Add (org id, shares) up into wider actions: points, findings, hosts, agencies, the
+    highest target and the earliest KEV due date. Works on system shares (into an agency's)
+    and on agency shares (into the hub's) alike."""
     actions: dict[str, dict[str, Any]] = {}
     for org_id, shares in parts:
         for key, share in shares.items():
@@ -126,7 +135,7 @@ def merge_shares(parts: Iterable[tuple[str, dict[str, dict[str, Any]]]]) -> dict
             )
             total["points"] += share["points"]
             total["findings"] += share["findings"]
-            total["targets"] += len(share["subjects"])
+            total["targets"] += share["targets"]
             total["orgs"].add(org_id)
             if share["target"]:
                 known = [total["target"], share["target"]] if total["target"] else [share["target"]]
@@ -138,3 +147,9 @@ def merge_shares(parts: Iterable[tuple[str, dict[str, dict[str, Any]]]]) -> dict
                 if v not in total["vulns"] and len(total["vulns"]) < MAX_VULNS:
                     total["vulns"].append(v)
     return actions
+
+
+def as_shares(merged: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Merged actions stored back as shares (an agency's document)."""
+    keep = ("points", "findings", "targets", "target", "kev_due", "vulns", "title", "purl")
+    return {key: {k: a[k] for k in keep} for key, a in merged.items()}

@@ -16,16 +16,23 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from hub.model import AuditDraft, Finding, FindingStatus, OrgKind, System, utcnow
 from hub.scoring import actions
 from hub.scoring.engine import Contribution, FindingInput, Score, grade, rollup
 from hub.scoring.policy import ScoringPolicy
-from hub.scoring.records import ScoreRecord, SystemScoreState
+from hub.scoring.records import ActionShares, ScoreRecord, SystemScoreState
 from hub.scoring.system import AssetInput, CheckInput, SystemInputs, score_system
 from hub.store import Store
-from hub.store.interface import FINDINGS, SCORE_CHANGES, SCORE_STATES, TRIAGE
+from hub.store.interface import (
+    ACTION_SHARES,
+    FINDINGS,
+    SCORE_CHANGES,
+    SCORE_STATES,
+    TRIAGE,
+    Transaction,
+)
 from hub.triage_items import Acceptances
 
 THIN_ASSETS = 0.8  # below this share of assets reporting, a score is thin
@@ -146,6 +153,7 @@ class Run:
     records: int = 0
     states: dict[str, SystemScoreState] = field(default_factory=dict)
     inputs: list[SystemInputs] | None = None  # kept when an export needs them
+    org_actions: dict[str, dict[str, Any]] = field(default_factory=dict)  # rebuilt agencies
 
     def summary(self, policy: ScoringPolicy) -> dict[str, Any]:
         return {
@@ -170,6 +178,25 @@ def _dirty(
     )
 
 
+class Batch(NamedTuple):
+    records: list[ScoreRecord]
+    states: list[SystemScoreState]
+    shares: list[ActionShares]
+
+
+def _org_shares(
+    store: Store, org_id: str, fresh: dict[str, dict[str, Any]], full: bool
+) -> ActionShares:
+    """The agency's action shares: its rescored systems' from memory, the others' from
+    the store (none, in a full run: every system was rescored)."""
+    parts = list(fresh.values())
+    if not full:
+        stored = store.iter_all(ACTION_SHARES, org_id=org_id, level="system")
+        parts += [d.actions for d in stored if d.id.split(":", 1)[1] not in fresh]
+    merged = actions.merge_shares((org_id, p) for p in parts)
+    return ActionShares(f"organization:{org_id}", org_id, "organization", actions.as_shares(merged))
+
+
 def score_hub_stream(
     store: Store,
     policy: ScoringPolicy,
@@ -178,9 +205,10 @@ def score_hub_stream(
     *,
     stale_after_days: int = 7,
     progress: Callable[[int, int], None] | None = None,
-) -> Iterator[tuple[list[ScoreRecord], list[SystemScoreState]]]:
-    """Score what needs it as of `now`, yielding records and new states system by system;
-    the agencies' and the nation's records come last."""
+) -> Iterator[Batch]:
+    """Score what needs it as of `now`, yielding records, states and action shares system
+    by system, each agency's shares after its systems; the agencies' and the nation's
+    records come last."""
     started = utcnow()
     agencies = list(store.list_organizations(kind=OrgKind.AGENCY, limit=10_000))
     run.states = {} if run.full else {s.id: s for s in store.iter_all(SCORE_STATES)}
@@ -190,6 +218,7 @@ def score_hub_stream(
     by_org: dict[str, list[SystemScoreState]] = defaultdict(list)
     touched: set[str] = set()
     for n, org in enumerate(agencies, 1):
+        fresh: dict[str, dict[str, Any]] = {}
         for system in store.iter_all_systems(org.id):
             run.systems += 1
             state = run.states.get(system.id)
@@ -213,7 +242,6 @@ def score_hub_stream(
                 assets=len(inputs.assets),
                 assets_reporting=result.assets_reporting,
                 has_sbom=inputs.has_sbom,
-                actions=result.actions,
                 change_token=token,
                 flags=result.score.flags,
             )
@@ -223,7 +251,13 @@ def score_hub_stream(
             run.rescored += 1
             records = [_record(a, "asset", org.id, policy, now) for a in result.assets]
             records.append(_record(result.score, "system", org.id, policy, now))
-            yield records, [state]
+            fresh[system.id] = result.actions
+            shares = ActionShares(f"system:{system.id}", org.id, "system", result.actions)
+            yield Batch(records, [state], [shares])
+        if fresh:
+            org_shares = _org_shares(store, org.id, fresh, run.full)
+            run.org_actions[org.id] = org_shares.actions
+            yield Batch([], [], [org_shares])
         if progress:
             progress(n, len(agencies))
     if not run.full:  # agencies without systems get one record, then none until they change
@@ -243,7 +277,7 @@ def score_hub_stream(
             run.organizations += 1
             final.append(_record(score, "organization", org.id, policy, now, coverage))
     final.append(_record(rollup("nation", org_scores), "nation", "", policy, now))
-    yield final, []
+    yield Batch(final, [], [])
 
 
 def score_hub(
@@ -260,10 +294,10 @@ def score_hub(
     streams them into the store."""
     run = run or Run(now, full)
     out: list[ScoreRecord] = []
-    for records, _ in score_hub_stream(
+    for batch in score_hub_stream(
         store, policy, now, run, stale_after_days=stale_after_days, progress=progress
     ):
-        out += records
+        out += batch.records
     return out
 
 
@@ -286,32 +320,36 @@ def run_scoring(
     full: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Run:
-    """Score and store as it goes, a few thousand records per transaction: a run that stops
-    half way has stored the systems it finished, with their states, so the next run goes
-    on from there. The audit entry, with the run's counts, closes it."""
+    """Score and store as it goes: records and action shares a few thousand at a time,
+    then the systems' states with the agencies' and the nation's records and the audit
+    entry in one last transaction. A run that stops half way has written no state, so the
+    next run redoes every system it had done (records and shares are upserts) and no agency
+    is left summing a system whose new score it never saw."""
     run = Run(now, full)
     pending: list[ScoreRecord] = []
-    pending_states: list[SystemScoreState] = []
+    pending_shares: list[ActionShares] = []
+    states: list[SystemScoreState] = []
 
-    def flush() -> None:
-        with store.transaction() as tx:
-            tx.put_scores(pending)
-            tx.put_score_states(pending_states)
+    def write(tx: Transaction) -> None:
+        tx.put_scores(pending)
+        tx.put_action_shares(pending_shares)
         pending.clear()
-        pending_states.clear()
+        pending_shares.clear()
 
-    for records, states in score_hub_stream(
+    for batch in score_hub_stream(
         store, policy, now, run, stale_after_days=stale_after_days, progress=progress
     ):
-        run.records += len(records)
-        pending += records
-        pending_states += states
-        if len(pending) >= FLUSH:
-            flush()
+        run.records += len(batch.records)
+        pending += batch.records
+        pending_shares += batch.shares
+        states += batch.states
+        if len(pending) + len(pending_shares) >= FLUSH:
+            with store.transaction() as tx:
+                write(tx)
     if run.records:  # a run that found nothing to do writes nothing, not even an entry
-        with store.transaction() as tx:  # the rest, and the entry that closes the run
-            tx.put_scores(pending)
-            tx.put_score_states(pending_states)
+        with store.transaction() as tx:
+            write(tx)
+            tx.put_score_states(states)
             tx.append_audit(draft(run))
     return run
 

@@ -56,7 +56,8 @@ class SystemScoreState:
     `scored_at` is the wall-clock start of the run that wrote it; `next_change` is when
     time alone will move its score (a deadline passing, an accepted risk expiring, an
     asset going stale). Agency and nation scores, coverage and the triage queue are sums
-    over these states, so an incremental run touches only the systems that changed.
+    over these states (and `ActionShares`), so an incremental run touches only the systems
+    that changed, and reads nothing bigger than these small records for the rest.
     """
 
     id: str
@@ -69,6 +70,19 @@ class SystemScoreState:
     assets: int
     assets_reporting: int
     has_sbom: bool
-    actions: dict[str, Any] = field(hash=False)  # action key -> this system's share
     change_token: str = ""  # the ScoringChange token this scoring had seen
     flags: tuple[str, ...] = ()  # the system score's flags, which carry up to its agency
+
+
+@dataclass(frozen=True)
+class ActionShares:
+    """One system's, or one agency's, share of every remediation action, by action key
+    (id = "system:<id>" or "organization:<id>"). Kept apart from the states because they
+    are big (a share per package) and only the triage queue and reports read them: the
+    agency documents are rebuilt from the system ones whenever one of its systems changes,
+    so the queue reads one document per agency, never one per system or finding."""
+
+    id: str
+    org_id: str
+    level: str  # system | organization
+    actions: dict[str, Any] = field(hash=False)

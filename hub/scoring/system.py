@@ -159,4 +159,6 @@ def score_system(
             moments.append(a.last_seen + timedelta(days=stale_after_days, milliseconds=1))
     assets = [rollup(f"asset:{asset_id}", scores) for asset_id, scores in parts.items()]
     system = rollup(f"system:{inputs.id}", [*assets, *own])
-    return SystemResult(system, assets, shares, min(moments, default=None), reporting)
+    return SystemResult(
+        system, assets, actions.finish(shares), min(moments, default=None), reporting
+    )

@@ -37,7 +37,7 @@ from hub.model import (
     System,
     utcnow,
 )
-from hub.scoring.records import ScoreRecord, ScoringChange, SystemScoreState
+from hub.scoring.records import ActionShares, ScoreRecord, ScoringChange, SystemScoreState
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
 from hub.telemetry import AssetTelemetry, InventoryBatch
 from hub.triage_items import TriageItem
@@ -71,6 +71,7 @@ SCORES = Kind("scores", ScoreRecord)
 SCORE_STATES = Kind("score_states", SystemScoreState)
 SCORE_CHANGES = Kind("score_changes", ScoringChange)
 TRIAGE = Kind("triage", TriageItem)
+ACTION_SHARES = Kind("action_shares", ActionShares)
 # Kinds a backend writes through the generic `_put_many`, with no per-entity code.
 GENERIC_KINDS: tuple[Kind[Any], ...] = (
     FINDINGS,
@@ -86,6 +87,7 @@ GENERIC_KINDS: tuple[Kind[Any], ...] = (
     SCORE_STATES,
     SCORE_CHANGES,
     TRIAGE,
+    ACTION_SHARES,
 )
 
 
@@ -190,6 +192,9 @@ class Transaction(abc.ABC):
 
     def put_score_states(self, states: Sequence[SystemScoreState]) -> None:
         self._put_many(SCORE_STATES, states)
+
+    def put_action_shares(self, shares: Sequence[ActionShares]) -> None:
+        self._put_many(ACTION_SHARES, shares)
 
     def put_triage(self, item: TriageItem) -> None:
         self._put_many(TRIAGE, [item])

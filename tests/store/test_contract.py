@@ -32,10 +32,10 @@ from hub.model import (
     Severity,
     System,
 )
-from hub.scoring.records import ScoreRecord, SystemScoreState
+from hub.scoring.records import ActionShares, ScoreRecord, SystemScoreState
 from hub.store import Store, Transaction
+from hub.store.interface import ACTION_SHARES, SCORE_CHANGES, SCORE_STATES, TRIAGE
 from hub.store.interface import INTEL as INTEL_KIND
-from hub.store.interface import SCORE_CHANGES, SCORE_STATES, TRIAGE
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
 from hub.telemetry import AssetTelemetry, InventoryBatch
 from hub.triage_items import TriageItem
@@ -561,8 +561,14 @@ def test_scoring_state_changes_and_triage(store: Store) -> None:
         2,
         1,
         True,
-        {"upgrade pkg:pypi/x": {"points": 7.5, "subjects": ["asset:1"], "kev_due": None}},
+        "token-1",
+        ("overdue",),
     )
+    shares = {"upgrade pkg:pypi/x": {"points": 7.5, "targets": 1, "kev_due": None}}
+    docs = [
+        ActionShares(f"system:{s.id}", a.id, "system", shares),
+        ActionShares(f"organization:{a.id}", a.id, "organization", shares),
+    ]
     item = TriageItem(
         TriageItem.key_id("upgrade pkg:pypi/x"),
         "upgrade pkg:pypi/x",
@@ -576,7 +582,9 @@ def test_scoring_state_changes_and_triage(store: Store) -> None:
     with store.transaction() as tx:
         tx.put_score_states([state, replace(state, id="other", org_id="B", next_change=T0)])
         tx.put_triage(item)
+        tx.put_action_shares(docs)
     assert list(store.iter_all(SCORE_STATES, org_id=a.id)) == [state]
+    assert list(store.iter_all(ACTION_SHARES, org_id=a.id, level="organization")) == docs[1:]
     assert sorted(x.id for x in store.iter_all(SCORE_STATES)) == sorted(["other", s.id])
     assert list(store.iter_all(TRIAGE, key="upgrade pkg:pypi/x")) == [item]
     assert item.accepted_until(a.id, T0) == T0 + timedelta(days=30)

@@ -190,10 +190,10 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         assets={"type": "long"},
         assets_reporting={"type": "long"},
         has_sbom={"type": "boolean"},
-        actions=OPAQUE,
         change_token=KEYWORD,
         flags=KEYWORD,
     ),
+    "action_shares": _strict(id=KEYWORD, org_id=KEYWORD, level=KEYWORD, actions=OPAQUE),
     "score_changes": _strict(
         id=KEYWORD, org_id=KEYWORD, changed_at=DATE, reason=KEYWORD, token=KEYWORD
     ),
@@ -219,6 +219,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: ("findings", "products", "sboms", "sbom-packages", "deployments", "vex", "intel", "feeds"),
     4: ("telemetry", "batches", "asset-packages"),
     5: ("scores",),
-    6: ("score_states", "score_changes", "triage"),
+    6: ("score_states", "score_changes", "triage", "action_shares"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -10,11 +10,19 @@ CREATE TABLE score_states (
     assets INTEGER NOT NULL,
     assets_reporting INTEGER NOT NULL,
     has_sbom INTEGER NOT NULL,
-    actions TEXT NOT NULL,
     change_token TEXT NOT NULL,
     flags TEXT NOT NULL
 );
 CREATE INDEX score_states_org ON score_states (org_id, id);
+
+-- Each system's and each agency's share of every remediation action (the triage queue).
+CREATE TABLE action_shares (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    level TEXT NOT NULL,
+    actions TEXT NOT NULL
+);
+CREATE INDEX action_shares_org ON action_shares (org_id, level, id);
 
 CREATE TABLE score_changes (
     id TEXT PRIMARY KEY,
