@@ -61,6 +61,9 @@ class Acceptances:
     def __init__(self, items: list[TriageItem]) -> None:
         self._by_key = {i.key: i for i in items if i.accepted}
 
+    def __bool__(self) -> bool:
+        return bool(self._by_key)
+
     def until(self, key: str, org_id: str, now: datetime) -> datetime | None:
         item = self._by_key.get(key)
         return item.accepted_until(org_id, now) if item else None

@@ -11,9 +11,11 @@ agencies. Pure functions, so an export's recomputation ranks exactly as the hub 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from packageurl import PackageURL
+from univers.versions import Version
 
 from sbom.ecosystems import Unmatchable, osv_package
 from sbom.versions import UnsupportedVersion, parse
@@ -22,6 +24,7 @@ UPGRADE, MITIGATE, CONFIGURE = "upgrade", "mitigate", "configure"
 MAX_VULNS = 20  # vulnerability ids kept per action: enough to read, bounded to store
 
 
+@lru_cache(maxsize=262_144)  # pure, and a fleet repeats the same few thousand purls
 def package_base(purl: str) -> str:
     """The package without its version, qualifiers or subpath: what an upgrade names."""
     try:
@@ -34,12 +37,24 @@ def package_base(purl: str) -> str:
 def _order(purl: str, versions: Iterable[str]) -> list[str]:
     """`versions` in the package's ecosystem order; by text when it has no rules."""
     chosen = sorted(set(versions))
-    probe = purl if "@" in purl.rsplit("/", 1)[-1] else f"{purl}@0"  # a base purl
+    if len(chosen) < 2:
+        return chosen
     try:
-        ecosystem = osv_package(probe).ecosystem
-        return sorted(chosen, key=lambda v: parse(ecosystem, v))
+        ecosystem = _ecosystem(purl)
+        return sorted(chosen, key=lambda v: _parse(ecosystem, v))
     except (Unmatchable, UnsupportedVersion, TypeError):
         return chosen
+
+
+@lru_cache(maxsize=65_536)
+def _ecosystem(purl: str) -> str:
+    probe = purl if "@" in purl.rsplit("/", 1)[-1] else f"{purl}@0"  # a base purl
+    return osv_package(probe).ecosystem
+
+
+@lru_cache(maxsize=262_144)
+def _parse(ecosystem: str, version: str) -> Version:
+    return parse(ecosystem, version)
 
 
 def lowest(purl: str, versions: Iterable[str]) -> str:
@@ -54,7 +69,14 @@ def highest(purl: str, versions: Iterable[str]) -> str:
 
 def finding_action(purl: str, vuln_id: str, fixed_in: tuple[str, ...]) -> tuple[str, str]:
     """(action key, target version) for one finding."""
-    base = package_base(purl) if purl else f"vulnerability {vuln_id}"
+    if not purl:
+        return f"{MITIGATE} vulnerability {vuln_id}", ""
+    return _package_action(purl, fixed_in)
+
+
+@lru_cache(maxsize=262_144)
+def _package_action(purl: str, fixed_in: tuple[str, ...]) -> tuple[str, str]:
+    base = package_base(purl)
     if fixed_in:
         return f"{UPGRADE} {base}", lowest(purl, fixed_in)
     return f"{MITIGATE} {base}", ""

@@ -69,8 +69,11 @@ def gather(
     for f in store.iter_all(FINDINGS, system_id=system.id):
         if f.status is FindingStatus.FIXED:
             continue  # counts nothing; its history stays in the findings export
-        key = actions.finding_action(f.purl, f.vuln_id, f.fixed_in)[0]
-        findings.append(_finding(f, system, acceptances.until(key, system.org_id, now)))
+        accepted = None
+        if acceptances:
+            key = actions.finding_action(f.purl, f.vuln_id, f.fixed_in)[0]
+            accepted = acceptances.until(key, system.org_id, now)
+        findings.append(_finding(f, system, accepted))
     assets, checks = [], []
     for asset in store.iter_all_assets(system.id):
         assets.append(AssetInput(asset.id, asset.last_seen))
