@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.store
 	$(BIN)/python -m bench.sbom
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.score
 
 clean:
 	rm -rf $(VENV) crsa-data crsa-demo
