@@ -4,7 +4,10 @@ when nothing did, and always agrees with a full run."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+
+from flask.testing import FlaskClient
 
 from hub.auth import Principal
 from hub.model import Finding, FindingStatus, Role, Severity, utcnow
@@ -13,6 +16,7 @@ from hub.scoring.compute import Run, audit_draft, run_scoring, score_as_of, scor
 from hub.store import Store
 from hub.triage import TriageDesk
 from tests.conftest import World
+from tests.scoring.test_scores import host_batch
 
 POLICY = default_policy()
 SOC = Principal("token:soc", Role.SOC_ANALYST, None)
@@ -126,3 +130,19 @@ def test_accepted_risk_counts_less_until_it_expires(world: World) -> None:
     assert latest(store, f"system:{world.system_a}", after) == full_points
     later = TriageDesk(store, clock=lambda: after)
     assert later.queue(SOC)[0]["status"] == "open"  # back in the queue, nobody had to remember
+
+
+def test_inventory_through_the_api_marks_only_its_system(client: FlaskClient, world: World) -> None:
+    t0 = utcnow()
+    score(world.store, t0, full=True)
+    batch = host_batch(world.system_a, "web-9", failed_check=True)
+    got = client.post(
+        "/api/v1/inventory",
+        data=json.dumps(batch),
+        headers={**world.auth("agency_a"), "Content-Type": "application/json"},
+    )
+    assert got.status_code == 201, got.get_json()
+    run = score(world.store, t0 + timedelta(minutes=1))
+    assert (run.rescored, run.organizations) == (1, 1)
+    rec = score_as_of(world.store, f"system:{world.system_a}", t0 + timedelta(minutes=1))
+    assert rec is not None and rec.points > 0  # the failed check counts
