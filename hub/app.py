@@ -18,6 +18,7 @@ from hub.errors import HubError
 from hub.registry import Registry
 from hub.settings import Settings
 from hub.store import Store, open_store
+from hub.taxii import routes as taxii_routes
 
 API_PREFIX = "/api/v1"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -65,12 +66,21 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
+    app.register_blueprint(taxii_routes.bp)
+
+    def under_taxii() -> bool:
+        return request.path.startswith(taxii_routes.PREFIX + "/")
+
     @app.errorhandler(HubError)
     def hub_error(exc: HubError) -> Response:
+        if under_taxii():
+            return taxii_routes.taxii_error(exc)
         return api_errors.from_hub_error(exc)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
+        if under_taxii():
+            return taxii_routes.taxii_error(exc)
         return api_errors.from_http_exception(exc)
 
     @app.errorhandler(Exception)

@@ -25,6 +25,9 @@ from hub.store.elasticsearch import ElasticsearchStore
 from hub.store.sqlite import SqliteStore
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Hubs these tests serve run no scorer beside them unless a test asks for one: the scorer is
+# tested where it matters (tests/test_served.py), elsewhere it would only compete for CPU.
+os.environ.setdefault("CRSA_SCORE_INTERVAL", "0")
 BACKENDS = ["sqlite", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)]
 LIMIT = 64 * 1024
 

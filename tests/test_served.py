@@ -50,6 +50,19 @@ def stop(proc: subprocess.Popen[str]) -> None:
         proc.wait()
 
 
+def serve(home: Path, workers: int = 2, **env: str) -> tuple[subprocess.Popen[str], str]:
+    """`crsa serve` for `home` on a free port, with extra CRSA_* settings; (process, url)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CRSA, "--home", str(home), "serve", "--port", str(port), "--workers", str(workers)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    return proc, f"http://127.0.0.1:{port}"
+
+
 def run(home: Path, *args: str) -> str:
     done = subprocess.run(
         [*CRSA, "--home", str(home), *args], capture_output=True, text=True, check=True
@@ -64,16 +77,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     run(home, "init")
     op = run(home, "org", "add", "Ops", "--kind", "operator")
     admin = run(home, "token", "add", "--org", op, "--role", "admin")
-    port = free_port()
-    env = {**os.environ, "CRSA_MAX_REQUEST_BYTES": "4096"}
-    proc = subprocess.Popen(
-        [*CRSA, "--home", str(home), "serve", "--port", str(port), "--workers", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = serve(home, CRSA_MAX_REQUEST_BYTES="4096")
     try:
         wait_healthy(url, proc, 60)
         yield url, admin
@@ -147,15 +151,7 @@ def test_served_hub_scores_changes_on_its_own_and_stops_its_scorer(tmp_path: Pat
     op = run(home, "org", "add", "Ops", "--kind", "operator")
     soc = run(home, "token", "add", "--org", op, "--role", "soc_analyst")
     agency = run(home, "org", "add", "Digital Agency", "--kind", "agency")
-    port = free_port()
-    proc = subprocess.Popen(
-        [*CRSA, "--home", str(home), "serve", "--port", str(port), "--workers", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "CRSA_SCORE_INTERVAL": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = serve(home, workers=1, CRSA_SCORE_INTERVAL="1")
     headers = {"Authorization": f"Bearer {soc}"}
 
     def agency_score() -> dict[str, object] | None:

@@ -96,6 +96,7 @@ def _register() -> None:
         setup,
         store,
         systems,
+        taxii,
         tokens,
         triage,
     )
@@ -110,6 +111,7 @@ def _register() -> None:
         score,
         exports,
         triage,
+        taxii,
         tokens,
         serve,
         audit,

@@ -8,6 +8,7 @@ from hub.cli import Env, pass_env
 from hub.feeds import refresh
 from hub.feeds import register as register_feed
 from hub.intel import IntelSource
+from hub.sharing.partners import PartnerFeeds
 
 
 def register(main: click.Group) -> None:
@@ -82,4 +83,62 @@ def sync(env: Env) -> None:
             f" {report.opened} findings opened,"
             f" {report.fixed} fixed, {report.updated} updated",
             err=True,
+        )
+
+
+@feeds.group("taxii")
+def taxii_feeds() -> None:
+    """Partner TAXII 2.1 collections synced into the hub's collections."""
+
+
+@taxii_feeds.command("add")
+@click.option("--url", required=True, help="The partner collection's URL.")
+@click.option("--collection", "into", required=True, help="The hub collection to fill.")
+@click.option("--org", "org_id", required=True, help="The partner organization it comes from.")
+@click.option("--user", default="", help="HTTP Basic user at the partner.")
+@click.option(
+    "--password", default="", envvar="CRSA_TAXII_PASSWORD", help="Or $CRSA_TAXII_PASSWORD."
+)
+@pass_env
+def taxii_add(env: Env, url: str, into: str, org_id: str, user: str, password: str) -> None:
+    """Register a partner collection and print the feed's id."""
+    feed = PartnerFeeds(env.store).add(
+        env.who(), url, into, org_id, env.request_id(), user=user, password=password
+    )
+    click.echo(feed.id)
+    click.echo(f"fetch it now with: crsa feeds taxii sync {feed.id}", err=True)
+
+
+@taxii_feeds.command("list")
+@pass_env
+def taxii_list(env: Env) -> None:
+    """Each partner feed with its bookmark, last sync and last error."""
+    for f in PartnerFeeds(env.store).list():
+        when = f.last_sync.isoformat(timespec="seconds") if f.last_sync else "never"
+        state = f"error: {f.last_error}" if f.last_error else "ok"
+        click.echo(
+            f"{f.id}\t{f.url}\tinto {f.collection_id}\tsynced {when}\tafter {f.added_after or '-'}"
+            f"\t{f.received} objects\t{state}"
+        )
+
+
+@taxii_feeds.command("sync")
+@click.argument("feed_ids", nargs=-1)
+@pass_env
+def taxii_sync(env: Env, feed_ids: tuple[str, ...]) -> None:
+    """Fetch what each partner added since the last sync (every feed, or those named)."""
+    desk = PartnerFeeds(env.store)
+    chosen = list(feed_ids) or [f.id for f in desk.list()]
+    if not chosen:
+        click.echo("no partner feeds; add one with: crsa feeds taxii add", err=True)
+        return
+    for feed_id in chosen:
+        result = desk.sync(
+            feed_id,
+            env.request_id(),
+            progress=lambda pages, seen: click.echo(f"  page {pages}: {seen} objects", err=True),
+        )
+        click.echo(
+            f"{feed_id}: {result.received} received, {result.kept} kept,"
+            f" {result.refused} refused; next sync after {result.feed.added_after or '-'}"
         )

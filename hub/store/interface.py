@@ -38,6 +38,7 @@ from hub.model import (
     utcnow,
 )
 from hub.scoring.records import ActionShares, ScoreRecord, ScoringChange, SystemScoreState
+from hub.sharing.records import StixVersion, TaxiiCollection, TaxiiFeed, TaxiiStatus
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
 from hub.telemetry import AssetTelemetry, InventoryBatch
 from hub.triage_items import TriageItem
@@ -72,6 +73,10 @@ SCORE_STATES = Kind("score_states", SystemScoreState)
 SCORE_CHANGES = Kind("score_changes", ScoringChange)
 TRIAGE = Kind("triage", TriageItem)
 ACTION_SHARES = Kind("action_shares", ActionShares)
+TAXII_COLLECTIONS = Kind("taxii_collections", TaxiiCollection)
+STIX_OBJECTS = Kind("stix_objects", StixVersion)
+TAXII_STATUSES = Kind("taxii_statuses", TaxiiStatus)
+TAXII_FEEDS = Kind("taxii_feeds", TaxiiFeed)
 # Kinds a backend writes through the generic `_put_many`, with no per-entity code.
 GENERIC_KINDS: tuple[Kind[Any], ...] = (
     FINDINGS,
@@ -88,20 +93,46 @@ GENERIC_KINDS: tuple[Kind[Any], ...] = (
     SCORE_CHANGES,
     TRIAGE,
     ACTION_SHARES,
+    TAXII_COLLECTIONS,
+    STIX_OBJECTS,
+    TAXII_STATUSES,
+    TAXII_FEEDS,
 )
+
+
+@dataclass(frozen=True)
+class In:
+    """The field's value is one of `values`; for a list field, any element is."""
+
+    field: str
+    values: tuple[str | bool, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """At least one group holds, every condition of a group at once (OR of ANDs)."""
+
+    groups: tuple[tuple[In, ...], ...]
 
 
 @dataclass(frozen=True)
 class Query:
     """A page of one kind in domain terms: fields equal to values, optionally an id among
-    `ids`, ordered by id, strictly after the `after` cursor. Backends translate it once."""
+    `ids`, ordered by id, strictly after the `after` cursor. Backends translate it once.
+
+    For richer listings (the TAXII objects): `where` conditions, `newer` (field, ISO time:
+    strictly later), and `order_by` another field, in which case the cursor `after` is
+    the last row's (that field's value, id) and rows come ordered by both."""
 
     equals: dict[str, str | bool] = field(default_factory=dict)
     ids: tuple[str, ...] | None = None
-    after: str | None = None
+    after: str | tuple[str, str] | None = None
     limit: int = DEFAULT_LIMIT
     # (field, ISO time): the field is empty or earlier than the time ("not seen since").
     not_since: tuple[str, str] | None = None
+    where: tuple[In | AnyOf, ...] = ()
+    newer: tuple[str, str] | None = None
+    order_by: str = "id"
 
     @classmethod
     def page(
@@ -195,6 +226,18 @@ class Transaction(abc.ABC):
 
     def put_action_shares(self, shares: Sequence[ActionShares]) -> None:
         self._put_many(ACTION_SHARES, shares)
+
+    def put_taxii_collection(self, collection: TaxiiCollection) -> None:
+        self._put_many(TAXII_COLLECTIONS, [collection])
+
+    def put_stix_versions(self, versions: Sequence[StixVersion]) -> None:
+        self._put_many(STIX_OBJECTS, versions)
+
+    def put_taxii_status(self, status: TaxiiStatus) -> None:
+        self._put_many(TAXII_STATUSES, [status])
+
+    def put_taxii_feed(self, feed: TaxiiFeed) -> None:
+        self._put_many(TAXII_FEEDS, [feed])
 
     def put_triage(self, item: TriageItem) -> None:
         self._put_many(TRIAGE, [item])

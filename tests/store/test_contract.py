@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,8 +34,20 @@ from hub.model import (
     System,
 )
 from hub.scoring.records import ActionShares, ScoreRecord, SystemScoreState
+from hub.sharing.records import StixVersion, TaxiiCollection, TaxiiStatus
 from hub.store import Store, Transaction
-from hub.store.interface import ACTION_SHARES, SCORE_CHANGES, SCORE_STATES, TRIAGE
+from hub.store.interface import (
+    ACTION_SHARES,
+    SCORE_CHANGES,
+    SCORE_STATES,
+    STIX_OBJECTS,
+    TAXII_COLLECTIONS,
+    TAXII_STATUSES,
+    TRIAGE,
+    AnyOf,
+    In,
+    Query,
+)
 from hub.store.interface import INTEL as INTEL_KIND
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
 from hub.telemetry import AssetTelemetry, InventoryBatch
@@ -589,6 +602,55 @@ def test_scoring_state_changes_and_triage(store: Store) -> None:
     assert list(store.iter_all(TRIAGE, key="upgrade pkg:pypi/x")) == [item]
     assert item.accepted_until(a.id, T0) == T0 + timedelta(days=30)
     assert item.accepted_until(a.id, T0 + timedelta(days=31)) is None
+
+
+def test_sharing_records_and_rich_queries(store: Store) -> None:
+    """Collections, statuses and STIX versions round-trip; `where` (In, AnyOf, list fields),
+    `newer`, `order_by` and the (value, id) cursor mean the same on every backend."""
+    c = TaxiiCollection("c1", "Feed", "d", "", ("o1", "o2"), ("o1",), "green", T0)
+    ok, refused = ({"id": "x", "version": "v"},), ({"id": "y", "message": "bad"},)
+    status = TaxiiStatus("s1", "c1", "o1", "complete", T0, 2, 1, 1, 0, ok, refused)
+
+    def version(n: int, tlp: str, audience: tuple[str, ...], minutes: int) -> StixVersion:
+        oid = f"indicator--{n}"
+        return StixVersion(
+            StixVersion.key_id("c1", oid, "v"), "c1", oid, "indicator", "2.1", "v",
+            T0 + timedelta(minutes=minutes), tlp, "o1", audience, True, n % 2 == 0, False,
+            {"id": oid, "n": n},
+        )  # fmt: skip
+
+    rows = [
+        version(1, "green", (), 1),
+        version(2, "amber", ("o2",), 2),
+        version(3, "amber", ("o3",), 2),
+        version(4, "red", (), 3),
+    ]
+    with store.transaction() as tx:
+        tx.put_taxii_collection(c)
+        tx.put_taxii_status(status)
+        tx.put_stix_versions(rows)
+    assert store.iter_all(TAXII_COLLECTIONS).__next__() == c
+    assert list(store.iter_all(TAXII_STATUSES, owner_org="o1")) == [status]
+
+    def select(**kw: Any) -> list[int]:
+        query = Query(equals={"collection_id": "c1"}, order_by="date_added", **kw)
+        return [v.object["n"] for v in store._select(STIX_OBJECTS, query)]
+
+    assert select() == [1, 2, 3, 4]  # by date_added, then id
+    assert select(where=(In("audience", ("o2",)),)) == [2]  # any element of a list field
+    visible = AnyOf(((In("tlp", ("green",)),), (In("tlp", ("amber",)), In("audience", ("o3",)))))
+    assert select(where=(visible,)) == [1, 3]
+    assert select(where=(In("last", (True,)),)) == [2, 4]
+    assert select(
+        newer=("date_added", (T0 + timedelta(minutes=1)).isoformat(timespec="milliseconds"))
+    ) == [2, 3, 4]
+    first = store._select(
+        STIX_OBJECTS, Query(equals={"collection_id": "c1"}, order_by="date_added", limit=2)
+    )
+    cursor = (first[-1].date_added.isoformat(timespec="milliseconds"), first[-1].id)
+    assert select(after=cursor) == [
+        n for n in [1, 2, 3, 4] if n not in {v.object["n"] for v in first}
+    ]
 
 
 def test_findings_carry_their_origin(store: Store) -> None:

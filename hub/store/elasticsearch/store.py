@@ -45,7 +45,7 @@ from hub.model import (
 from hub.settings import Settings
 from hub.store.codec import JsonDoc, decode, encode
 from hub.store.elasticsearch.mappings import MAPPINGS, MIGRATIONS, SCHEMA_VERSION
-from hub.store.interface import Kind, Query, Store, Transaction
+from hub.store.interface import AnyOf, In, Kind, Query, Store, Transaction
 from sbom.match import package_key
 
 T = TypeVar("T")
@@ -56,6 +56,14 @@ JOURNAL_ID = "journal"
 LOCK_LEASE = timedelta(seconds=120)
 LOCK_WAIT = 30.0
 PAGE = 1000
+
+
+def _condition(condition: In | AnyOf) -> JsonDoc:
+    """The query clause for one `where` condition (terms match any element of a list)."""
+    if isinstance(condition, AnyOf):
+        groups = [{"bool": {"filter": [_condition(c) for c in g]}} for g in condition.groups]
+        return {"bool": {"should": groups, "minimum_should_match": 1}}
+    return {"terms": {condition.field: list(condition.values)}}
 
 
 class _EsTransaction(Transaction):
@@ -420,8 +428,19 @@ class ElasticsearchStore(Store):
                     }
                 }
             )
-        after = None if query.after is None else [query.after]
-        hits = self._search(kind.name, filters, [{"id": "asc"}], query.limit, after)
+        filters += [_condition(c) for c in query.where]
+        if query.newer is not None:
+            filters.append({"range": {query.newer[0]: {"gt": query.newer[1]}}})
+        after: list[Any] | None = None
+        if query.order_by == "id":
+            sort: list[JsonDoc] = [{"id": "asc"}]
+            after = None if query.after is None else [query.after]
+        else:
+            sort = [{query.order_by: "asc"}, {"id": "asc"}]
+            if isinstance(query.after, tuple):  # dates sort as epoch milliseconds
+                millis = int(datetime.fromisoformat(query.after[0]).timestamp() * 1000)
+                after = [millis, query.after[1]]
+        hits = self._search(kind.name, filters, sort, query.limit, after)
         return [decode(kind.cls, d) for d in hits]
 
     def list_asset_packages(self, asset_id: str) -> list[Package]:

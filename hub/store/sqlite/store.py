@@ -31,7 +31,15 @@ from hub.model import (
     System,
 )
 from hub.store.codec import decode, encode
-from hub.store.interface import GENERIC_KINDS, Kind, Query, Store, Transaction
+from hub.store.interface import (
+    GENERIC_KINDS,
+    AnyOf,
+    In,
+    Kind,
+    Query,
+    Store,
+    Transaction,
+)
 from sbom.match import package_key
 
 T = TypeVar("T")
@@ -101,8 +109,30 @@ _COLUMNS = {
         *((k.name, k.cls) for k in GENERIC_KINDS),
     )
 }
+# Fields stored as JSON lists, which `In` matches on any element.
+_LISTS = {
+    table: {f.name for f in dataclasses.fields(cls) if str(f.type).startswith("tuple")}
+    for table, cls in ((k.name, k.cls) for k in GENERIC_KINDS)
+}
 # Fields an upsert never overwrites: when a record was first made.
 _KEEP = frozenset({"created_at"})
+
+
+def _condition(
+    table: str, condition: In | AnyOf, column: Callable[[str], str]
+) -> tuple[str, list[Any]]:
+    """SQL for one `where` condition; list fields (JSON text) match on any element."""
+    if isinstance(condition, AnyOf):
+        parts = [[_condition(table, c, column) for c in group] for group in condition.groups]
+        sql = " OR ".join("(" + " AND ".join(p[0] for p in group) + ")" for group in parts)
+        return f"({sql or '0'})", [v for group in parts for p in group for v in p[1]]
+    name = column(condition.field)
+    marks = ", ".join("?" for _ in condition.values) or "NULL"
+    if name in _LISTS[table]:
+        return f"EXISTS (SELECT 1 FROM json_each({name}) WHERE value IN ({marks}))", list(
+            condition.values
+        )
+    return f"{name} IN ({marks})", list(condition.values)
 
 
 class _SqliteTransaction(Transaction):
@@ -330,27 +360,41 @@ class SqliteStore(Store):
         table, mapper = _TABLES[kind.name]
         where: list[str] = []
         params: list[Any] = []
-        for column, value in query.equals.items():
-            if column not in _COLUMNS[table]:
-                raise StoreError(f"{kind.name} have no field {column!r}")
-            where.append(f"{column} = ?")
+
+        def column(name: str) -> str:
+            if name not in _COLUMNS[table]:
+                raise StoreError(f"{kind.name} have no field {name!r}")
+            return name
+
+        for name, value in query.equals.items():
+            where.append(f"{column(name)} = ?")
             params.append(value)
         if query.ids is not None:
             where.append(f"id IN ({', '.join('?' for _ in query.ids) or 'NULL'})")
             params.extend(query.ids)
-        if query.after is not None:
+        if query.not_since is not None:
+            name, before = query.not_since
+            # Stored times share one ISO form and zone (UTC), so text order is time order.
+            where.append(f"({column(name)} IS NULL OR {name} < ?)")
+            params.append(before)
+        for condition in query.where:
+            sql, values = _condition(table, condition, column)
+            where.append(sql)
+            params.extend(values)
+        if query.newer is not None:
+            where.append(f"{column(query.newer[0])} > ?")
+            params.append(query.newer[1])
+        order = column(query.order_by)
+        if isinstance(query.after, tuple):
+            where.append(f"({order} > ? OR ({order} = ? AND id > ?))")
+            params.extend([query.after[0], query.after[0], query.after[1]])
+        elif query.after is not None:
             where.append("id > ?")
             params.append(query.after)
-        if query.not_since is not None:
-            column, before = query.not_since
-            if column not in _COLUMNS[table]:
-                raise StoreError(f"{kind.name} have no field {column!r}")
-            # Stored times share one ISO form and zone (UTC), so text order is time order.
-            where.append(f"({column} IS NULL OR {column} < ?)")
-            params.append(before)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
+        sort = "id" if order == "id" else f"{order}, id"
         rows = self._rows(
-            f"SELECT * FROM {table}{clause} ORDER BY id LIMIT ?", [*params, query.limit]
+            f"SELECT * FROM {table}{clause} ORDER BY {sort} LIMIT ?", [*params, query.limit]
         )
         return [cast(T, mapper(r)) for r in rows]
 

@@ -1,0 +1,72 @@
+"""`crsa taxii`: the hub's TAXII collections and who may read and write them."""
+
+from __future__ import annotations
+
+import click
+
+from hub.cli import Env, pass_env
+from hub.sharing.desk import SharingDesk
+from hub.sharing.markings import Tlp
+
+
+def register(main: click.Group) -> None:
+    main.add_command(taxii)
+
+
+@click.group()
+def taxii() -> None:
+    """TAXII 2.1 collections served at /taxii2/crsa/."""
+
+
+@taxii.group("collection")
+def collection() -> None:
+    """Collections: create and list."""
+
+
+@collection.command("add")
+@click.option("--title", required=True)
+@click.option("--description", default="")
+@click.option("--alias", default="")
+@click.option("--read", "readers", multiple=True, help="An organization id that may read.")
+@click.option("--write", "writers", multiple=True, help="An organization id that may write.")
+@click.option(
+    "--tlp",
+    type=click.Choice([t.value for t in Tlp]),
+    default=Tlp.AMBER.value,
+    show_default=True,
+    help="The marking of objects that carry none.",
+)
+@pass_env
+def add(
+    env: Env,
+    title: str,
+    description: str,
+    alias: str,
+    readers: tuple[str, ...],
+    writers: tuple[str, ...],
+    tlp: str,
+) -> None:
+    """Create a collection and print its id."""
+    made = SharingDesk(env.store).add_collection(
+        env.who(),
+        title,
+        env.request_id(),
+        description=description,
+        alias=alias,
+        readers=readers,
+        writers=writers,
+        default_tlp=tlp,
+    )
+    click.echo(made.id)
+    click.echo(f"served at /taxii2/crsa/collections/{made.id}/", err=True)
+
+
+@collection.command("list")
+@pass_env
+def list_collections(env: Env) -> None:
+    """Every collection with its readers, writers and default TLP."""
+    for c in SharingDesk(env.store).collections(env.who()):
+        click.echo(
+            f"{c.id}\t{c.title}\tTLP:{c.default_tlp.upper()}"
+            f"\tread: {','.join(c.readers) or '-'}\twrite: {','.join(c.writers) or '-'}"
+        )

@@ -1,0 +1,416 @@
+"""The sharing desk: TAXII collections, their objects and statuses, with rights and TLP
+checked on every path. No HTTP here: the TAXII layer turns these results and errors into
+the specification's resources.
+
+Listings are one store query each (`Query.where` carries the collection, the version
+selection, the match filters and the reader's visibility), ordered by (date_added, id)
+with that pair as the cursor, so pages are the same whichever worker serves them and
+nothing is ever filtered in Python over a whole collection.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from stix2validator import ValidationOptions, validate_instance
+
+from hub.auth import Principal
+from hub.errors import Forbidden, InvalidSubmission, NotFound
+from hub.model import AuditDraft, Role, utcnow
+from hub.sharing import markings
+from hub.sharing.markings import Tlp
+from hub.sharing.records import StixVersion, TaxiiCollection, TaxiiStatus
+from hub.store import Store
+from hub.store.interface import (
+    STIX_OBJECTS,
+    TAXII_COLLECTIONS,
+    TAXII_STATUSES,
+    AnyOf,
+    In,
+    Query,
+)
+
+MAX_PAGE = 1000
+DEFAULT_PAGE = 100
+_VALIDATION = ValidationOptions(version="2.1", silent=True)
+
+
+def iso(value: datetime) -> str:
+    """TAXII timestamps: UTC, milliseconds, Z."""
+    utc = value.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def stix_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A listing's filters as TAXII states them (`match[...]`, `added_after`)."""
+
+    ids: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    versions: tuple[str, ...] = ("last",)
+    spec_versions: tuple[str, ...] = ()
+    added_after: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[StixVersion]
+    more: bool
+    next: str | None
+
+
+def encode_cursor(item: StixVersion) -> str:
+    raw = json.dumps([item.date_added.isoformat(timespec="milliseconds"), item.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> tuple[str, str]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        added, last_id = json.loads(base64.urlsafe_b64decode(padded))
+        datetime.fromisoformat(added)
+        return str(added), str(last_id)
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidSubmission(
+            f"next {token!r} is not a page token this server gave", hint="start from page one"
+        ) from None
+
+
+def _versions(values: Sequence[str]) -> In | AnyOf | None:
+    if "all" in values:
+        return None
+    groups: list[tuple[In, ...]] = []
+    if "last" in values:
+        groups.append((In("last", (True,)),))
+    if "first" in values:
+        groups.append((In("first", (True,)),))
+    stamps = tuple(v for v in values if v not in ("first", "last"))
+    if stamps:
+        groups.append((In("version", stamps),))
+    return AnyOf(tuple(groups))
+
+
+def visible_to(reader_org: str) -> AnyOf:
+    """The TLP rule (hub.sharing.markings) as a store condition."""
+    owner = tuple(t.value for t in (Tlp.AMBER, Tlp.AMBER_STRICT))
+    return AnyOf(
+        (
+            (In("tlp", tuple(t.value for t in markings.OPEN_LEVELS)),),
+            (In("tlp", owner), In("owner_org", (reader_org,))),
+            (In("tlp", (Tlp.AMBER.value,)), In("audience", (reader_org,))),
+        )
+    )
+
+
+class SharingDesk:
+    def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self.clock = clock
+
+    # Collections -----------------------------------------------------------------
+    def add_collection(
+        self,
+        who: Principal,
+        title: str,
+        request_id: str,
+        *,
+        description: str = "",
+        alias: str = "",
+        readers: Sequence[str] = (),
+        writers: Sequence[str] = (),
+        default_tlp: str = Tlp.AMBER.value,
+    ) -> TaxiiCollection:
+        if who.role is not Role.ADMIN:
+            raise Forbidden("only admins create TAXII collections")
+        if not title.strip():
+            raise InvalidSubmission("a collection needs a title")
+        for org_id in {*readers, *writers}:
+            if self.store.get_organization(org_id) is None:
+                raise NotFound(f"no organization {org_id}")
+        try:
+            tlp = Tlp(default_tlp)
+        except ValueError:
+            raise InvalidSubmission(
+                f"default TLP {default_tlp!r} is not one of {', '.join(t.value for t in Tlp)}"
+            ) from None
+        collection = TaxiiCollection(
+            str(uuid.uuid4()),
+            title.strip(),
+            description,
+            alias,
+            tuple(sorted(set(readers))),
+            tuple(sorted(set(writers))),
+            tlp.value,
+            self.clock(),
+        )
+        with self.store.transaction() as tx:
+            tx.put_taxii_collection(collection)
+            tx.append_audit(
+                AuditDraft(
+                    who.actor,
+                    "taxii.collection.create",
+                    collection.id,
+                    request_id,
+                    {"title": collection.title, "readers": list(collection.readers),
+                     "writers": list(collection.writers), "default_tlp": tlp.value},
+                    self.clock(),
+                )
+            )  # fmt: skip
+        return collection
+
+    def can_read(self, who: Principal, c: TaxiiCollection) -> bool:
+        return who.role is Role.ADMIN or (who.org_id or "") in c.readers
+
+    def can_write(self, who: Principal, c: TaxiiCollection) -> bool:
+        return who.role is Role.ADMIN or (who.org_id or "") in c.writers
+
+    def collections(self, who: Principal) -> list[TaxiiCollection]:
+        """The collections the caller may read or write; the others do not exist for it."""
+        found = self.store.iter_all(TAXII_COLLECTIONS)
+        return [c for c in found if self.can_read(who, c) or self.can_write(who, c)]
+
+    def collection(self, who: Principal, collection_id: str) -> TaxiiCollection:
+        found = self.store._fetch(TAXII_COLLECTIONS, collection_id)
+        if found is None or not (self.can_read(who, found) or self.can_write(who, found)):
+            raise NotFound(f"no collection {collection_id}")
+        return found
+
+    def _readable(self, who: Principal, collection_id: str) -> TaxiiCollection:
+        c = self.collection(who, collection_id)
+        if not self.can_read(who, c):
+            raise Forbidden(f"no read access to collection {collection_id}")
+        return c
+
+    # Reads -----------------------------------------------------------------------
+    def page(
+        self,
+        who: Principal,
+        collection_id: str,
+        filters: Filters,
+        *,
+        limit: int = DEFAULT_PAGE,
+        next_token: str | None = None,
+        object_id: str | None = None,
+    ) -> Page:
+        """One page of object versions the caller may read, oldest added first."""
+        self._readable(who, collection_id)
+        where: list[In | AnyOf] = [visible_to(who.org_id or "")]
+        if object_id is not None:
+            where.append(In("object_id", (object_id,)))
+        if filters.ids:
+            where.append(In("object_id", filters.ids))
+        if filters.types:
+            where.append(In("type", filters.types))
+        if filters.spec_versions:
+            where.append(In("spec_version", filters.spec_versions))
+        chosen = _versions(filters.versions)
+        if chosen is not None:
+            where.append(chosen)
+        size = max(1, min(limit, MAX_PAGE))
+        query = Query(
+            equals={"collection_id": collection_id, "deleted": False},
+            where=tuple(where),
+            newer=(
+                None
+                if filters.added_after is None
+                else ("date_added", filters.added_after.isoformat(timespec="milliseconds"))
+            ),
+            order_by="date_added",
+            after=None if next_token is None else decode_cursor(next_token),
+            limit=size + 1,
+        )
+        rows = self.store._select(STIX_OBJECTS, query)
+        more = len(rows) > size
+        items = rows[:size]
+        return Page(items, more, encode_cursor(items[-1]) if more else None)
+
+    def status(self, who: Principal, status_id: str) -> TaxiiStatus:
+        found = self.store._fetch(TAXII_STATUSES, status_id)
+        if found is None or not (who.role is Role.ADMIN or found.owner_org == who.org_id):
+            raise NotFound(f"no status {status_id}")
+        return found
+
+    # Writes ----------------------------------------------------------------------
+    def post(
+        self, who: Principal, collection_id: str, envelope: Any, request_id: str
+    ) -> TaxiiStatus:
+        """Add an envelope's objects for a caller with write rights (TAXII POST)."""
+        c = self.collection(who, collection_id)
+        if not self.can_write(who, c):
+            raise Forbidden(f"no write access to collection {collection_id}")
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
+            raise InvalidSubmission("the body must be a TAXII envelope with an 'objects' list")
+        return self.keep(c, envelope["objects"], who.org_id or "", who.actor, request_id)
+
+    def keep(
+        self,
+        c: TaxiiCollection,
+        objects: list[Any],
+        owner: str,
+        actor: str,
+        request_id: str,
+    ) -> TaxiiStatus:
+        """Store objects into `c` on behalf of `owner`: each valid one is kept, each invalid
+        one is refused with its reason in the status's failures; the same version twice is
+        a success that writes nothing. Rights are the caller's business (TAXII POST checks
+        them; a partner feed was set up by an admin)."""
+        now = self.clock()
+        default = Tlp(c.default_tlp)
+        successes: list[dict[str, Any]] = []
+        failures: list[dict[str, Any]] = []
+        accepted: list[tuple[dict[str, Any], str]] = []
+        for obj in objects:
+            problem = _problem(obj)
+            if problem:
+                oid = obj.get("id", "") if isinstance(obj, dict) else ""
+                failures.append({"id": oid, "version": _version_of(obj, now), "message": problem})
+                continue
+            accepted.append((obj, _version_of(obj, now)))
+        with self.store.transaction() as tx:
+            touched: dict[str, list[StixVersion]] = {}
+            for obj, version in accepted:
+                key = StixVersion.key_id(c.id, obj["id"], version)
+                existing = self.store._fetch(STIX_OBJECTS, key)
+                successes.append({"id": obj["id"], "version": version})
+                if (existing is not None and not existing.deleted) or key in {
+                    r.id for r in touched.get(obj["id"], [])
+                }:
+                    continue  # already here: a replay changes nothing
+                row = StixVersion(
+                    key,
+                    c.id,
+                    obj["id"],
+                    obj["type"],
+                    obj.get("spec_version", "2.1"),
+                    version,
+                    now,
+                    markings.level(obj, default).value,
+                    owner,
+                    tuple(c.readers),
+                    False,
+                    False,
+                    False,
+                    obj,
+                )
+                touched.setdefault(obj["id"], []).append(row)
+            for object_id, rows in touched.items():
+                tx.put_stix_versions(self._flagged(c.id, object_id, rows))
+            status = TaxiiStatus(
+                str(uuid.uuid4()),
+                c.id,
+                owner,
+                "complete",
+                now,
+                len(objects),
+                len(successes),
+                len(failures),
+                0,
+                tuple(successes),
+                tuple(failures),
+            )
+            tx.put_taxii_status(status)
+            tx.append_audit(
+                AuditDraft(
+                    actor,
+                    "taxii.objects.add",
+                    c.id,
+                    request_id,
+                    {"status": status.id, "added": sum(len(r) for r in touched.values()),
+                     "successes": len(successes), "failures": len(failures)},
+                    now,
+                )
+            )  # fmt: skip
+        return status
+
+    def _live(self, collection_id: str, object_id: str) -> list[StixVersion]:
+        query = Query(
+            equals={"collection_id": collection_id, "object_id": object_id, "deleted": False},
+            limit=10_000,
+        )
+        return self.store._select(STIX_OBJECTS, query)
+
+    def _flagged(
+        self, collection_id: str, object_id: str, new: list[StixVersion]
+    ) -> list[StixVersion]:
+        """The object's stored live versions plus `new`, with first/last set anew: the
+        rows to write (the new ones, and the old ones whose flags moved)."""
+        live = {v.id: v for v in self._live(collection_id, object_id)}
+        live.update({v.id: v for v in new})
+        return _reflag(list(live.values()), {v.id for v in new})
+
+    def delete(
+        self, who: Principal, collection_id: str, object_id: str, filters: Filters, request_id: str
+    ) -> int:
+        """Hide the object's chosen versions (all, by default) from every read."""
+        c = self._readable(who, collection_id)
+        if not self.can_write(who, c):
+            raise Forbidden(f"no write access to collection {collection_id}")
+        chosen = self.page(
+            who,
+            collection_id,
+            replace(filters, versions=filters.versions or ("all",)),
+            limit=MAX_PAGE,
+            object_id=object_id,
+        ).items
+        if not chosen:
+            raise NotFound(f"no object {object_id} in collection {collection_id}")
+        with self.store.transaction() as tx:
+            gone = {v.id for v in chosen}
+            tx.put_stix_versions(
+                [replace(v, deleted=True, first=False, last=False) for v in chosen]
+            )
+            rest = [v for v in self._live(c.id, object_id) if v.id not in gone]
+            tx.put_stix_versions(_reflag(rest, set()))
+            tx.append_audit(
+                AuditDraft(
+                    who.actor,
+                    "taxii.objects.delete",
+                    object_id,
+                    request_id,
+                    {"collection": c.id, "versions": [v.version for v in chosen]},
+                    self.clock(),
+                )
+            )
+        return len(chosen)
+
+
+def _reflag(versions: list[StixVersion], always: set[str]) -> list[StixVersion]:
+    """First and last by version time; returns the rows whose flags moved (or in `always`)."""
+    ordered = sorted(versions, key=lambda v: stix_time(v.version))
+    out = []
+    for n, v in enumerate(ordered):
+        flagged = replace(v, first=n == 0, last=n == len(ordered) - 1)
+        if flagged != v or v.id in always:
+            out.append(flagged)
+    return out
+
+
+def _version_of(obj: Any, now: datetime) -> str:
+    if isinstance(obj, dict):
+        for key in ("modified", "created"):
+            if isinstance(obj.get(key), str):
+                return str(obj[key])
+    return iso(now)
+
+
+def _problem(obj: Any) -> str:
+    """Why the object cannot be kept ('' when it can): the stix2-validator's errors."""
+    if not isinstance(obj, dict):
+        return "not a JSON object"
+    if obj.get("spec_version", "2.1") != "2.1" and obj.get("type") != "marking-definition":
+        return f"spec_version {obj.get('spec_version')!r} is not 2.1"
+    result = validate_instance(obj, _VALIDATION)
+    if result.is_valid:
+        return ""
+    return "; ".join(str(e) for e in result.errors)[:2000]

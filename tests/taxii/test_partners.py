@@ -1,0 +1,178 @@
+"""A partner ISAC running medallion (the OASIS TAXII 2.1 reference server) on 127.0.0.1:
+the hub syncs its collection in with added_after bookmarks, keeps each object once, and
+serves what it received to its own readers under the collection's TLP default."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from flask.testing import FlaskClient
+from taxii2client.v21 import Collection
+
+from hub.auth import Principal
+from hub.errors import HubError, NotFound
+from hub.model import OrgKind, Role
+from hub.registry import Registry
+from hub.sharing.desk import SharingDesk
+from hub.sharing.markings import MARKING_IDS, Tlp
+from hub.sharing.partners import FeedError, PartnerFeeds
+from hub.store import Store
+from tests.taxii.test_conformance import ROOT, TAXII, indicator
+from tests.test_served import free_port
+
+REMOTE = "472c94ae-3113-4e3e-a4dd-a9f4ac7471d4"
+
+
+@pytest.fixture
+def medallion(tmp_path: Path) -> Iterator[str]:
+    """A medallion 3 server with one empty read-write collection; yields its URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    data = {
+        "/discovery": {
+            "title": "Partner ISAC",
+            "default": f"{base}/isac/",
+            "api_roots": [f"{base}/isac/"],
+        },
+        "isac": {
+            "information": {
+                "title": "ISAC",
+                "versions": ["application/taxii+json;version=2.1"],
+                "max_content_length": 10485760,
+            },
+            "status": [],
+            "collections": [
+                {
+                    "id": REMOTE,
+                    "title": "Indicators",
+                    "can_read": True,
+                    "can_write": True,
+                    "media_types": ["application/stix+json;version=2.1"],
+                    "objects": [],
+                    "manifest": [],
+                }
+            ],
+        },
+    }
+    (tmp_path / "data.json").write_text(json.dumps(data))
+    config = {
+        "backend": {
+            "module": "medallion.backends.memory_backend",
+            "module_class": "MemoryBackend",
+            "filename": str(tmp_path / "data.json"),
+        },
+        "users": {"isac": "s3cret"},
+        "taxii": {"max_page_size": 100},
+    }
+    (tmp_path / "medallion.json").write_text(json.dumps(config))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "medallion.scripts.run", "--port", str(port),
+         str(tmp_path / "medallion.json")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{base}/taxii2/", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("medallion did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def publish(base: str, objects: list[dict[str, object]]) -> None:
+    remote = Collection(f"{base}/isac/collections/{REMOTE}/", user="isac", password="s3cret")
+    status = remote.add_objects({"objects": objects})
+    assert status.success_count == len(objects)
+
+
+@pytest.mark.slow
+def test_sync_in_from_medallion_with_bookmarks(
+    medallion: str, store: Store, client: FlaskClient
+) -> None:
+    reg = Registry(store)
+    root = Principal.operator("tests")
+    isac = reg.add_organization(root, "Partner ISAC", OrgKind.PARTNER, "t").value
+    agency = reg.add_organization(root, "Agency", OrgKind.AGENCY, "t").value
+    reader = reg.issue_token(root, agency.id, Role.AGENCY_SUBMITTER, "", "t").secret
+    local = SharingDesk(store).add_collection(
+        root, "From the ISAC", "t", readers=[agency.id, isac.id], writers=[], default_tlp="green"
+    )
+    feeds = PartnerFeeds(store, sleep=lambda _: None)
+    url = f"{medallion}/isac/collections/{REMOTE}/"
+    feed = feeds.add(root, url, local.id, isac.id, "t", user="isac", password="s3cret")
+
+    publish(medallion, [indicator(n) for n in range(150)])  # more than a partner's page
+    first = feeds.sync(feed.id, "t")
+    assert (first.received, first.kept, first.refused) == (150, 150, 0)
+    assert first.pages >= 2 and first.feed.added_after  # the partner's own bookmark
+
+    again = feeds.sync(feed.id, "t")
+    assert again.received == 0  # nothing new since the bookmark
+
+    publish(medallion, [indicator(n, modified="2026-02-01T00:00:00.000Z") for n in range(5)])
+    publish(medallion, [indicator(n) for n in range(1000, 1010)])
+    later = feeds.sync(feed.id, "t")
+    assert (later.received, later.kept) == (15, 15)
+    assert later.feed.received == 165
+
+    # The agency reads what the ISAC shared, newest versions by default.
+    headers = {"Authorization": f"Bearer {reader}", "Accept": TAXII}
+    got = client.get(
+        f"{ROOT}/collections/{local.id}/objects/", query_string={"limit": "1000"}, headers=headers
+    )
+    objects = got.get_json()["objects"]
+    assert len(objects) == 160
+    updated = {o["id"]: o["modified"] for o in objects}
+    assert updated[indicator(0)["id"]] == "2026-02-01T00:00:00.000Z"
+
+    # A partner that cannot be reached is reported, and the bookmark stays.
+    broken = feeds.add(root, "http://127.0.0.1:9/isac/collections/x/", local.id, isac.id, "t")
+    with pytest.raises(FeedError, match="failed after 3 tries"):
+        feeds.sync(broken.id, "t")
+    assert isinstance(FeedError("x"), HubError)
+    [kept] = [f for f in feeds.list() if f.id == broken.id]
+    assert kept.last_error and kept.added_after == ""
+
+
+@pytest.mark.slow
+def test_push_out_to_medallion_respects_tlp(medallion: str, store: Store) -> None:
+    reg = Registry(store)
+    root = Principal.operator("tests")
+    isac = reg.add_organization(root, "Partner ISAC", OrgKind.PARTNER, "t").value
+    agency = reg.add_organization(root, "Agency", OrgKind.AGENCY, "t").value
+    local = SharingDesk(store).add_collection(
+        root, "Shared with the ISAC", "t", readers=[agency.id, isac.id], writers=[agency.id]
+    )
+    levels = {1: Tlp.CLEAR, 2: Tlp.GREEN, 3: Tlp.AMBER, 4: Tlp.AMBER_STRICT, 5: Tlp.RED}
+    objects = [indicator(n, object_marking_refs=[MARKING_IDS[tlp]]) for n, tlp in levels.items()]
+    status = SharingDesk(store).keep(local, objects, agency.id, "tests", "t")
+    assert status.success_count == 5
+    feeds = PartnerFeeds(store, sleep=lambda _: None)
+    url = f"{medallion}/isac/collections/{REMOTE}/"
+    push = feeds.add(
+        root, url, local.id, isac.id, "t", user="isac", password="s3cret", direction="out"
+    )
+    result = feeds.push(push.id, "t", poll_seconds=0.1)
+    assert (result.received, result.kept, result.refused) == (3, 3, 0)
+    remote = Collection(url, user="isac", password="s3cret")
+    there = {o["id"] for o in remote.get_objects().get("objects", [])}
+    assert there == {indicator(n)["id"] for n in (1, 2, 3)}  # no AMBER+STRICT, never RED
+    assert feeds.push(push.id, "t").received == 0  # nothing new since the bookmark
+    with pytest.raises(NotFound):
+        feeds.push("no-such-feed", "t")
