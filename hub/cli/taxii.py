@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from hub.cli import Env, pass_env
+from hub.model import OrgKind, utcnow
 from hub.sharing.desk import SharingDesk
 from hub.sharing.markings import Tlp
+from hub.sharing.outbound import publish
 
 
 def register(main: click.Group) -> None:
@@ -70,3 +72,25 @@ def list_collections(env: Env) -> None:
             f"{c.id}\t{c.title}\tTLP:{c.default_tlp.upper()}"
             f"\tread: {','.join(c.readers) or '-'}\twrite: {','.join(c.writers) or '-'}"
         )
+
+
+@taxii.command("publish")
+@click.option("--collection", "collection_id", required=True)
+@click.option("--tlp", type=click.Choice([t.value for t in Tlp]), help="Default: the collection's.")
+@pass_env
+def publish_command(env: Env, collection_id: str, tlp: str | None) -> None:
+    """Publish the hub's identity and its exploited and critical vulnerabilities (counts of
+    agencies and hosts, never their names) into a collection; unchanged ones are skipped."""
+    store = env.store
+    operators = store.list_organizations(kind=OrgKind.OPERATOR, limit=1)
+    if not operators:
+        raise click.ClickException(
+            "no operator organization to publish as; create one: crsa org add NAME --kind operator"
+        )
+    status = publish(
+        store, collection_id, operators[0], utcnow(), env.request_id(), Tlp(tlp) if tlp else None
+    )
+    if status is None:
+        click.echo("nothing changed since the last publish")
+        return
+    click.echo(f"{status.success_count} objects published, {status.failure_count} refused")

@@ -1,0 +1,150 @@
+"""STIX 2.1 out: what the hub tells partners about the vulnerabilities agencies face.
+
+Built with the `stix2` library (so every object is well formed before the OASIS validator
+sees it at the desk), with ids derived from what they describe, so publishing twice gives
+the same objects. The sharing policy is built in: counts, never names; no agency, system
+or host leaves the hub, only how many are affected.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import stix2
+
+from hub.errors import NotFound
+from hub.model import FindingStatus, Organization, Severity
+from hub.sharing.desk import SharingDesk, iso
+from hub.sharing.markings import MARKING_IDS, Tlp
+from hub.sharing.records import TaxiiStatus
+from hub.store import Store
+from hub.store.interface import FINDINGS, STIX_OBJECTS, TAXII_COLLECTIONS, Query
+
+NAMESPACE = uuid.UUID("6d0f4f3e-6a3c-5b43-9d55-2a4c3a1c9e10")  # the hub's STIX ids
+
+
+def stix_id(kind: str, *key: str) -> str:
+    return f"{kind}--{uuid.uuid5(NAMESPACE, '|'.join((kind, *key)))}"
+
+
+def identity(operator: Organization) -> dict[str, Any]:
+    """The hub itself, as the creator of everything it shares."""
+    made = stix2.v21.Identity(
+        id=stix_id("identity", operator.id),
+        created=iso(operator.created_at),
+        modified=iso(operator.created_at),
+        name=operator.name,
+        identity_class="organization",
+        sectors=["government-national"],
+        description="Continuous risk scoring and threat sharing hub for government agencies",
+    )
+    return dict(json.loads(made.serialize()))
+
+
+@dataclass
+class _Exposure:
+    agencies: set[str]
+    targets: set[str]
+    kev: bool
+    kev_due: str | None
+    severity: str
+    first_seen: datetime
+    aliases: set[str]
+
+
+def _exposures(store: Store) -> dict[str, _Exposure]:
+    """Open findings that are exploited (KEV) or critical, by vulnerability."""
+    found: dict[str, _Exposure] = {}
+    for f in store.iter_all(FINDINGS, status=FindingStatus.OPEN):
+        if not (f.kev or f.severity is Severity.CRITICAL):
+            continue
+        e = found.setdefault(
+            f.vuln_id,
+            _Exposure(set(), set(), False, None, f.severity.value, f.first_seen, set()),
+        )
+        e.agencies.add(f.org_id)
+        e.targets.add(f.asset_id or f"system:{f.system_id}")
+        e.kev = e.kev or f.kev
+        e.kev_due = f.kev_due or e.kev_due
+        e.first_seen = min(e.first_seen, f.first_seen)
+        e.aliases |= set(f.aliases)
+    return found
+
+
+def _references(vuln_id: str, aliases: set[str]) -> list[dict[str, str]]:
+    refs = []
+    for name in sorted({vuln_id, *aliases}):
+        if name.startswith("CVE-"):
+            refs.append({"source_name": "cve", "external_id": name})
+        else:
+            refs.append({"source_name": name.split("-", 1)[0].lower(), "external_id": name})
+    return refs
+
+
+def vulnerabilities(store: Store, creator: str, tlp: Tlp, now: datetime) -> list[dict[str, Any]]:
+    """A vulnerability object per exploited or critical vulnerability open in agencies,
+    with how many agencies and hosts face it and nothing that names them."""
+    out = []
+    for vuln_id, e in sorted(_exposures(store).items()):
+        state = "listed in CISA KEV" + (f" (remediation due {e.kev_due})" if e.kev_due else "")
+        description = (
+            f"Open in {len(e.agencies)} agencies on {len(e.targets)} hosts or systems;"
+            f" severity {e.severity}; {state if e.kev else 'not known to be exploited'}."
+        )
+        made = stix2.v21.Vulnerability(
+            id=stix_id("vulnerability", vuln_id),
+            created=iso(e.first_seen),
+            modified=iso(max(now, e.first_seen)),
+            name=vuln_id,
+            description=description,
+            external_references=_references(vuln_id, e.aliases),
+            created_by_ref=creator,
+            object_marking_refs=[MARKING_IDS[tlp]],
+            labels=["exploited"] if e.kev else ["critical"],
+        )
+        out.append(dict(json.loads(made.serialize())))
+    return out
+
+
+def publish(
+    store: Store,
+    collection_id: str,
+    operator: Organization,
+    now: datetime,
+    request_id: str,
+    tlp: Tlp | None = None,
+) -> TaxiiStatus | None:
+    """Put the hub's identity and current vulnerability objects in a collection. Only
+    objects whose content changed since their last version get a new one; None when
+    nothing changed."""
+    desk = SharingDesk(store)
+    collection = store._fetch(TAXII_COLLECTIONS, collection_id)
+    if collection is None:
+        raise NotFound(f"no collection {collection_id}")
+    level = tlp or Tlp(collection.default_tlp)
+    me = identity(operator)
+    fresh = [me, *vulnerabilities(store, me["id"], level, now)]
+    wanted = [o for o in fresh if _changed(store, collection_id, o)]
+    if not wanted:
+        return None
+    return desk.keep(collection, wanted, operator.id, "hub:publish", request_id)
+
+
+def _changed(store: Store, collection_id: str, obj: dict[str, Any]) -> bool:
+    """Whether `obj` says something its latest stored version does not (times aside)."""
+    latest = Query(
+        equals={"collection_id": collection_id, "object_id": obj["id"], "last": True,
+                "deleted": False},
+    )  # fmt: skip
+    rows = store._select(STIX_OBJECTS, latest)
+    if not rows:
+        return True
+
+    def content(o: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in o.items() if k not in ("modified", "created")}
+
+    return content(rows[0].object) != content(obj)
