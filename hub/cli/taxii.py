@@ -7,6 +7,7 @@ import click
 from hub.cli import Env, pass_env
 from hub.model import OrgKind, utcnow
 from hub.sharing.desk import SharingDesk
+from hub.sharing.ioc import record
 from hub.sharing.markings import Tlp
 from hub.sharing.outbound import publish
 
@@ -94,3 +95,17 @@ def publish_command(env: Env, collection_id: str, tlp: str | None) -> None:
         click.echo("nothing changed since the last publish")
         return
     click.echo(f"{status.success_count} objects published, {status.failure_count} refused")
+
+
+@taxii.command("match")
+@pass_env
+def match_command(env: Env) -> None:
+    """Match every live partner indicator against the hosts' latest telemetry and record the
+    sightings (they raise the hosts' scores at the next scoring run)."""
+    run = record(env.store, utcnow())
+    click.echo(
+        f"{run.indicators} indicators x {run.hosts} hosts: {run.sightings} sightings"
+        f" ({run.new} new, {run.ended} ended)"
+    )
+    if run.new or run.ended:
+        click.echo("scores follow at the next `crsa score` (or within score_interval)", err=True)

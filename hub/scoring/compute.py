@@ -30,6 +30,7 @@ from hub.store.interface import (
     FINDINGS,
     SCORE_CHANGES,
     SCORE_STATES,
+    SIGHTINGS,
     TRIAGE,
     Transaction,
 )
@@ -40,7 +41,7 @@ THIN_SBOMS = 0.5
 FLUSH = 2000  # score records per write while a run streams
 
 
-def _finding(f: Finding, system: System, accepted: datetime | None) -> FindingInput:
+def _finding(f: Finding, system: System, accepted: datetime | None, sighted: bool) -> FindingInput:
     return FindingInput(
         id=f.id,
         severity=f.severity.value,
@@ -50,7 +51,7 @@ def _finding(f: Finding, system: System, accepted: datetime | None) -> FindingIn
         epss=f.epss,
         first_seen=f.first_seen,
         vex=f.vex,
-        sighted=False,  # partner sightings arrive with issue 7
+        sighted=sighted,
         internet_facing=system.internet_facing,
         criticality=system.criticality.value,
         accepted_until=accepted,
@@ -66,6 +67,7 @@ def gather(
 ) -> SystemInputs:
     """Everything the system's score depends on, read from the store."""
     findings = []
+    sighted = {s.asset_id for s in store.iter_all(SIGHTINGS, system_id=system.id, active=True)}
     for f in store.iter_all(FINDINGS, system_id=system.id):
         if f.status is FindingStatus.FIXED:
             continue  # counts nothing; its history stays in the findings export
@@ -73,7 +75,7 @@ def gather(
         if acceptances:
             key = actions.finding_action(f.purl, f.vuln_id, f.fixed_in)[0]
             accepted = acceptances.until(key, system.org_id, now)
-        findings.append(_finding(f, system, accepted))
+        findings.append(_finding(f, system, accepted, bool(f.asset_id) and f.asset_id in sighted))
     assets, checks = [], []
     for asset in store.iter_all_assets(system.id):
         assets.append(AssetInput(asset.id, asset.last_seen))

@@ -19,10 +19,10 @@ import stix2
 from hub.errors import NotFound
 from hub.model import FindingStatus, Organization, Severity
 from hub.sharing.desk import SharingDesk, iso
-from hub.sharing.markings import MARKING_IDS, Tlp
-from hub.sharing.records import TaxiiStatus
+from hub.sharing.markings import MARKING_IDS, ORDER, Tlp
+from hub.sharing.records import Sighting, TaxiiStatus
 from hub.store import Store
-from hub.store.interface import FINDINGS, STIX_OBJECTS, TAXII_COLLECTIONS, Query
+from hub.store.interface import FINDINGS, SIGHTINGS, STIX_OBJECTS, TAXII_COLLECTIONS, Query
 
 NAMESPACE = uuid.UUID("6d0f4f3e-6a3c-5b43-9d55-2a4c3a1c9e10")  # the hub's STIX ids
 
@@ -110,6 +110,42 @@ def vulnerabilities(store: Store, creator: str, tlp: Tlp, now: datetime) -> list
     return out
 
 
+def sightings(store: Store, creator: str, tlp: Tlp) -> list[dict[str, Any]]:
+    """A sighting per partner indicator seen on agency hosts: how many hosts in how many
+    agencies, first and last seen, sighted by the hub (no agency named). It is marked at
+    least as strictly as the indicator; a sighting that would be RED is not shared."""
+    by_indicator: dict[str, list[Sighting]] = {}
+    for s in store.iter_all(SIGHTINGS, active=True):
+        by_indicator.setdefault(s.indicator_id, []).append(s)
+    out = []
+    for indicator_id, seen in sorted(by_indicator.items()):
+        rows = store._select(
+            STIX_OBJECTS, Query(equals={"object_id": indicator_id, "last": True}, limit=50)
+        )
+        levels = [Tlp(r.tlp) for r in rows] or [tlp]
+        level = max([tlp, *levels], key=ORDER.index)
+        if level is Tlp.RED:
+            continue
+        hosts = {s.asset_id for s in seen}
+        agencies = {s.org_id for s in seen}
+        made = stix2.v21.Sighting(
+            id=stix_id("sighting", indicator_id),
+            created=iso(min(s.first_seen for s in seen)),
+            modified=iso(max(s.last_seen for s in seen)),
+            sighting_of_ref=indicator_id,
+            count=len(hosts),
+            first_seen=iso(min(s.first_seen for s in seen)),
+            last_seen=iso(max(s.last_seen for s in seen)),
+            where_sighted_refs=[creator],
+            created_by_ref=creator,
+            description=f"Seen on {len(hosts)} hosts in {len(agencies)} agencies.",
+            object_marking_refs=[MARKING_IDS[level]],
+            allow_custom=False,
+        )
+        out.append(dict(json.loads(made.serialize())))
+    return out
+
+
 def publish(
     store: Store,
     collection_id: str,
@@ -118,7 +154,7 @@ def publish(
     request_id: str,
     tlp: Tlp | None = None,
 ) -> TaxiiStatus | None:
-    """Put the hub's identity and current vulnerability objects in a collection. Only
+    """Put the hub's identity, current vulnerability objects and sightings in a collection. Only
     objects whose content changed since their last version get a new one; None when
     nothing changed."""
     desk = SharingDesk(store)
@@ -127,7 +163,7 @@ def publish(
         raise NotFound(f"no collection {collection_id}")
     level = tlp or Tlp(collection.default_tlp)
     me = identity(operator)
-    fresh = [me, *vulnerabilities(store, me["id"], level, now)]
+    fresh = [me, *vulnerabilities(store, me["id"], level, now), *sightings(store, me["id"], level)]
     wanted = [o for o in fresh if _changed(store, collection_id, o)]
     if not wanted:
         return None

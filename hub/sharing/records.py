@@ -100,3 +100,19 @@ class TaxiiFeed:
     # "in": the partner's collection fills `collection_id`; "out": `collection_id` is pushed
     # to the partner's, as far as TLP lets `org_id` read it, `added_after` being ours.
     direction: str = "in"
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A partner indicator seen on an agency host (id from the pair). `active` while the
+    indicator is live and the host still shows the observation; scoring weighs the host's
+    findings by the policy's sighting factor while any sighting of it is active."""
+
+    id: str
+    indicator_id: str
+    org_id: str
+    system_id: str
+    asset_id: str
+    first_seen: datetime
+    last_seen: datetime
+    active: bool

@@ -38,7 +38,13 @@ from hub.model import (
     utcnow,
 )
 from hub.scoring.records import ActionShares, ScoreRecord, ScoringChange, SystemScoreState
-from hub.sharing.records import StixVersion, TaxiiCollection, TaxiiFeed, TaxiiStatus
+from hub.sharing.records import (
+    Sighting,
+    StixVersion,
+    TaxiiCollection,
+    TaxiiFeed,
+    TaxiiStatus,
+)
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
 from hub.telemetry import AssetTelemetry, InventoryBatch
 from hub.triage_items import TriageItem
@@ -77,6 +83,7 @@ TAXII_COLLECTIONS = Kind("taxii_collections", TaxiiCollection)
 STIX_OBJECTS = Kind("stix_objects", StixVersion)
 TAXII_STATUSES = Kind("taxii_statuses", TaxiiStatus)
 TAXII_FEEDS = Kind("taxii_feeds", TaxiiFeed)
+SIGHTINGS = Kind("sightings", Sighting)
 # Kinds a backend writes through the generic `_put_many`, with no per-entity code.
 GENERIC_KINDS: tuple[Kind[Any], ...] = (
     FINDINGS,
@@ -97,6 +104,7 @@ GENERIC_KINDS: tuple[Kind[Any], ...] = (
     STIX_OBJECTS,
     TAXII_STATUSES,
     TAXII_FEEDS,
+    SIGHTINGS,
 )
 
 
@@ -238,6 +246,11 @@ class Transaction(abc.ABC):
 
     def put_taxii_feed(self, feed: TaxiiFeed) -> None:
         self._put_many(TAXII_FEEDS, [feed])
+
+    def put_sightings(self, sightings: Sequence[Sighting]) -> None:
+        """Upsert sightings; marking systems for rescoring is the caller's (only a sighting
+        that starts or ends moves a score)."""
+        self._put_many(SIGHTINGS, sightings)
 
     def put_triage(self, item: TriageItem) -> None:
         self._put_many(TRIAGE, [item])

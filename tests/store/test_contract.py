@@ -34,14 +34,16 @@ from hub.model import (
     System,
 )
 from hub.scoring.records import ActionShares, ScoreRecord, SystemScoreState
-from hub.sharing.records import StixVersion, TaxiiCollection, TaxiiStatus
+from hub.sharing.records import Sighting, StixVersion, TaxiiCollection, TaxiiFeed, TaxiiStatus
 from hub.store import Store, Transaction
 from hub.store.interface import (
     ACTION_SHARES,
     SCORE_CHANGES,
     SCORE_STATES,
+    SIGHTINGS,
     STIX_OBJECTS,
     TAXII_COLLECTIONS,
+    TAXII_FEEDS,
     TAXII_STATUSES,
     TRIAGE,
     AnyOf,
@@ -651,6 +653,14 @@ def test_sharing_records_and_rich_queries(store: Store) -> None:
     assert select(after=cursor) == [
         n for n in [1, 2, 3, 4] if n not in {v.object["n"] for v in first}
     ]
+    feed = TaxiiFeed("f1", "o1", "https://isac.example/api1/collections/x/", "c1", "u", "p", "",
+                     None, "", 0, "out")  # fmt: skip
+    seen = Sighting("s1", "indicator--1", "o1", "sys-1", "a1", T0, T0, True)
+    with store.transaction() as tx:
+        tx.put_taxii_feed(feed)
+        tx.put_sightings([seen, replace(seen, id="s2", active=False)])
+    assert list(store.iter_all(TAXII_FEEDS)) == [feed]
+    assert list(store.iter_all(SIGHTINGS, system_id="sys-1", active=True)) == [seen]
 
 
 def test_findings_carry_their_origin(store: Store) -> None:

@@ -259,6 +259,16 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         received={"type": "long"},
         direction=KEYWORD,
     ),
+    "sightings": _strict(
+        id=KEYWORD,
+        indicator_id=KEYWORD,
+        org_id=KEYWORD,
+        system_id=KEYWORD,
+        asset_id=KEYWORD,
+        first_seen=DATE,
+        last_seen=DATE,
+        active={"type": "boolean"},
+    ),
     # Schema version, the writer lock and the one-slot commit journal.
     "meta": {"enabled": False},
 }
@@ -272,6 +282,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     4: ("telemetry", "batches", "asset-packages"),
     5: ("scores",),
     6: ("score_states", "score_changes", "triage", "action_shares"),
-    7: ("taxii_collections", "stix_objects", "taxii_statuses", "taxii_feeds"),
+    7: ("taxii_collections", "stix_objects", "taxii_statuses", "taxii_feeds", "sightings"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)

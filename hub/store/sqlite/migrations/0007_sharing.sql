@@ -57,3 +57,16 @@ CREATE TABLE taxii_feeds (
     received INTEGER NOT NULL,
     direction TEXT NOT NULL
 );
+
+CREATE TABLE sightings (
+    id TEXT PRIMARY KEY,
+    indicator_id TEXT NOT NULL,
+    org_id TEXT NOT NULL,
+    system_id TEXT NOT NULL,
+    asset_id TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    active INTEGER NOT NULL
+);
+CREATE INDEX sightings_system ON sightings (system_id, active, id);
+CREATE INDEX sightings_active ON sightings (active, id);
