@@ -1,0 +1,301 @@
+"""The TAXII server under load, side by side with medallion (the OASIS reference server).
+
+    python -m bench.taxii [--objects 100000] [--medallion-objects 10000] [--store sqlite]
+
+One collection of indicators is loaded into the hub (through the sharing desk, so each
+object is validated and versioned as a POST would) and served by `crsa serve` (gunicorn,
+2 workers). Measured with the OASIS taxii2-client or plain HTTP on 127.0.0.1:
+
+- a full paginated read of the collection (taxii2-client `as_pages`, 1,000 per page);
+- `match[id]` latency (200 random ids, p50/p95);
+- an `added_after` query returning about 100 objects;
+- 8 concurrent clients for 20 s on random pages and ids: requests/s and errors.
+
+medallion 3 (memory backend) gets the same workload at `--medallion-objects`, under
+gunicorn too (its Flask app, 2 workers cannot share its in-memory paging state, so it gets
+one worker with threads, its only correct configuration), with the same timeouts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+from taxii2client.v21 import Collection, as_pages
+
+from hub.auth import Principal
+from hub.model import OrgKind, Role
+from hub.registry import Registry
+from hub.settings import load_settings
+from hub.sharing.desk import SharingDesk
+from hub.store import open_store
+
+TAXII = "application/taxii+json;version=2.1"
+
+
+def indicator(n: int) -> dict[str, Any]:
+    return {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": f"indicator--{n:08d}-0000-4000-8000-{n:012d}",
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": "2026-01-01T00:00:00.000Z",
+        "name": f"address {n}",
+        "description": "bench",
+        "pattern": f"[ipv4-addr:value = '10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}']",
+        "pattern_type": "stix",
+        "valid_from": "2026-01-01T00:00:00Z",
+    }
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait(url: str, auth: tuple[str, str], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            got = requests.get(url, auth=auth, headers={"Accept": TAXII}, timeout=5)
+            if got.status_code < 500:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer within {seconds} s")
+
+
+def workload(objects_url: str, auth: tuple[str, str], total: int, timeout: float) -> dict[str, Any]:
+    """The same measurements against any TAXII 2.1 collection URL."""
+    out: dict[str, Any] = {"objects": total}
+    session = requests.Session()
+    session.auth = auth
+    session.headers["Accept"] = TAXII
+    collection = Collection(objects_url, user=auth[0], password=auth[1])
+
+    begin = time.perf_counter()
+    seen = 0
+    try:
+        for envelope in as_pages(collection.get_objects, per_request=1000):
+            seen += len(envelope.get("objects", []))
+            if time.perf_counter() - begin > timeout:
+                break
+    except Exception as exc:
+        out["full_read_error"] = str(exc)[:200]
+    elapsed = time.perf_counter() - begin
+    out["full_read"] = {"seconds": round(elapsed, 2), "objects": seen, "complete": seen == total}
+
+    rng = random.Random(3)
+    latencies = []
+    for _ in range(200):
+        oid = indicator(rng.randrange(total))["id"]
+        t = time.perf_counter()
+        got = session.get(f"{objects_url}objects/", params={"match[id]": oid}, timeout=timeout)
+        latencies.append((time.perf_counter() - t) * 1000)
+        assert got.status_code == 200 and oid in got.text, got.status_code
+        if sum(latencies) / 1000 > timeout:
+            break
+    out["match_id_ms"] = {
+        "p50": round(percentile(latencies, 50), 2),
+        "p95": round(percentile(latencies, 95), 2),
+        "samples": len(latencies),
+    }
+
+    manifest = session.get(
+        f"{objects_url}manifest/", params={"limit": str(max(1, total - 100))}, timeout=timeout
+    )
+    last = manifest.headers.get("X-TAXII-Date-Added-Last")
+    if last:
+        t = time.perf_counter()
+        got = session.get(f"{objects_url}objects/", params={"added_after": last}, timeout=timeout)
+        out["added_after"] = {
+            "ms": round((time.perf_counter() - t) * 1000, 2),
+            "objects": len(got.json().get("objects", [])),
+        }
+    out["load"] = load(objects_url, auth, total, clients=8, seconds=20)
+    return out
+
+
+def load(
+    url: str, auth: tuple[str, str], total: int, clients: int, seconds: float
+) -> dict[str, Any]:
+    counts = {"ok": 0, "errors": 0}
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        s = requests.Session()
+        s.auth = auth
+        s.headers["Accept"] = TAXII
+        while time.monotonic() < stop:
+            if rng.random() < 0.5:
+                params = {"match[id]": indicator(rng.randrange(total))["id"]}
+            else:
+                params = {"limit": "100"}
+            try:
+                ok = s.get(f"{url}objects/", params=params, timeout=10).status_code == 200
+            except requests.RequestException:
+                ok = False
+            with lock:
+                counts["ok" if ok else "errors"] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done = counts["ok"] + counts["errors"]
+    return {"requests_per_second": round(done / seconds, 1), **counts}
+
+
+def hub_side(total: int, store_kind: str, folder: Path) -> dict[str, Any]:
+    home = folder / "hub"
+    settings = load_settings(home=home, store=store_kind)
+    store = open_store(settings, must_exist=False)
+    store.migrate()
+    reg = Registry(store)
+    root = Principal.operator("bench")
+    partner = reg.add_organization(root, "Bench ISAC", OrgKind.PARTNER, "b").value
+    token = reg.issue_token(root, partner.id, Role.PARTNER, "", "b").secret
+    desk = SharingDesk(store)
+    collection = desk.add_collection(
+        root, "bench", "b", readers=[partner.id], writers=[partner.id], default_tlp="green"
+    )
+    begin = time.perf_counter()
+    for start in range(0, total, 1000):
+        desk.keep(collection, [indicator(n) for n in range(start, min(total, start + 1000))],
+                  partner.id, "bench", "b")  # fmt: skip
+        if start % 20000 == 0:
+            print(f"  loaded {start:,}")
+    load_seconds = time.perf_counter() - begin
+    store.close()
+    port = free_port()
+    env = {**os.environ, "CRSA_STORE": store_kind, "CRSA_SCORE_INTERVAL": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "--home", str(home), "serve", "--port", str(port),
+         "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}/taxii2/crsa/collections/{collection.id}/"
+        wait(f"http://127.0.0.1:{port}/taxii2/", ("bench", token))
+        result = workload(base, ("bench", token), total, timeout=300)
+        result["load_seconds"] = round(load_seconds, 1)
+        return result
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def medallion_side(total: int, folder: Path) -> dict[str, Any]:
+    collection_id = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    objects = [indicator(n) for n in range(total)]
+    manifest = [
+        {"id": o["id"], "date_added": now, "version": o["modified"],
+         "media_type": "application/stix+json;version=2.1"}
+        for o in objects
+    ]  # fmt: skip
+    data = {
+        "/discovery": {"title": "medallion", "default": f"{base}/api1/",
+                       "api_roots": [f"{base}/api1/"]},
+        "api1": {
+            "information": {"title": "api1", "versions": [TAXII], "max_content_length": 10**8},
+            "status": [],
+            "collections": [{
+                "id": collection_id, "title": "bench", "can_read": True, "can_write": True,
+                "media_types": ["application/stix+json;version=2.1"],
+                "objects": objects, "manifest": manifest,
+            }],
+        },
+    }  # fmt: skip
+    (folder / "data.json").write_text(json.dumps(data))
+    config = {
+        "backend": {"module": "medallion.backends.memory_backend",
+                    "module_class": "MemoryBackend", "filename": str(folder / "data.json")},
+        "users": {"bench": "bench"},
+        "taxii": {"max_page_size": 1000},
+    }  # fmt: skip
+    (folder / "medallion.json").write_text(json.dumps(config))
+    app = folder / "medallion_app.py"
+    app.write_text(
+        "import json\n"
+        "from medallion import application_instance, register_blueprints, set_config\n"
+        f"config = json.load(open({str(folder / 'medallion.json')!r}))\n"
+        "for key in ('users', 'taxii', 'backend'):\n"
+        "    set_config(application_instance, key, config)\n"
+        "register_blueprints(application_instance)\n"
+        "app = application_instance\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--chdir", str(folder), "-b", f"127.0.0.1:{port}",
+         "-w", "1", "--threads", "8", "-k", "gthread", "--timeout", "600", "medallion_app:app"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait(f"{base}/taxii2/", ("bench", "bench"))
+        return workload(f"{base}/api1/collections/{collection_id}/", ("bench", "bench"), total,
+                        timeout=300)  # fmt: skip
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--objects", type=int, default=100_000)
+    parser.add_argument("--medallion-objects", type=int, default=10_000)
+    parser.add_argument("--store", choices=["sqlite"], default="sqlite")
+    parser.add_argument("--out", type=Path, default=Path("bench/taxii/results.json"))
+    args = parser.parse_args()
+    results: dict[str, Any] = {
+        "machine": "2 cores, 24 GiB",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    with tempfile.TemporaryDirectory(prefix="crsa-bench-taxii-") as tmp:
+        folder = Path(tmp)
+        steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+            (f"hub ({args.store}, {args.medallion_objects:,} objects)",
+             lambda: hub_side(args.medallion_objects, args.store, folder / "small")),
+            (f"medallion ({args.medallion_objects:,} objects)",
+             lambda: medallion_side(args.medallion_objects, folder / "medallion")),
+            (f"hub ({args.store}, {args.objects:,} objects)",
+             lambda: hub_side(args.objects, args.store, folder / "large")),
+        ]  # fmt: skip
+        for sub in ("small", "medallion", "large"):
+            (folder / sub).mkdir()
+        for name, step in steps:
+            print(f"{name} ...")
+            results[name] = step()
+            print(json.dumps(results[name], indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
