@@ -181,7 +181,7 @@ class SharingDesk:
         return [c for c in found if self.can_read(who, c) or self.can_write(who, c)]
 
     def collection(self, who: Principal, collection_id: str) -> TaxiiCollection:
-        found = self.store._fetch(TAXII_COLLECTIONS, collection_id)
+        found = self.store.fetch(TAXII_COLLECTIONS, collection_id)
         if found is None or not (self.can_read(who, found) or self.can_write(who, found)):
             raise NotFound(f"no collection {collection_id}")
         return found
@@ -230,13 +230,13 @@ class SharingDesk:
             after=None if next_token is None else decode_cursor(next_token),
             limit=size + 1,
         )
-        rows = self.store._select(STIX_OBJECTS, query)
+        rows = self.store.select(STIX_OBJECTS, query)
         more = len(rows) > size
         items = rows[:size]
         return Page(items, more, encode_cursor(items[-1]) if more else None)
 
     def status(self, who: Principal, status_id: str) -> TaxiiStatus:
-        found = self.store._fetch(TAXII_STATUSES, status_id)
+        found = self.store.fetch(TAXII_STATUSES, status_id)
         if found is None or not (who.role is Role.ADMIN or found.owner_org == who.org_id):
             raise NotFound(f"no status {status_id}")
         return found
@@ -281,7 +281,7 @@ class SharingDesk:
             touched: dict[str, list[StixVersion]] = {}
             for obj, version in accepted:
                 key = StixVersion.key_id(c.id, obj["id"], version)
-                existing = self.store._fetch(STIX_OBJECTS, key)
+                existing = self.store.fetch(STIX_OBJECTS, key)
                 successes.append({"id": obj["id"], "version": version})
                 if (existing is not None and not existing.deleted) or key in {
                     r.id for r in touched.get(obj["id"], [])
@@ -338,7 +338,7 @@ class SharingDesk:
             equals={"collection_id": collection_id, "object_id": object_id, "deleted": False},
             limit=10_000,
         )
-        return self.store._select(STIX_OBJECTS, query)
+        return self.store.select(STIX_OBJECTS, query)
 
     def _flagged(
         self, collection_id: str, object_id: str, new: list[StixVersion]

@@ -114,7 +114,7 @@ def live_indicators(store: Store, now: datetime) -> dict[str, str]:
     query = Query(equals={"type": "indicator", "last": True, "deleted": False}, limit=10_000)
     after: str | tuple[str, str] | None = None
     while True:
-        page = store._select(STIX_OBJECTS, Query(**{**query.__dict__, "after": after}))
+        page = store.select(STIX_OBJECTS, Query(**{**query.__dict__, "after": after}))
         for row in page:
             obj = row.object
             until = obj.get("valid_until")
@@ -176,7 +176,7 @@ def record(store: Store, now: datetime) -> MatchRun:
     for indicator_id, assets in hits.items():
         for asset_id in assets:
             sid = derive_id("sighting", indicator_id, asset_id)
-            old = before.pop(sid, None) or store._fetch(SIGHTINGS, sid)
+            old = before.pop(sid, None) or store.fetch(SIGHTINGS, sid)
             h = where[asset_id]
             if old is None or not old.active:
                 new += 1

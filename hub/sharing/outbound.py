@@ -119,7 +119,7 @@ def sightings(store: Store, creator: str, tlp: Tlp) -> list[dict[str, Any]]:
         by_indicator.setdefault(s.indicator_id, []).append(s)
     out = []
     for indicator_id, seen in sorted(by_indicator.items()):
-        rows = store._select(
+        rows = store.select(
             STIX_OBJECTS, Query(equals={"object_id": indicator_id, "last": True}, limit=50)
         )
         levels = [Tlp(r.tlp) for r in rows] or [tlp]
@@ -158,7 +158,7 @@ def publish(
     objects whose content changed since their last version get a new one; None when
     nothing changed."""
     desk = SharingDesk(store)
-    collection = store._fetch(TAXII_COLLECTIONS, collection_id)
+    collection = store.fetch(TAXII_COLLECTIONS, collection_id)
     if collection is None:
         raise NotFound(f"no collection {collection_id}")
     level = tlp or Tlp(collection.default_tlp)
@@ -176,7 +176,7 @@ def _changed(store: Store, collection_id: str, obj: dict[str, Any]) -> bool:
         equals={"collection_id": collection_id, "object_id": obj["id"], "last": True,
                 "deleted": False},
     )  # fmt: skip
-    rows = store._select(STIX_OBJECTS, latest)
+    rows = store.select(STIX_OBJECTS, latest)
     if not rows:
         return True
 

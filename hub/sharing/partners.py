@@ -82,7 +82,7 @@ class PartnerFeeds:
         org = self.store.get_organization(org_id)
         if org is None or org.kind is not OrgKind.PARTNER:
             raise NotFound(f"no partner organization {org_id}")
-        if self.store._fetch(TAXII_COLLECTIONS, into) is None:
+        if self.store.fetch(TAXII_COLLECTIONS, into) is None:
             raise NotFound(f"no collection {into}", hint="create one: crsa taxii collection add")
         if direction not in ("in", "out"):
             raise InvalidSubmission(f"direction {direction!r} is neither in nor out")
@@ -116,10 +116,10 @@ class PartnerFeeds:
     ) -> SyncResult:
         """Fetch what the partner added since the bookmark and keep it; the bookmark moves
         only after the objects it covers are stored, so an interrupted sync loses nothing."""
-        feed = self.store._fetch(TAXII_FEEDS, feed_id)
+        feed = self.store.fetch(TAXII_FEEDS, feed_id)
         if feed is None:
             raise NotFound(f"no partner feed {feed_id}")
-        collection = self.store._fetch(TAXII_COLLECTIONS, feed.collection_id)
+        collection = self.store.fetch(TAXII_COLLECTIONS, feed.collection_id)
         if collection is None:
             raise NotFound(f"the feed's collection {feed.collection_id} is gone")
         latest: list[str] = []
@@ -175,7 +175,7 @@ class PartnerFeeds:
         """Send what was added to the hub collection since the last push, page by page, as
         the partner may read it (TLP and audience as for a TAXII read by `org_id`: RED never
         leaves), and wait for each status; the bookmark moves after each accepted page."""
-        feed = self.store._fetch(TAXII_FEEDS, feed_id)
+        feed = self.store.fetch(TAXII_FEEDS, feed_id)
         if feed is None or feed.direction != "out":
             raise NotFound(f"no push feed {feed_id}")
         conn = _HTTPConnection(feed.username or None, feed.password or None, version="2.1")

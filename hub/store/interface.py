@@ -307,6 +307,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def _select(self, kind: Kind[T], query: Query) -> list[T]: ...
 
+    def fetch(self, kind: Kind[T], item_id: str) -> T | None:
+        """One value of any kind by id: for domain modules whose kinds need no bespoke read."""
+        return self._fetch(kind, item_id)
+
+    def select(self, kind: Kind[T], query: Query) -> list[T]:
+        """A page of any kind for a `Query`; its translation stays in each backend."""
+        return self._select(kind, query)
+
     # Organizations
     def get_organization(self, org_id: str) -> Organization | None:
         return self._fetch(ORGANIZATIONS, org_id)

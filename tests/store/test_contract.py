@@ -631,12 +631,12 @@ def test_sharing_records_and_rich_queries(store: Store) -> None:
         tx.put_taxii_collection(c)
         tx.put_taxii_status(status)
         tx.put_stix_versions(rows)
-    assert store.iter_all(TAXII_COLLECTIONS).__next__() == c
+    assert store.iter_all(TAXII_COLLECTIONS).__next__() == c == store.fetch(TAXII_COLLECTIONS, "c1")
     assert list(store.iter_all(TAXII_STATUSES, owner_org="o1")) == [status]
 
     def select(**kw: Any) -> list[int]:
         query = Query(equals={"collection_id": "c1"}, order_by="date_added", **kw)
-        return [v.object["n"] for v in store._select(STIX_OBJECTS, query)]
+        return [v.object["n"] for v in store.select(STIX_OBJECTS, query)]
 
     assert select() == [1, 2, 3, 4]  # by date_added, then id
     assert select(where=(In("audience", ("o2",)),)) == [2]  # any element of a list field
@@ -646,7 +646,7 @@ def test_sharing_records_and_rich_queries(store: Store) -> None:
     assert select(
         newer=("date_added", (T0 + timedelta(minutes=1)).isoformat(timespec="milliseconds"))
     ) == [2, 3, 4]
-    first = store._select(
+    first = store.select(
         STIX_OBJECTS, Query(equals={"collection_id": "c1"}, order_by="date_added", limit=2)
     )
     cursor = (first[-1].date_added.isoformat(timespec="milliseconds"), first[-1].id)
