@@ -120,6 +120,9 @@ class InventoryDesk:
                 "connections": [s.model_dump() for s in report.connections],
                 "processes": [p.model_dump() for p in report.processes],
                 "checks": [c.model_dump() for c in report.checks],
+                "domains": list(report.domains),
+                "urls": list(report.urls),
+                "detections": [d.model_dump(mode="json") for d in report.detections],
             },
         )
         with self.store.transaction() as tx:

@@ -54,18 +54,24 @@ class HubServer(BaseApplication):  # type: ignore[misc]
 
 
 def serve(settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
-    """Serve until stopped, with continuous scoring beside the server in its own process
-    (`crsa score --watch`) every `score_interval` seconds, unless that is 0."""
-    scorer = None
-    if settings.score_interval:
-        home, interval = str(settings.home), str(settings.score_interval)
-        scorer = subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", "--home", home, "score", "--watch", "-i", interval],
-            env={**os.environ, **as_environment(settings)},
-        )
+    """Serve until stopped, with the background work beside the server, each in its own
+    process with the server's settings: continuous scoring (`crsa score --watch`) every
+    `score_interval` seconds and sharing runs (`crsa sharing run --watch`) every
+    `sharing_interval` seconds; an interval of 0 turns its work off."""
+    watchers = []
+    for interval, command in (
+        (settings.score_interval, ["score"]),
+        (settings.sharing_interval, ["sharing", "run"]),
+    ):
+        if interval:
+            argv = [sys.executable, "-m", "hub.cli", "--home", str(settings.home), *command]
+            argv += ["--watch", "-i", str(interval)]
+            env = {**os.environ, **as_environment(settings)}
+            watchers.append(subprocess.Popen(argv, env=env))
     try:
         HubServer(settings, on_ready).run()
     finally:
-        if scorer is not None:
-            scorer.terminate()
-            scorer.wait(timeout=30)
+        for watcher in watchers:
+            watcher.terminate()
+        for watcher in watchers:
+            watcher.wait(timeout=30)

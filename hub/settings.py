@@ -37,6 +37,14 @@ class Settings:
     scoring_policy: str = ""
     # Seconds between the server's incremental scoring runs; 0 turns them off.
     score_interval: int = 60
+    # Seconds between the server's sharing runs (partner feeds in, indicator matching, the
+    # hub's publication, pushes out); 0 turns them off (`crsa sharing run` by hand).
+    sharing_interval: int = 300
+    # The hub collection each sharing run publishes into; empty: publish nothing on its own.
+    share_collection: str = ""
+    # The sharing policy: whether shared sightings and indicators name the agencies that saw
+    # them (their identities); by default they say only how many.
+    share_agency_names: bool = False
     host: str = "127.0.0.1"
     port: int = 8050
     workers: int = 2
@@ -71,8 +79,9 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name} must be a positive number")
-        if self.score_interval < 0:
-            raise ConfigError("setting score_interval must be 0 (off) or more seconds")
+        for name in ("score_interval", "sharing_interval"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"setting {name} must be 0 (off) or more seconds")
         if self.es_replicas < 0:
             raise ConfigError("setting es_replicas must be 0 or more")
         if not self.es_index_prefix or self.es_index_prefix != self.es_index_prefix.lower():
@@ -99,6 +108,13 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             if isinstance(raw, bool):
                 raise ValueError
             return int(raw)
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return text in ("true", "1", "yes")
         if kind == "Path":
             return Path(str(raw)).expanduser()
         if not isinstance(raw, str):
@@ -161,6 +177,9 @@ def default_config_text() -> str:
         f"threads = {s.threads}\n"
         f'scoring_policy = "{s.scoring_policy}"  # empty: the default policy\n'
         f"score_interval = {s.score_interval}  # seconds between scoring runs; 0: off\n"
+        f"sharing_interval = {s.sharing_interval}  # seconds between sharing runs; 0: off\n"
+        f'share_collection = "{s.share_collection}"  # collection id to publish into\n'
+        "share_agency_names = false  # true: shared sightings name the agencies\n"
         '\n# With store = "elasticsearch":\n'
         f'# es_url = "{s.es_url}"  (several nodes: comma-separated)\n'
         '# es_api_key = ""  or  es_username = "" and es_password = ""\n'

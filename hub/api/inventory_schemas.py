@@ -3,10 +3,12 @@ is generated from these classes and a test keeps it equal."""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from hub.api.schemas import Id, Name, Short, _In, _Out
 
@@ -56,6 +58,32 @@ class CheckIn(_In):
     detail: Text = ""
 
 
+class DetectionIn(_In):
+    """Something the agency's own tools flagged as malicious on this host (an EDR alert, an
+    IDS rule, a proxy block): the hub turns detections across agencies into indicators it
+    shares, counted, never naming the agency."""
+
+    kind: Literal["ipv4-addr", "ipv6-addr", "domain-name", "url", "file"] = Field(
+        description="what was detected; for `file`, `value` is the SHA-256"
+    )
+    value: Annotated[str, Field(min_length=1, max_length=2000)]
+    rule: Short = Field(default="", description="the rule or signature that fired")
+    detected_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _value_fits_kind(self) -> DetectionIn:
+        if self.kind == "file" and not re.fullmatch(r"[0-9a-f]{64}", self.value):
+            raise ValueError("a file detection's value is its SHA-256: 64 lower-case hex digits")
+        if self.kind in ("ipv4-addr", "ipv6-addr"):
+            try:
+                address = ipaddress.ip_address(self.value)
+            except ValueError:
+                raise ValueError(f"{self.value!r} is not an IP address") from None
+            if f"ipv{address.version}-addr" != self.kind:
+                raise ValueError(f"{self.value!r} is not an {self.kind}")
+        return self
+
+
 class InventoryIn(_In):
     """One batch from one host."""
 
@@ -73,6 +101,15 @@ class InventoryIn(_In):
     connections: list[SocketIn] = Field(default_factory=list, max_length=10_000)
     processes: list[ProcessIn] = Field(default_factory=list, max_length=10_000)
     checks: list[CheckIn] = Field(default_factory=list, max_length=5_000)
+    domains: list[Short] = Field(
+        default_factory=list,
+        max_length=10_000,
+        description="domain names the host looked up (from its resolver, EDR or proxy)",
+    )
+    urls: list[Text] = Field(
+        default_factory=list, max_length=10_000, description="URLs the host fetched (proxy, EDR)"
+    )
+    detections: list[DetectionIn] = Field(default_factory=list, max_length=10_000)
 
 
 class ReceiptOut(_Out):
@@ -96,3 +133,6 @@ class TelemetryOut(_Out):
     connections: list[dict[str, object]]
     processes: list[dict[str, object]]
     checks: list[dict[str, object]]
+    domains: list[str] = Field(default_factory=list)
+    urls: list[str] = Field(default_factory=list)
+    detections: list[dict[str, object]] = Field(default_factory=list)

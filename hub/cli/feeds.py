@@ -99,14 +99,32 @@ def taxii_feeds() -> None:
 @click.option(
     "--password", default="", envvar="CRSA_TAXII_PASSWORD", help="Or $CRSA_TAXII_PASSWORD."
 )
+@click.option(
+    "--push",
+    is_flag=True,
+    help="Push the hub collection to the partner's (as far as TLP lets the partner read it)"
+    " instead of syncing the partner's in.",
+)
 @pass_env
-def taxii_add(env: Env, url: str, into: str, org_id: str, user: str, password: str) -> None:
-    """Register a partner collection and print the feed's id."""
+def taxii_add(
+    env: Env, url: str, into: str, org_id: str, user: str, password: str, push: bool
+) -> None:
+    """Register a partner collection and print the feed's id. Served hubs sync and push
+    every feed each `sharing_interval` seconds."""
     feed = PartnerFeeds(env.store).add(
-        env.who(), url, into, org_id, env.request_id(), user=user, password=password
+        env.who(),
+        url,
+        into,
+        org_id,
+        env.request_id(),
+        user=user,
+        password=password,
+        direction="out" if push else "in",
     )
     click.echo(feed.id)
-    click.echo(f"fetch it now with: crsa feeds taxii sync {feed.id}", err=True)
+    click.echo(
+        f"{'push' if push else 'fetch'} it now with: crsa feeds taxii sync {feed.id}", err=True
+    )
 
 
 @taxii_feeds.command("list")
@@ -132,13 +150,16 @@ def taxii_sync(env: Env, feed_ids: tuple[str, ...]) -> None:
     if not chosen:
         click.echo("no partner feeds; add one with: crsa feeds taxii add", err=True)
         return
+    pushes = {f.id for f in desk.list() if f.direction == "out"}
     for feed_id in chosen:
-        result = desk.sync(
+        step = desk.push if feed_id in pushes else desk.sync
+        result = step(
             feed_id,
             env.request_id(),
             progress=lambda pages, seen: click.echo(f"  page {pages}: {seen} objects", err=True),
         )
+        verb = ("pushed", "accepted") if feed_id in pushes else ("received", "kept")
         click.echo(
-            f"{feed_id}: {result.received} received, {result.kept} kept,"
-            f" {result.refused} refused; next sync after {result.feed.added_after or '-'}"
+            f"{feed_id}: {result.received} {verb[0]}, {result.kept} {verb[1]},"
+            f" {result.refused} refused; next after {result.feed.added_after or '-'}"
         )

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import click
 
 from hub.cli import Env, pass_env
-from hub.errors import HubError
+from hub.cli.watching import watch
 from hub.model import AuditDraft, utcnow
 from hub.scoring.compute import Run, audit_draft, run_scoring, score_as_of
 from hub.scoring.policy import ScoringPolicy, load_policy
@@ -40,26 +37,21 @@ def _drafter(env: Env, policy: ScoringPolicy, now: datetime) -> Callable[[Run], 
 
 def _watch(env: Env, interval: int) -> None:
     """Incremental runs forever: changes and passing deadlines reach the scores within
-    `interval` seconds. A failed run is reported and retried; SIGTERM stops it cleanly."""
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    `interval` seconds."""
     policy = load_policy(env.settings.scoring_policy)[0]
-    click.echo(f"scoring what changes every {interval} s (policy {policy.version})", err=True)
-    parent = os.getppid()
-    while os.getppid() == parent:  # the server that started it is gone: so is the reason
+
+    def step() -> str | None:
         now = utcnow()
-        try:
-            run = run_scoring(
-                env.store,
-                policy,
-                now,
-                _drafter(env, policy, now),
-                stale_after_days=env.settings.stale_after_days,
-            )
-            if run.rescored:
-                click.echo(f"{now.isoformat()} rescored {run.rescored} of {run.systems}", err=True)
-        except HubError as exc:
-            click.echo(f"{now.isoformat()} scoring failed, retrying: {exc}", err=True)
-        time.sleep(interval)
+        run = run_scoring(
+            env.store,
+            policy,
+            now,
+            _drafter(env, policy, now),
+            stale_after_days=env.settings.stale_after_days,
+        )
+        return f"rescored {run.rescored} of {run.systems}" if run.rescored else None
+
+    watch(interval, f"scoring what changes (policy {policy.version})", step)
 
 
 @click.command("score")

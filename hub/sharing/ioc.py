@@ -1,36 +1,37 @@
 """Partner indicators against agency telemetry: which hosts saw what partners warn about.
 
-Observations come from each host's latest telemetry: the remote addresses of its
-connections (ipv4-addr, ipv6-addr) and the SHA-256 of its running executables (file).
-An indicator whose pattern is only equality comparisons on those, joined by OR, compiles
-to lookups in an index of observations, so 10,000 indicators cost 10,000 dictionary
-probes, not 10,000 x hosts pattern evaluations. Every other pattern (MATCHES, LIKE,
-ISSUBSET, AND, FOLLOWEDBY, WITHIN, ...) goes through the OASIS stix2-matcher against each
-host's observed-data, so the answers are the matcher's own. Revoked indicators, expired
-ones (`valid_until` passed) and non-STIX patterns match nothing.
+Indicators whose pattern is only equality comparisons on addresses, domains, URLs or
+SHA-256 hashes, joined by OR, compile to lookups in an index of observations: 10,000
+indicators cost 10,000 dictionary probes. Every other pattern (MATCHES, LIKE, ISSUBSET,
+AND, FOLLOWEDBY, WITHIN, ...) is narrowed by `prefilter` to the hosts it could match and
+then evaluated by the OASIS stix2-matcher on those hosts only, so the answers are the
+matcher's own. Revoked indicators, expired ones (`valid_until` passed) and non-STIX
+patterns match nothing.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import re
-import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from stix2matcher.matcher import Pattern
+from stix2matcher.matcher import MatcherException, Pattern
 
 from hub.model import derive_id
+from hub.sharing.observations import Host, hosts
+from hub.sharing.prefilter import ObservationIndex
 from hub.sharing.records import Sighting
 from hub.store import Store
-from hub.store.interface import SIGHTINGS, STIX_OBJECTS, TELEMETRY, Query
+from hub.store.interface import SIGHTINGS, STIX_OBJECTS, Query
 
-_NS = uuid.UUID("3e1c9a52-8f7d-5b0e-a1f4-6d2b7c9e0a11")
+log = logging.getLogger(__name__)
 _VALUE = r"'((?:[^'\\]|\\.)*)'"
 _SIMPLE = re.compile(
-    rf"^\s*(ipv4-addr|ipv6-addr):value\s*=\s*{_VALUE}\s*$"
+    rf"^\s*(ipv4-addr|ipv6-addr|domain-name|url):value\s*=\s*{_VALUE}\s*$"
     rf"|^\s*file:hashes\.'SHA-256'\s*=\s*{_VALUE}\s*$"
 )
 Key = tuple[str, str]  # (object path, value)
@@ -42,7 +43,7 @@ def _unescape(text: str) -> str:
 
 def compile_simple(pattern: str) -> list[Key] | None:
     """The (path, value) lookups equivalent to `pattern`, or None when it is not a plain
-    OR of equality comparisons on addresses and SHA-256 hashes."""
+    OR of equality comparisons on addresses, domains, URLs and SHA-256 hashes."""
     text = pattern.strip()
     if not (text.startswith("[") and text.endswith("]")):
         return None
@@ -55,56 +56,8 @@ def compile_simple(pattern: str) -> list[Key] | None:
             if m.group(1):
                 keys.append((f"{m.group(1)}:value", _unescape(m.group(2))))
             else:
-                keys.append(("file:hashes.'SHA-256'", _unescape(m.group(3))))
+                keys.append(("file:hashes.SHA-256", _unescape(m.group(3))))
     return keys
-
-
-@dataclass(frozen=True)
-class Host:
-    """One host's observations, as lookups and as the matcher's observed-data bundle."""
-
-    asset_id: str
-    org_id: str
-    system_id: str
-    observed_at: datetime
-    keys: frozenset[Key]
-
-    def bundle(self) -> list[dict[str, Any]]:
-        scos: list[dict[str, Any]] = []
-        for path, value in sorted(self.keys):
-            sco_type = path.split(":", 1)[0]
-            sco_id = f"{sco_type}--{uuid.uuid5(_NS, path + value)}"
-            if sco_type == "file":
-                scos.append({"type": "file", "id": sco_id, "hashes": {"SHA-256": value}})
-            else:
-                scos.append({"type": sco_type, "id": sco_id, "value": value})
-        stamp = self.observed_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        observed = {
-            "type": "observed-data",
-            "spec_version": "2.1",
-            "id": f"observed-data--{uuid.uuid5(_NS, self.asset_id)}",
-            "created": stamp,
-            "modified": stamp,
-            "first_observed": stamp,
-            "last_observed": stamp,
-            "number_observed": 1,
-            "object_refs": [s["id"] for s in scos],
-        }
-        bundle_id = f"bundle--{uuid.uuid5(_NS, 'bundle' + self.asset_id)}"
-        return [{"type": "bundle", "id": bundle_id, "objects": [observed, *scos]}]
-
-
-def hosts(store: Store) -> Iterator[Host]:
-    for t in store.iter_all(TELEMETRY):
-        keys: set[Key] = set()
-        for c in t.data.get("connections", []):
-            address = c.get("remote_address", "")
-            if address:
-                keys.add(("ipv6-addr:value" if ":" in address else "ipv4-addr:value", address))
-        for p in t.data.get("processes", []):
-            if p.get("sha256"):
-                keys.add(("file:hashes.'SHA-256'", p["sha256"]))
-        yield Host(t.id, t.org_id, t.system_id, t.collected_at, frozenset(keys))
 
 
 def live_indicators(store: Store, now: datetime) -> dict[str, str]:
@@ -114,7 +67,7 @@ def live_indicators(store: Store, now: datetime) -> dict[str, str]:
     query = Query(equals={"type": "indicator", "last": True, "deleted": False}, limit=10_000)
     after: str | tuple[str, str] | None = None
     while True:
-        page = store.select(STIX_OBJECTS, Query(**{**query.__dict__, "after": after}))
+        page = store.select(STIX_OBJECTS, dataclasses.replace(query, after=after))
         for row in page:
             obj = row.object
             until = obj.get("valid_until")
@@ -131,26 +84,41 @@ def live_indicators(store: Store, now: datetime) -> dict[str, str]:
 def match(indicators: dict[str, str], observed: Iterable[Host]) -> dict[str, set[str]]:
     """indicator id -> the asset ids that saw it."""
     all_hosts = list(observed)
-    index: dict[Key, set[str]] = defaultdict(set)
-    for h in all_hosts:
-        for key in h.keys:
-            index[key].add(h.asset_id)
+    index = ObservationIndex(all_hosts)
     hits: dict[str, set[str]] = {}
-    bundles: dict[str, list[dict[str, Any]]] = {}
+    bundles: dict[int, list[dict[str, Any]]] = {}
     for indicator_id, pattern in indicators.items():
         keys = compile_simple(pattern)
         if keys is not None:
-            seen = set().union(*(index.get(k, set()) for k in keys))
+            found = frozenset().union(*(index.by_value.get(k, ()) for k in keys))
         else:
-            compiled = Pattern(pattern, stix_version="2.1")
-            seen = set()
-            for h in all_hosts:
-                bundle = bundles.get(h.asset_id) or bundles.setdefault(h.asset_id, h.bundle())
-                if compiled.match(bundle):
-                    seen.add(h.asset_id)
-        if seen:
-            hits[indicator_id] = seen
+            found = frozenset()
+            possible = index.candidates(pattern)
+            if possible:
+                found = _matcher(pattern, [(i, all_hosts[i]) for i in possible], bundles)
+        if found:
+            hits[indicator_id] = {all_hosts[i].asset_id for i in found}
     return hits
+
+
+def _matcher(
+    pattern: str, possible: list[tuple[int, Host]], bundles: dict[int, list[dict[str, Any]]]
+) -> frozenset[int]:
+    """The hosts stix2-matcher says `pattern` matches. A pattern the matcher refuses
+    (bad syntax, or an operation it does not support, such as ISSUBSET on IPv6) matches
+    nothing rather than stopping the run for everyone else's indicators."""
+    try:
+        compiled = Pattern(pattern, stix_version="2.1")
+        found = []
+        for i, h in possible:
+            if i not in bundles:
+                bundles[i] = h.bundle()
+            if compiled.match(bundles[i]):
+                found.append(i)
+    except (MatcherException, ValueError, TypeError) as exc:
+        log.warning("indicator pattern %r cannot be evaluated: %s", pattern, exc)
+        return frozenset()
+    return frozenset(found)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ or host leaves the hub, only how many are affected.
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,31 +17,13 @@ import stix2
 
 from hub.errors import NotFound
 from hub.model import FindingStatus, Organization, Severity
+from hub.sharing import detections
 from hub.sharing.desk import SharingDesk, iso
+from hub.sharing.identities import ANONYMOUS, SharingPolicy, identity, stix_id
 from hub.sharing.markings import MARKING_IDS, ORDER, Tlp
 from hub.sharing.records import Sighting, TaxiiStatus
 from hub.store import Store
 from hub.store.interface import FINDINGS, SIGHTINGS, STIX_OBJECTS, TAXII_COLLECTIONS, Query
-
-NAMESPACE = uuid.UUID("6d0f4f3e-6a3c-5b43-9d55-2a4c3a1c9e10")  # the hub's STIX ids
-
-
-def stix_id(kind: str, *key: str) -> str:
-    return f"{kind}--{uuid.uuid5(NAMESPACE, '|'.join((kind, *key)))}"
-
-
-def identity(operator: Organization) -> dict[str, Any]:
-    """The hub itself, as the creator of everything it shares."""
-    made = stix2.v21.Identity(
-        id=stix_id("identity", operator.id),
-        created=iso(operator.created_at),
-        modified=iso(operator.created_at),
-        name=operator.name,
-        identity_class="organization",
-        sectors=["government-national"],
-        description="Continuous risk scoring and threat sharing hub for government agencies",
-    )
-    return dict(json.loads(made.serialize()))
 
 
 @dataclass
@@ -110,10 +91,13 @@ def vulnerabilities(store: Store, creator: str, tlp: Tlp, now: datetime) -> list
     return out
 
 
-def sightings(store: Store, creator: str, tlp: Tlp) -> list[dict[str, Any]]:
+def sightings(
+    store: Store, creator: str, tlp: Tlp, policy: SharingPolicy = ANONYMOUS
+) -> list[dict[str, Any]]:
     """A sighting per partner indicator seen on agency hosts: how many hosts in how many
-    agencies, first and last seen, sighted by the hub (no agency named). It is marked at
-    least as strictly as the indicator; a sighting that would be RED is not shared."""
+    agencies, first and last seen, sighted by the hub (agencies named only if the policy
+    says so). It is marked at least as strictly as the indicator; a sighting that would be
+    RED is not shared."""
     by_indicator: dict[str, list[Sighting]] = {}
     for s in store.iter_all(SIGHTINGS, active=True):
         by_indicator.setdefault(s.indicator_id, []).append(s)
@@ -128,6 +112,7 @@ def sightings(store: Store, creator: str, tlp: Tlp) -> list[dict[str, Any]]:
             continue
         hosts = {s.asset_id for s in seen}
         agencies = {s.org_id for s in seen}
+        where, named = policy.witnesses(store, creator, agencies)
         made = stix2.v21.Sighting(
             id=stix_id("sighting", indicator_id),
             created=iso(min(s.first_seen for s in seen)),
@@ -136,13 +121,13 @@ def sightings(store: Store, creator: str, tlp: Tlp) -> list[dict[str, Any]]:
             count=len(hosts),
             first_seen=iso(min(s.first_seen for s in seen)),
             last_seen=iso(max(s.last_seen for s in seen)),
-            where_sighted_refs=[creator],
+            where_sighted_refs=where,
             created_by_ref=creator,
             description=f"Seen on {len(hosts)} hosts in {len(agencies)} agencies.",
             object_marking_refs=[MARKING_IDS[level]],
             allow_custom=False,
         )
-        out.append(dict(json.loads(made.serialize())))
+        out.extend([*named, dict(json.loads(made.serialize()))])
     return out
 
 
@@ -153,18 +138,25 @@ def publish(
     now: datetime,
     request_id: str,
     tlp: Tlp | None = None,
+    policy: SharingPolicy = ANONYMOUS,
 ) -> TaxiiStatus | None:
-    """Put the hub's identity, current vulnerability objects and sightings in a collection. Only
-    objects whose content changed since their last version get a new one; None when
-    nothing changed."""
+    """Put the hub's identity, current vulnerability objects, indicators from agency
+    detections and sightings in a collection. Only objects whose content changed since
+    their last version get a new one; None when nothing changed."""
     desk = SharingDesk(store)
     collection = store.fetch(TAXII_COLLECTIONS, collection_id)
     if collection is None:
         raise NotFound(f"no collection {collection_id}")
     level = tlp or Tlp(collection.default_tlp)
-    me = identity(operator)
-    fresh = [me, *vulnerabilities(store, me["id"], level, now), *sightings(store, me["id"], level)]
-    wanted = [o for o in fresh if _changed(store, collection_id, o)]
+    me = identity(operator, operator=True)
+    fresh = [
+        me,
+        *vulnerabilities(store, me["id"], level, now),
+        *sightings(store, me["id"], level, policy),
+        *detections.shared(store, me["id"], level, policy),
+    ]
+    unique = {o["id"]: o for o in fresh}  # an agency named twice is one identity
+    wanted = [o for o in unique.values() if _changed(store, collection_id, o)]
     if not wanted:
         return None
     return desk.keep(collection, wanted, operator.id, "hub:publish", request_id)

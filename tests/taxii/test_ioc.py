@@ -6,18 +6,26 @@ from __future__ import annotations
 
 import json
 import random
+import re
+import warnings
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask.testing import FlaskClient
-from stix2matcher.matcher import Pattern
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stix2matcher.matcher import Pattern, _like_to_regex
 from stix2validator import ValidationOptions, validate_instance
 
 from hub.auth import Principal
 from hub.model import OrgKind, utcnow
 from hub.scoring import default_policy
 from hub.sharing.desk import SharingDesk
-from hub.sharing.ioc import Host, compile_simple, match, record
-from hub.sharing.outbound import publish, stix_id
+from hub.sharing.identities import stix_id
+from hub.sharing.ioc import compile_simple, match, record
+from hub.sharing.observations import Host, address, executable, unique
+from hub.sharing.outbound import publish
+from hub.sharing.prefilter import ObservationIndex, like_pieces, regex_literals
 from tests.conftest import World
 from tests.scoring.test_continuous import put, score, vuln
 from tests.scoring.test_scores import host_batch
@@ -27,40 +35,64 @@ T = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def corpus(rng: random.Random) -> tuple[dict[str, str], list[Host]]:
-    ips = [f"203.0.113.{n}" for n in range(40)] + ["2001:db8::1", "2001:db8::2"]
+    ips = [f"203.0.113.{n}" for n in range(40)] + ["2001:db8::1", "2001:db8::2", "10.1.2.3"]
     hashes = [f"{n:064x}" for n in range(1, 30)]
+    names = ["sshd", "nginx", "cron", "xmrig", "kworker/0:1", "update.sh"]
+    domains = [f"{w}.example.{tld}" for w in ("cdn", "mail", "c2", "evil-c2") for tld in "ab"]
+    urls = [f"http://{d}/{p}" for d in domains[:4] for p in ("", "gate.php", "a/b?c=1")]
     hosts = []
     for n in range(25):
-        keys = {("ipv6-addr:value" if ":" in ip else "ipv4-addr:value", ip)
-                for ip in rng.sample(ips, 4)}  # fmt: skip
-        keys |= {("file:hashes.'SHA-256'", h) for h in rng.sample(hashes, 3)}
-        hosts.append(Host(f"asset-{n}", "org", "sys", T, frozenset(keys)))
+        scos = [address(ip) for ip in rng.sample(ips, 4)]
+        scos += [executable(rng.choice(names), h) for h in rng.sample(hashes, 3)]
+        scos += [{"type": "domain-name", "value": d} for d in rng.sample(domains, 2)]
+        scos += [{"type": "url", "value": u} for u in rng.sample(urls, 2)]
+        hosts.append(Host(f"asset-{n}", "org", "sys", T, unique(scos)))
+    hosts.append(Host("asset-quiet", "org", "sys", T, ()))
     patterns = {}
-    for n in range(60):
+    for n in range(150):
         ip, other, digest = rng.choice(ips), rng.choice(ips), rng.choice(hashes)
         kind = "ipv6-addr" if ":" in ip else "ipv4-addr"
         okind = "ipv6-addr" if ":" in other else "ipv4-addr"
+        domain, url, name = rng.choice(domains), rng.choice(urls), rng.choice(names)
         patterns[f"indicator--{n}"] = rng.choice(
             [
                 f"[{kind}:value = '{ip}']",
                 f"[file:hashes.'SHA-256' = '{digest}']",
+                f"[domain-name:value = '{domain}'] OR [url:value = '{url}']",
                 f"[{kind}:value = '{ip}'] OR [file:hashes.'SHA-256' = '{digest}']",
                 f"[{kind}:value = '{ip}' OR {okind}:value = '{other}']",
                 "[ipv4-addr:value ISSUBSET '203.0.113.0/28']",
                 f"[ipv4-addr:value MATCHES '^203\\\\.0\\\\.113\\\\.{n % 10}']",
+                f"[url:value MATCHES 'example\\\\.{rng.choice('ab')}/(gate|a)']",
+                "[url:value MATCHES '(?i)GATE']",
+                "[url:value MATCHES '[a-z]+-c2\\\\.example\\\\.a/?g?ate']",
+                f"[domain-name:value LIKE '%.example.{rng.choice('ab')}']",
+                "[domain-name:value LIKE 'evil%']",
+                f"[domain-name:value LIKE '_{domain[1:3]}%']",
+                f"[file:name = '{name}' AND file:hashes.'SHA-256' = '{digest}']",
+                f"[file:name IN ('{name}', 'xmrig')]",
+                f"[file:name NOT LIKE 'k%'] AND [domain-name:value = '{domain}']",
                 f"[{kind}:value = '{ip}'] AND [file:hashes.'SHA-256' = '{digest}']",
+                f"[domain-name:value = '{domain}'] FOLLOWEDBY [url:value = '{url}']"
+                " WITHIN 60 SECONDS",
+                f"([file:name = '{name}'] OR [ipv4-addr:value = '{ip}']) REPEATS 2 TIMES",
                 f"[file:hashes.'SHA-256' LIKE '{digest[:60]}%']",
                 f"[{kind}:value != '{ip}']",
+                "[file:size > 10]",
+                f"[file:hashes.'SHA-256' = '{digest}']"
+                " START t'2026-01-01T00:00:00Z' STOP t'2027-01-01T00:00:00Z'",
             ]
         )
     return patterns, hosts
 
 
-def test_the_fast_path_answers_exactly_what_stix2_matcher_answers() -> None:
-    patterns, hosts = corpus(random.Random(5))
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_indexed_answers_are_exactly_what_stix2_matcher_answers(seed: int) -> None:
+    patterns, hosts = corpus(random.Random(seed))
     simple = [p for p in patterns.values() if compile_simple(p) is not None]
     assert 10 < len(simple) < len(patterns)  # both paths are exercised
     ours = match(patterns, hosts)
+    assert len(ours) > len(simple)  # complex patterns match too
     for indicator_id, pattern in patterns.items():
         compiled = Pattern(pattern, stix_version="2.1")
         theirs = {h.asset_id for h in hosts if compiled.match(h.bundle())}
@@ -70,6 +102,50 @@ def test_the_fast_path_answers_exactly_what_stix2_matcher_answers() -> None:
         is None
     )
     assert compile_simple("[ipv4-addr:value = 'it\\'s']") == [("ipv4-addr:value", "it's")]
+
+
+def test_the_prefilter_narrows_complex_patterns_to_few_hosts() -> None:
+    _, hosts = corpus(random.Random(5))
+    index = ObservationIndex(hosts)
+    narrowed = index.candidates("[domain-name:value LIKE 'evil%'] AND [file:name = 'xmrig']")
+    holding = {i for i, h in enumerate(hosts) for s in h.objects if s.get("name") == "xmrig"}
+    assert narrowed <= holding < set(range(len(hosts)))
+    assert (
+        index.candidates("[url:value MATCHES '(?i)x']") == index.everyone() - {len(hosts) - 1}
+        or index.candidates("[url:value MATCHES '(?i)x']") <= index.everyone()
+    )
+    assert index.candidates("[ipv4-addr:value = '198.51.100.1']") == frozenset()
+    assert index.candidates("not a pattern") == index.everyone()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="ab.c-\\()[]*+?{}^$|1,", max_size=10),
+    st.lists(st.text(alphabet="abc.-1", max_size=8), max_size=8),
+)
+def test_regex_literals_are_in_every_match(regex: str, values: list[str]) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            compiled = re.compile(regex)
+    except re.error:
+        return
+    pieces = regex_literals(regex)
+    if pieces is None:
+        return
+    for v in values:
+        if compiled.search(v):
+            assert all(p in v for p in pieces[2]), (regex, v, pieces)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab%_.", max_size=8), st.lists(st.text(alphabet="ab.", max_size=8)))
+def test_like_pieces_hold_in_every_match(like: str, values: list[str]) -> None:
+    prefix, suffix, inner = like_pieces(like)
+    compiled = re.compile(_like_to_regex(like))
+    for v in values:
+        if compiled.match(v):
+            assert v.startswith(prefix) and v.endswith(suffix) and all(p in v for p in inner)
 
 
 def test_sightings_raise_scores_while_they_last_and_are_shared(

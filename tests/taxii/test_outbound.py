@@ -4,6 +4,7 @@ and a second publish with nothing new writes nothing."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from flask.testing import FlaskClient
@@ -12,9 +13,11 @@ from stix2validator import ValidationOptions, validate_instance
 from hub.auth import Principal
 from hub.model import OrgKind, Severity, utcnow
 from hub.sharing.desk import SharingDesk
-from hub.sharing.outbound import publish, stix_id
+from hub.sharing.identities import SharingPolicy, stix_id
+from hub.sharing.outbound import publish
 from tests.conftest import World
 from tests.scoring.test_continuous import put, vuln
+from tests.scoring.test_scores import host_batch
 from tests.taxii.test_conformance import ROOT, basic
 
 
@@ -71,3 +74,74 @@ def test_published_vulnerabilities_are_counted_anonymous_and_valid(
         headers=basic(world, "partner"),
     ).get_json()["versions"]
     assert len(versions) == 2
+
+
+def _detecting(client: FlaskClient, world: World, who: str, system: str, host: str,
+               detections: list[dict[str, str]]) -> None:  # fmt: skip
+    batch = host_batch(system, host, failed_check=False)
+    batch["packages"], batch["detections"] = [], detections
+    sent = client.post(
+        "/api/v1/inventory",
+        data=json.dumps(batch),
+        headers={**world.auth(who), "Content-Type": "application/json"},
+    )
+    assert sent.status_code == 201, sent.get_json()
+
+
+def test_agency_detections_become_indicators_seen_by_n_agencies(
+    client: FlaskClient, world: World
+) -> None:
+    c2 = {"kind": "domain-name", "value": "c2.example.net", "rule": "MOJ-EDR-17",
+          "detected_at": "2026-11-20T10:00:00+00:00"}  # fmt: skip
+    _detecting(client, world, "agency_a", world.system_a, "web-1", [c2])
+    later = {**c2, "rule": "B-proxy", "detected_at": "2026-11-22T08:00:00+00:00"}
+    miner = {"kind": "file", "value": "ab" * 32, "detected_at": "2026-11-21T00:00:00+00:00"}
+    _detecting(client, world, "agency_b", world.system_b, "db-1", [later, miner])
+    bad = {**miner, "kind": "ipv4-addr", "value": "2001:db8::1"}
+    refused = client.post(
+        "/api/v1/inventory",
+        data=json.dumps({**host_batch(world.system_b, "db-2", False), "detections": [bad]}),
+        headers={**world.auth("agency_b"), "Content-Type": "application/json"},
+    )
+    assert refused.status_code in (400, 422) and "not an ipv4-addr" in refused.get_data(True)
+
+    root = Principal.operator("tests")
+    collection = SharingDesk(world.store).add_collection(
+        root, "Hub indicators", "t", readers=[world.partner], default_tlp="amber"
+    )
+    [operator] = world.store.list_organizations(kind=OrgKind.OPERATOR)
+    assert publish(world.store, collection.id, operator, utcnow(), "t") is not None
+    got = client.get(
+        f"{ROOT}/collections/{collection.id}/objects/", headers=basic(world, "partner")
+    )
+    objects = {o["id"]: o for o in got.get_json()["objects"]}
+    indicator = objects[stix_id("indicator", "detection", "domain-name", "c2.example.net")]
+    assert indicator["pattern"] == "[domain-name:value = 'c2.example.net']"
+    assert indicator["valid_from"].startswith("2026-11-20T10:00:00")
+    sighting = objects[stix_id("sighting", "detection", "domain-name", "c2.example.net")]
+    assert sighting["sighting_of_ref"] == indicator["id"] and sighting["count"] == 2
+    assert sighting["first_seen"].startswith("2026-11-20T10:00:00")
+    assert sighting["last_seen"].startswith("2026-11-22T08:00:00")
+    assert sighting["description"] == "Detected on 2 hosts in 2 agencies."
+    assert sighting["where_sighted_refs"] == [indicator["created_by_ref"]]  # the hub only
+    file_pattern = objects[stix_id("indicator", "detection", "file", "ab" * 32)]["pattern"]
+    assert file_pattern == f"[file:hashes.'SHA-256' = '{'ab' * 32}']"
+    body = got.get_data(as_text=True)
+    for secret in ("Agency A", "Agency B", "MOJ-EDR-17", "B-proxy", "web-1", world.agency_a):
+        assert secret not in body
+    options = ValidationOptions(version="2.1")
+    for obj in objects.values():
+        assert validate_instance(obj, options).is_valid, obj["id"]
+
+    named = SharingDesk(world.store).add_collection(
+        root, "Named", "t", readers=[world.partner], default_tlp="amber"
+    )
+    policy = SharingPolicy(name_agencies=True)
+    assert publish(world.store, named.id, operator, utcnow(), "t", policy=policy) is not None
+    got = client.get(f"{ROOT}/collections/{named.id}/objects/", headers=basic(world, "partner"))
+    objects = {o["id"]: o for o in got.get_json()["objects"]}
+    sighting = objects[stix_id("sighting", "detection", "domain-name", "c2.example.net")]
+    names = {objects[ref]["name"] for ref in sighting["where_sighted_refs"]}
+    assert names == {"Agency A", "Agency B"}  # allowed by this policy, and only by it
+    for obj in objects.values():
+        assert validate_instance(obj, options).is_valid, obj["id"]

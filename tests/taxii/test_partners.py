@@ -24,8 +24,9 @@ from hub.sharing.desk import SharingDesk
 from hub.sharing.markings import MARKING_IDS, Tlp
 from hub.sharing.partners import FeedError, PartnerFeeds
 from hub.store import Store
+from tests.scoring.test_scores import host_batch
 from tests.taxii.test_conformance import ROOT, TAXII, indicator
-from tests.test_served import free_port
+from tests.test_served import free_port, run, serve, stop, wait_healthy
 
 REMOTE = "472c94ae-3113-4e3e-a4dd-a9f4ac7471d4"
 
@@ -176,3 +177,56 @@ def test_push_out_to_medallion_respects_tlp(medallion: str, store: Store) -> Non
     assert feeds.push(push.id, "t").received == 0  # nothing new since the bookmark
     with pytest.raises(NotFound):
         feeds.push("no-such-feed", "t")
+
+
+@pytest.mark.slow
+def test_a_served_hub_syncs_matches_publishes_and_pushes_on_its_own(
+    medallion: str, tmp_path: Path
+) -> None:
+    """`crsa serve` with a sharing interval: a partner's indicator arrives without anyone
+    syncing, matches an agency host's DNS lookups, and the hub's sighting of it is published
+    and pushed back to the partner; a dead partner is reported on its feed meanwhile."""
+    home = tmp_path / "hub"
+    run(home, "init")
+    run(home, "org", "add", "Ops", "--kind", "operator")
+    isac = run(home, "org", "add", "Partner ISAC", "--kind", "partner")
+    agency = run(home, "org", "add", "Digital Agency", "--kind", "agency")
+    system = run(home, "system", "add", "--org", agency, "e-Gov")
+    submitter = run(home, "token", "add", "--org", agency, "--role", "agency_submitter")
+    inbound = run(home, "taxii", "collection", "add", "--title", "From the ISAC", "--read", isac)
+    outbound = run(home, "taxii", "collection", "add", "--title", "Hub", "--read", isac,
+                   "--tlp", "green")  # fmt: skip
+    url = f"{medallion}/isac/collections/{REMOTE}/"
+    for args in (["--collection", inbound], ["--collection", outbound, "--push"]):
+        run(home, "feeds", "taxii", "add", "--url", url, "--org", isac, "--user", "isac",
+            "--password", "s3cret", *args)  # fmt: skip
+    dead = run(home, "feeds", "taxii", "add", "--url", "http://127.0.0.1:9/r/collections/x/",
+               "--collection", inbound, "--org", isac)  # fmt: skip
+    c2 = indicator(1, pattern="[domain-name:value = 'c2.example.net']")
+    publish(medallion, [c2])
+
+    proc, hub = serve(home, workers=1, CRSA_SHARING_INTERVAL="1", CRSA_SHARE_COLLECTION=outbound)
+    try:
+        wait_healthy(hub, proc, 60)
+        batch = host_batch(system, "web-1", failed_check=False)
+        batch["packages"], batch["domains"] = [], ["c2.example.net", "www.example.org"]
+        sent = requests.post(f"{hub}/api/v1/inventory", json=batch, timeout=10,
+                             headers={"Authorization": f"Bearer {submitter}"})  # fmt: skip
+        assert sent.status_code == 201, sent.text
+        remote = Collection(url, user="isac", password="s3cret")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            there = remote.get_objects().get("objects", [])
+            back = [o for o in there if o["type"] == "sighting"]
+            if back:
+                break
+            time.sleep(1)
+        else:
+            pytest.fail("the hub's sighting never reached the partner")
+        assert back[0]["sighting_of_ref"] == c2["id"] and back[0]["count"] == 1
+        assert "Digital Agency" not in json.dumps(there)
+        feeds = run(home, "feeds", "taxii", "list")
+        [dead_line] = [line for line in feeds.splitlines() if line.startswith(dead)]
+        assert "failed" in dead_line or "error" in dead_line.lower(), dead_line
+    finally:
+        stop(proc)

@@ -70,4 +70,7 @@ def get_telemetry(call: Call, asset_id: str) -> TelemetryOut:
         connections=t.data.get("connections", []),
         processes=t.data.get("processes", []),
         checks=t.data.get("checks", []),
+        domains=t.data.get("domains", []),
+        urls=t.data.get("urls", []),
+        detections=t.data.get("detections", []),
     )
