@@ -86,23 +86,27 @@ def match(indicators: dict[str, str], observed: Iterable[Host]) -> dict[str, set
     all_hosts = list(observed)
     index = ObservationIndex(all_hosts)
     hits: dict[str, set[str]] = {}
-    bundles: dict[int, list[dict[str, Any]]] = {}
+    bundles: dict[tuple[int, frozenset[str] | None], list[dict[str, Any]]] = {}
     for indicator_id, pattern in indicators.items():
         keys = compile_simple(pattern)
         if keys is not None:
             found = frozenset().union(*(index.by_value.get(k, ()) for k in keys))
         else:
-            found = frozenset()
-            possible = index.candidates(pattern)
-            if possible:
-                found = _matcher(pattern, [(i, all_hosts[i]) for i in possible], bundles)
+            narrowed = index.narrow(pattern)
+            found = narrowed.hosts
+            if found and not narrowed.exact:
+                possible = [(i, all_hosts[i]) for i in found]
+                found = _matcher(pattern, possible, narrowed.types, bundles)
         if found:
             hits[indicator_id] = {all_hosts[i].asset_id for i in found}
     return hits
 
 
 def _matcher(
-    pattern: str, possible: list[tuple[int, Host]], bundles: dict[int, list[dict[str, Any]]]
+    pattern: str,
+    possible: list[tuple[int, Host]],
+    types: frozenset[str] | None,
+    bundles: dict[tuple[int, frozenset[str] | None], list[dict[str, Any]]],
 ) -> frozenset[int]:
     """The hosts stix2-matcher says `pattern` matches. A pattern the matcher refuses
     (bad syntax, or an operation it does not support, such as ISSUBSET on IPv6) matches
@@ -111,11 +115,11 @@ def _matcher(
         compiled = Pattern(pattern, stix_version="2.1")
         found = []
         for i, h in possible:
-            if i not in bundles:
-                bundles[i] = h.bundle()
-            if compiled.match(bundles[i]):
+            if (i, types) not in bundles:
+                bundles[(i, types)] = h.bundle(types)
+            if compiled.match(bundles[(i, types)]):
                 found.append(i)
-    except (MatcherException, ValueError, TypeError) as exc:
+    except (MatcherException, re.error, ValueError, TypeError) as exc:
         log.warning("indicator pattern %r cannot be evaluated: %s", pattern, exc)
         return frozenset()
     return frozenset(found)

@@ -60,11 +60,17 @@ class Host:
     observed_at: datetime
     objects: tuple[Sco, ...] = field(hash=False, compare=False)
 
-    def bundle(self) -> list[dict[str, Any]]:
-        """One bundle of one observed-data per observable, as stix2-matcher reads it."""
+    def bundle(self, types: frozenset[str] | None = None) -> list[dict[str, Any]]:
+        """One bundle of one observed-data per observable, as stix2-matcher reads it;
+        with `types`, only the observations of those object types. A pattern can only
+        match observations holding the types it names (each comparison reads objects of
+        its type), so leaving the others out changes no answer and saves the matcher
+        reading them."""
         stamp = self.observed_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
         objects: list[dict[str, Any]] = []
         for sco in self.objects:
+            if types is not None and sco["type"] not in types:
+                continue
             key = repr(sorted(sco.items()))
             sco_id = f"{sco['type']}--{uuid.uuid5(_NS, key)}"
             objects.append(
