@@ -23,6 +23,7 @@ import json
 import random
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,7 @@ def workload(n_hosts: int, n_indicators: int, seed: int = 7) -> tuple[list[Host]
     weights = [w for w, _ in makers]
     indicators = {}
     for n in range(n_indicators):
-        make = rng.choices(makers, weights)[0][1]
+        make: Callable[[], str] = rng.choices(makers, weights)[0][1]
         indicators[f"indicator--{n:08d}"] = make()
     return hosts, indicators
 

@@ -1,6 +1,7 @@
 """The TAXII server under load, side by side with medallion (the OASIS reference server).
 
-    python -m bench.taxii [--objects 100000] [--medallion-objects 10000] [--store sqlite]
+    python -m bench.taxii [--objects 100000] [--medallion-objects 10000]
+                          [--store sqlite|elasticsearch] [--no-medallion]
 
 One collection of indicators is loaded into the hub (through the sharing desk, so each
 object is validated and versioned as a POST would) and served by `crsa serve` (gunicorn,
@@ -9,7 +10,10 @@ object is validated and versioned as a POST would) and served by `crsa serve` (g
 - a full paginated read of the collection (taxii2-client `as_pages`, 1,000 per page);
 - `match[id]` latency (200 random ids, p50/p95);
 - an `added_after` query returning about 100 objects;
-- 8 concurrent clients for 20 s on random pages and ids: requests/s and errors.
+- 8 concurrent clients for 20 s, half `match[id]` and half a page followed by the next
+  page through its `next` token: requests/s, and as errors every failed request and every
+  wrong answer (another object than asked, a next page repeating the first: what a client
+  served by another worker than the one holding some paging state would see).
 
 medallion 3 (memory backend) gets the same workload at `--medallion-objects`, under
 gunicorn too (its Flask app, 2 workers cannot share its in-memory paging state, so it gets
@@ -19,6 +23,7 @@ one worker with threads, its only correct configuration), with the same timeouts
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -35,6 +40,7 @@ from typing import Any
 import requests
 from taxii2client.v21 import Collection, as_pages
 
+from devtools.esnode import Cluster
 from hub.auth import Principal
 from hub.model import OrgKind, Role
 from hub.registry import Registry
@@ -171,21 +177,39 @@ def load(
     stop = time.monotonic() + seconds
 
     def client(seed: int) -> None:
+        """Half `match[id]` (the answer must be that object), half a page of 100 and the
+        page after it through `next` (which any worker must continue, with no repeat)."""
         rng = random.Random(seed)
         s = requests.Session()
         s.auth = auth
         s.headers["Accept"] = TAXII
         while time.monotonic() < stop:
-            if rng.random() < 0.5:
-                params = {"match[id]": indicator(rng.randrange(total))["id"]}
-            else:
-                params = {"limit": "100"}
+            done, right = 0, True
             try:
-                ok = s.get(f"{url}objects/", params=params, timeout=10).status_code == 200
-            except requests.RequestException:
-                ok = False
+                if rng.random() < 0.5:
+                    wanted = indicator(rng.randrange(total))["id"]
+                    got = s.get(f"{url}objects/", params={"match[id]": wanted}, timeout=10)
+                    done = 1
+                    right = got.status_code == 200 and [o["id"] for o in got.json()["objects"]] == [
+                        wanted
+                    ]
+                else:
+                    first = s.get(f"{url}objects/", params={"limit": "100"}, timeout=10)
+                    done = 1
+                    right = first.status_code == 200 and len(first.json()["objects"]) == 100
+                    if right and first.json().get("next"):
+                        params = {"limit": "100", "next": first.json()["next"]}
+                        second = s.get(f"{url}objects/", params=params, timeout=10)
+                        done = 2
+                        seen = {o["id"] for o in first.json()["objects"]}
+                        again = {o["id"] for o in second.json().get("objects", [])}
+                        right = second.status_code == 200 and len(again) == 100
+                        right = right and not (seen & again)
+            except (requests.RequestException, ValueError):
+                done, right = max(done, 1), False
             with lock:
-                counts["ok" if ok else "errors"] += 1
+                counts["ok"] += done if right else 0
+                counts["errors"] += 0 if right else done
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for t in threads:
@@ -196,10 +220,12 @@ def load(
     return {"requests_per_second": round(done / seconds, 1), **counts}
 
 
-def hub_side(total: int, store_kind: str, folder: Path) -> dict[str, Any]:
+def hub_side(total: int, folder: Path, es: dict[str, str]) -> dict[str, Any]:
+    """The hub on SQLite, or on Elasticsearch when `es` holds its CRSA_ES_* settings."""
     home = folder / "hub"
     home.mkdir(parents=True, exist_ok=True)
-    settings = load_settings(home=home, store=store_kind)
+    store_kind = "elasticsearch" if es else "sqlite"
+    settings = load_settings({**os.environ, **es}, home=home, store=store_kind)
     store = open_store(settings, must_exist=False)
     store.migrate()
     reg = Registry(store)
@@ -219,7 +245,8 @@ def hub_side(total: int, store_kind: str, folder: Path) -> dict[str, Any]:
     load_seconds = time.perf_counter() - begin
     store.close()
     port = free_port()
-    env = {**os.environ, "CRSA_STORE": store_kind, "CRSA_SCORE_INTERVAL": "0"}
+    env = {**os.environ, **es, "CRSA_STORE": store_kind, "CRSA_SCORE_INTERVAL": "0",
+           "CRSA_SHARING_INTERVAL": "0"}  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "--home", str(home), "serve", "--port", str(port),
          "--workers", "2"],
@@ -307,23 +334,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--objects", type=int, default=100_000)
     parser.add_argument("--medallion-objects", type=int, default=10_000)
-    parser.add_argument("--store", choices=["sqlite"], default="sqlite")
-    parser.add_argument("--out", type=Path, default=Path("bench/taxii/results.json"))
+    parser.add_argument("--store", choices=["sqlite", "elasticsearch"], default="sqlite")
+    parser.add_argument("--no-medallion", action="store_true", help="Only the hub.")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    args.out = args.out or Path(f"bench/taxii/results-{args.store}.json")
     results: dict[str, Any] = {
         "machine": "2 cores, 24 GiB",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "store": args.store,
     }
-    with tempfile.TemporaryDirectory(prefix="crsa-bench-taxii-") as tmp:
-        folder = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="crsa-bench-taxii-")))
+        es: dict[str, str] = {}
+        if args.store == "elasticsearch":
+            cluster = stack.enter_context(Cluster(size=1, heap="2g"))
+            es = {"CRSA_ES_URL": ",".join(cluster.urls), "CRSA_ES_INDEX_PREFIX": "bench"}
+        small, large = args.medallion_objects, args.objects
         steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
-            (f"hub ({args.store}, {args.medallion_objects:,} objects)",
-             lambda: hub_side(args.medallion_objects, args.store, folder / "small")),
-            (f"medallion ({args.medallion_objects:,} objects)",
-             lambda: medallion_side(args.medallion_objects, folder / "medallion")),
-            (f"hub ({args.store}, {args.objects:,} objects)",
-             lambda: hub_side(args.objects, args.store, folder / "large")),
+            (f"hub ({args.store}, {small:,} objects)",
+             lambda: hub_side(small, folder / "small", {**es, "CRSA_ES_INDEX_PREFIX": "small"}
+                              if es else {})),
+            (f"medallion ({small:,} objects)",
+             lambda: medallion_side(small, folder / "medallion")),
+            (f"hub ({args.store}, {large:,} objects)",
+             lambda: hub_side(large, folder / "large", es)),
         ]  # fmt: skip
+        if args.no_medallion:
+            steps = [steps[0], steps[2]]
         for sub in ("small", "medallion", "large"):
             (folder / sub).mkdir()
         for name, step in steps:

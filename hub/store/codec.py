@@ -9,6 +9,7 @@ Both backends read through `decode` (SQLite after loading its JSON text columns)
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -31,20 +32,44 @@ def encode(obj: Any) -> JsonDoc:
     return {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
 
 
+_PLAIN, _TIME, _TUPLE, _BOOL = range(4)
+
+
+@functools.cache
+def _plan(cls: Any) -> tuple[tuple[str, int, bool], ...]:
+    """(field, conversion, has a default) per field: worked out once per class, since
+    reading a page of rows would otherwise inspect the annotations row by row."""
+    plan = []
+    for f in dataclasses.fields(cls):
+        kind = str(f.type)
+        conversion = (
+            _TIME
+            if kind.startswith("datetime")
+            else _TUPLE
+            if kind.startswith("tuple")
+            else _BOOL
+            if kind == "bool"
+            else _PLAIN
+        )
+        defaulted = f.default is not dataclasses.MISSING or (
+            f.default_factory is not dataclasses.MISSING
+        )
+        plan.append((f.name, conversion, defaulted))
+    return tuple(plan)
+
+
 def decode(cls: type[T], doc: JsonDoc) -> T:
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name not in doc and (
-            f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-        ):
+    for name, conversion, defaulted in _plan(cls):  # type: ignore[arg-type]
+        if defaulted and name not in doc:
             continue  # written before the field existed: its default
-        raw = doc.get(f.name)
-        kind = str(f.type)
-        if raw is not None and kind.startswith("datetime"):
-            raw = datetime.fromisoformat(raw)
-        elif raw is not None and kind.startswith("tuple"):
-            raw = tuple(raw)
-        elif raw is not None and kind == "bool":
-            raw = bool(raw)
-        values[f.name] = raw
+        raw = doc.get(name)
+        if raw is not None and conversion:
+            if conversion == _TIME:
+                raw = datetime.fromisoformat(raw)
+            elif conversion == _TUPLE:
+                raw = tuple(raw)
+            else:
+                raw = bool(raw)
+        values[name] = raw
     return cls(**values)

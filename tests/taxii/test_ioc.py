@@ -128,7 +128,9 @@ def test_the_prefilter_narrows_complex_patterns_to_few_hosts() -> None:
     )
     assert index.candidates("[ipv4-addr:value = '198.51.100.1']") == frozenset()
     suffix = index.narrow("[domain-name:value LIKE '%.example.a'] OR [url:value MATCHES 'c2']")
-    assert suffix.exact and suffix.types == {"domain-name", "url"}  # decided without the matcher
+    assert suffix.exact and suffix.types == frozenset(
+        {"domain-name", "url"}
+    )  # decided without the matcher
     assert not index.narrow("[domain-name:value LIKE '%.a'] AND [url:value = 'x']").exact
     assert not index.narrow("[domain-name:value NOT LIKE '%.a']").exact
     assert index.candidates("not a pattern") == index.everyone()
