@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import sys
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ import click
 from hub.cli import Env, pass_env
 from hub.demo import build_demo
 from hub.demo.dataset import TOTAL_ASSETS
+from hub.demo.threats import seed_threats
 from hub.errors import ConfigError
 from hub.server import serve
 from hub.settings import default_config_text, load_settings
@@ -54,16 +56,26 @@ def demo(env: Env, seed: int, host: str, port: int, do_serve: bool) -> None:
     store.migrate()
     click.echo(f"building the demo hub in {home} (seed {seed})", err=True)
     with click.progressbar(length=TOTAL_ASSETS, label="assets", file=sys.stderr) as bar:
-        summary = build_demo(store, seed=seed, now=datetime.now(UTC), progress=bar.update)
+        now = datetime.now(UTC)
+        summary = build_demo(store, seed=seed, now=now, progress=bar.update)
+    click.echo("advisories, matching, partner indicators, sightings and scores ...", err=True)
+    threats = seed_threats(store, settings, home / "demo-feeds", now, random.Random(seed))
     store.close()
+    config = default_config_text().replace(
+        'share_collection = ""', f'share_collection = "{threats.outbound_collection}"'
+    )
+    (home / "crsa.toml").write_text(config, encoding="utf-8")
 
     url = f"http://{host}:{port}"
     click.echo(
         f"\n{summary.organizations} organizations ({summary.agencies} agencies),"
-        f" {summary.systems} systems, {summary.assets} assets, {summary.packages} packages"
+        f" {summary.systems} systems, {summary.assets} assets, {summary.packages} packages;"
+        f" {threats.findings_opened} findings, {threats.indicators} partner indicators,"
+        f" {threats.sightings} sightings"
     )
     click.echo(f"\nhub: {url}/   health: {url}/healthz   API: {url}/api/v1/openapi.json")
-    click.echo("demo credentials (bearer tokens; demo only):")
+    click.echo(f"dashboards: {url}/ui/  (log in with a token below)")
+    click.echo("demo logins, one per role (API bearer tokens and dashboard logins; demo only):")
     for cred in summary.credentials:
         click.echo(f"  {cred.role.value:<17} {cred.organization:<48} {cred.token}")
     admin = summary.credentials[0].token

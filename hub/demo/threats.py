@@ -1,0 +1,235 @@
+"""The demo's threat picture: real advisories for releases the demo fleet runs, the CISA
+KEV and EPSS entries for them, telemetry from some hosts, and a partner ISAC's indicators,
+run through the hub's real pipeline (feed sync, matching, indicator matching, scoring,
+publication), so every dashboard has something true to show.
+
+The advisories are real (their ids, aliases, versions and CVSS vectors as published); the
+indicator values are from the documentation ranges (RFC 5737 addresses, example domains),
+so nothing in the demo points at a real host.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hub.auth import Principal
+from hub.feeds import refresh, register
+from hub.intel import IntelSource
+from hub.model import OrgKind
+from hub.scoring import default_policy
+from hub.scoring.compute import audit_draft, run_scoring
+from hub.settings import Settings
+from hub.sharing.desk import SharingDesk
+from hub.sharing.ioc import record
+from hub.sharing.markings import MARKING_IDS, Tlp
+from hub.sharing.outbound import publish
+from hub.store import Store
+from hub.store.interface import ASSETS, Query
+from hub.telemetry import AssetTelemetry
+
+HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+MEDIUM = "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N"
+# (id, ecosystem, package, introduced, fixed, CVE, vector, summary)
+ADVISORIES = (
+    ("GHSA-jfh8-c2jp-5v3q", "Maven", "org.apache.logging.log4j:log4j-core", "2.0-beta9",
+     "2.15.0", "CVE-2021-44228", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H",
+     "Remote code injection in Log4j (Log4Shell)"),
+    ("GHSA-36p3-wjmg-h94x", "Maven", "org.springframework:spring-webmvc", "5.3.0", "5.3.18",
+     "CVE-2022-22965", HIGH, "Remote code execution in Spring Framework (Spring4Shell)"),
+    ("GHSA-35jh-r3h4-6jhm", "npm", "lodash", "0", "4.17.21", "CVE-2021-23337",
+     "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H", "Command injection in lodash"),
+    ("GHSA-xvch-5gv4-984h", "npm", "minimist", "0", "1.2.6", "CVE-2021-44906", HIGH,
+     "Prototype pollution in minimist"),
+    ("GHSA-wf5p-g6vw-rhxx", "npm", "axios", "0.8.1", "1.6.0", "CVE-2023-45857",
+     "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:N/A:N", "Axios Cross-Site Request Forgery"),
+    ("GHSA-3h5v-q93c-6h6q", "npm", "ws", "8.0.0", "8.17.1", "CVE-2024-37890",
+     "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", "ws affected by a DoS with many headers"),
+    ("GHSA-9wx4-h78v-vm56", "PyPI", "requests", "0", "2.32.0", "CVE-2024-35195", MEDIUM,
+     "Requests Session verify=False persists"),
+    ("GHSA-v845-jxx5-vc9f", "PyPI", "urllib3", "0", "1.26.18", "CVE-2023-45803", MEDIUM,
+     "urllib3's request body not stripped after redirect"),
+    ("GHSA-pr39-8257-fxc2", "Maven", "org.apache.commons:commons-text", "1.5", "1.10.0",
+     "CVE-2022-42889", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+     "Arbitrary code execution in Apache Commons Text (Text4Shell)"),
+    ("GHSA-mjmj-j48q-9wg2", "Maven", "org.yaml:snakeyaml", "0", "2.0", "CVE-2022-1471",
+     "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H", "SnakeYaml Constructor deserialization"),
+    ("GHSA-qppj-fm5r-hxr3", "Go", "golang.org/x/net", "0", "0.17.0", "CVE-2023-44487",
+     "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", "HTTP/2 rapid reset"),
+    ("DSA-5532-1", "Debian:12", "openssl", "0", "3.0.11-1~deb12u2", "CVE-2023-5363", HIGH,
+     "openssl: incorrect cipher key and IV length processing"),
+)  # fmt: skip
+KEV = (
+    ("CVE-2021-44228", 15),
+    ("CVE-2022-22965", 20),
+    ("CVE-2022-42889", 30),
+    ("CVE-2023-44487", -10),
+)  # fmt: skip  (days from now to the due date)
+EPSS = {"CVE-2021-44228": 0.9447, "CVE-2022-22965": 0.9745, "CVE-2022-42889": 0.9694,
+        "CVE-2023-44487": 0.8214, "CVE-2021-23337": 0.0082, "CVE-2021-44906": 0.0119}  # fmt: skip
+C2 = ["198.51.100.23", "198.51.100.77", "203.0.113.45", "203.0.113.99"]
+C2_DOMAINS = ["update-check.example.net", "cdn-sync.example.org"]
+MINER = "9f2c6e4b1d8a7c3e5f0b2d4a6c8e1f3b5d7a9c0e2f4b6d8a1c3e5f7b9d0a2c4e"
+
+
+@dataclass(frozen=True)
+class ThreatSummary:
+    findings_opened: int
+    sightings: int
+    indicators: int
+    inbound_collection: str
+    outbound_collection: str
+
+
+def _write_feeds(folder: Path, now: datetime) -> dict[IntelSource, Path]:
+    osv = folder / "osv"
+    osv.mkdir(parents=True, exist_ok=True)
+    for vid, eco, name, introduced, fixed, cve, vector, summary in ADVISORIES:
+        doc: dict[str, Any] = {
+            "schema_version": "1.6.0",
+            "id": vid,
+            "modified": "2026-10-01T00:00:00Z",
+            "aliases": [cve],
+            "summary": summary,
+            "severity": [{"type": "CVSS_V3", "score": vector}],
+            "affected": [
+                {
+                    "package": {"ecosystem": eco, "name": name},
+                    "ranges": [
+                        {
+                            "type": "ECOSYSTEM" if eco in ("Maven", "Debian:12") else "SEMVER",
+                            "events": [{"introduced": introduced}, {"fixed": fixed}],
+                        }
+                    ],
+                }
+            ],
+        }
+        if eco in ("PyPI",):
+            doc["affected"][0]["ranges"][0]["type"] = "ECOSYSTEM"
+        (osv / f"{vid}.json").write_text(json.dumps(doc), encoding="utf-8")
+    kev = folder / "kev.json"
+    kev.write_text(
+        json.dumps(
+            {
+                "title": "CISA Catalog of Known Exploited Vulnerabilities (demo extract)",
+                "catalogVersion": now.date().isoformat(),
+                "count": len(KEV),
+                "vulnerabilities": [
+                    {
+                        "cveID": cve,
+                        "vendorProject": "demo",
+                        "product": "demo",
+                        "dateAdded": (now - timedelta(days=30)).date().isoformat(),
+                        "dueDate": (now + timedelta(days=days)).date().isoformat(),
+                        "knownRansomwareCampaignUse": "Known",
+                    }
+                    for cve, days in KEV
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    epss = folder / "epss.csv"
+    lines = [f"#model_version:v2025.03.14,score_date:{now.date().isoformat()}T00:00:00Z"]
+    lines += ["cve,epss,percentile"] + [f"{c},{s},0.99" for c, s in EPSS.items()]
+    epss.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {IntelSource.OSV: osv, IntelSource.KEV: kev, IntelSource.EPSS: epss}
+
+
+def _indicator(n: int, pattern: str, tlp: Tlp, name: str, now: datetime) -> dict[str, Any]:
+    stamp = (now - timedelta(days=n % 9 + 1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": f"indicator--{n:08d}-5d1e-4c9a-9b7e-2f6a3c8d1e4b",
+        "created": stamp,
+        "modified": stamp,
+        "name": name,
+        "indicator_types": ["malicious-activity"],
+        "pattern": pattern,
+        "pattern_type": "stix",
+        "pattern_version": "2.1",
+        "valid_from": stamp,
+        "object_marking_refs": [MARKING_IDS[tlp]],
+    }
+
+
+def seed_threats(
+    store: Store, settings: Settings, folder: Path, now: datetime, rng: random.Random
+) -> ThreatSummary:
+    rid = "demo-threats"
+    who = Principal.operator("demo")
+    for source, path in _write_feeds(folder, now).items():
+        register(store, source, str(path), rid, who.actor)
+    _, report = refresh(store, settings, rid, clock=lambda: now)
+    opened = report.opened if report else 0
+
+    partners = store.list_organizations(kind=OrgKind.PARTNER)
+    agencies = store.list_organizations(kind=OrgKind.AGENCY, limit=1000)
+    isac = partners[0]
+    desk = SharingDesk(store, clock=lambda: now)
+    inbound = desk.add_collection(
+        who, f"{isac.name}: indicators", rid,
+        readers=[a.id for a in agencies] + [isac.id], writers=[isac.id], default_tlp="amber",
+    )  # fmt: skip
+    outbound = desk.add_collection(
+        who, "Hub sightings and advisories", rid, readers=[isac.id], default_tlp="green"
+    )
+    indicators = [
+        _indicator(n, f"[ipv4-addr:value = '{ip}']", Tlp.GREEN, "C2 server", now)
+        for n, ip in enumerate(C2)
+    ]
+    indicators += [
+        _indicator(10 + n, f"[domain-name:value = '{d}']", Tlp.AMBER, "C2 domain", now)
+        for n, d in enumerate(C2_DOMAINS)
+    ]
+    indicators.append(_indicator(20, f"[file:hashes.'SHA-256' = '{MINER}']", Tlp.CLEAR,
+                                 "Cryptocurrency miner", now))  # fmt: skip
+    indicators.append(_indicator(21, "[url:value LIKE '%/wp-admin/setup-config.php%']",
+                                 Tlp.GREEN, "Web shell dropper URL", now))  # fmt: skip
+    indicators.append(_indicator(22, "[ipv4-addr:value ISSUBSET '192.0.2.0/24']", Tlp.RED,
+                                 "Partner-internal sinkhole", now))  # fmt: skip
+    for n in range(30, 60):
+        ip = f"198.51.100.{100 + n}"
+        indicators.append(_indicator(n, f"[ipv4-addr:value = '{ip}']", Tlp.GREEN, "Scanner", now))
+    desk.keep(inbound, indicators, isac.id, "demo", rid)
+
+    assets = store.select(ASSETS, Query(limit=400))
+    telemetry = []
+    for n, asset in enumerate(rng.sample(assets, min(120, len(assets)))):
+        hit = n % 10 == 0
+        remote = rng.choice(C2) if hit else f"10.20.{n % 250}.{rng.randrange(1, 250)}"
+        data: dict[str, Any] = {
+            "ports": [],
+            "connections": [
+                {"protocol": "tcp", "state": "established", "local_address": asset.addresses[0],
+                 "local_port": 40000 + n, "remote_address": remote, "remote_port": 443}
+            ],
+            "processes": [{"pid": 100 + n, "name": "kworkerds" if n % 25 == 3 else "nginx",
+                           "exe": "/usr/sbin/nginx", "cmdline": "",
+                           "sha256": MINER if n % 25 == 3 else f"{n:064x}"}],
+            "checks": [],
+            "domains": [C2_DOMAINS[n % 2]] if n % 17 == 5 else ["www.example.com"],
+            "urls": [],
+            "detections": (
+                [{"kind": "ipv4-addr", "value": remote, "rule": "EDR: C2 beacon",
+                  "detected_at": now.isoformat()}] if hit else []
+            ),
+        }  # fmt: skip
+        telemetry.append(
+            AssetTelemetry(asset.id, asset.org_id, asset.system_id, now, "6.1.0", 0, 0, data)
+        )
+    with store.transaction() as tx:
+        for t in telemetry:
+            tx.put_telemetry(t)
+    matched = record(store, now)
+
+    policy = default_policy()
+    run_scoring(store, policy, now, audit_draft(who.actor, rid, policy, now), full=True)
+    [operator] = store.list_organizations(kind=OrgKind.OPERATOR)
+    publish(store, outbound.id, operator, now, rid)
+    return ThreatSummary(opened, matched.sightings, len(indicators), inbound.id, outbound.id)
