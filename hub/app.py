@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from dashboards.app import mount as mount_dashboards
 from hub.api import errors as api_errors
 from hub.api.endpoint import HubContext, blueprint, too_large
 from hub.api.openapi import build_openapi
@@ -67,6 +68,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         return response
 
     app.register_blueprint(taxii_routes.bp)
+    mount_dashboards(app, settings.home)
 
     def under_taxii() -> bool:
         return request.path.startswith(taxii_routes.PREFIX + "/")

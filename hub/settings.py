@@ -45,6 +45,8 @@ class Settings:
     # The sharing policy: whether shared sightings and indicators name the agencies that saw
     # them (their identities); by default they say only how many.
     share_agency_names: bool = False
+    # The dashboards' language until a user picks one: "ja" or "en".
+    ui_language: str = "ja"
     host: str = "127.0.0.1"
     port: int = 8050
     workers: int = 2
@@ -82,6 +84,8 @@ class Settings:
         for name in ("score_interval", "sharing_interval"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"setting {name} must be 0 (off) or more seconds")
+        if self.ui_language not in ("ja", "en"):
+            raise ConfigError(f"setting ui_language {self.ui_language!r} is neither ja nor en")
         if self.es_replicas < 0:
             raise ConfigError("setting es_replicas must be 0 or more")
         if not self.es_index_prefix or self.es_index_prefix != self.es_index_prefix.lower():
@@ -180,6 +184,7 @@ def default_config_text() -> str:
         f"sharing_interval = {s.sharing_interval}  # seconds between sharing runs; 0: off\n"
         f'share_collection = "{s.share_collection}"  # collection id to publish into\n'
         "share_agency_names = false  # true: shared sightings name the agencies\n"
+        f'ui_language = "{s.ui_language}"  # the dashboards\' default language: ja or en\n'
         '\n# With store = "elasticsearch":\n'
         f'# es_url = "{s.es_url}"  (several nodes: comma-separated)\n'
         '# es_api_key = ""  or  es_username = "" and es_password = ""\n'

@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +97,11 @@ def workload(
     auth: tuple[str, str],
     total: int,
     timeout: float,
+    mark: str,
     restart: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """The same measurements against any TAXII 2.1 collection URL."""
+    """The same measurements against any TAXII 2.1 collection URL; `mark` is a date_added
+    after which the last 100 objects were added."""
     out: dict[str, Any] = {"objects": total}
     session = requests.Session()
     session.auth = auth
@@ -154,17 +156,17 @@ def workload(
         "errors": errors,
     }
 
-    manifest = session.get(
-        f"{objects_url}manifest/", params={"limit": str(max(1, total - 100))}, timeout=timeout
-    )
-    last = manifest.headers.get("X-TAXII-Date-Added-Last")
-    if last:
-        t = time.perf_counter()
-        got = session.get(f"{objects_url}objects/", params={"added_after": last}, timeout=timeout)
+    t = time.perf_counter()
+    try:
+        got = session.get(f"{objects_url}objects/", params={"added_after": mark}, timeout=timeout)
         out["added_after"] = {
             "ms": round((time.perf_counter() - t) * 1000, 2),
             "objects": len(got.json().get("objects", [])),
         }
+    except (requests.RequestException, ValueError) as exc:
+        out["added_after"] = {"error": str(exc)[:200]}
+        if restart is not None:
+            restart()
     out["load"] = load(objects_url, auth, total, clients=8, seconds=20)
     return out
 
@@ -237,9 +239,22 @@ def hub_side(total: int, folder: Path, es: dict[str, str]) -> dict[str, Any]:
         root, "bench", "b", readers=[partner.id], writers=[partner.id], default_tlp="green"
     )
     begin = time.perf_counter()
+    mark = ""
     for start in range(0, total, 1000):
-        desk.keep(collection, [indicator(n) for n in range(start, min(total, start + 1000))],
-                  partner.id, "bench", "b")  # fmt: skip
+        end = min(total, start + 1000)
+        if end == total:  # the last 100 after a known moment: what added_after asks for
+            desk.keep(
+                collection,
+                [indicator(n) for n in range(start, end - 100)],
+                partner.id,
+                "bench",
+                "b",
+            )
+            time.sleep(0.01)
+            mark = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            time.sleep(0.01)
+            start = end - 100
+        desk.keep(collection, [indicator(n) for n in range(start, end)], partner.id, "bench", "b")
         if start % 20000 == 0:
             print(f"  loaded {start:,}")
     load_seconds = time.perf_counter() - begin
@@ -255,7 +270,7 @@ def hub_side(total: int, folder: Path, es: dict[str, str]) -> dict[str, Any]:
     try:
         base = f"http://127.0.0.1:{port}/taxii2/crsa/collections/{collection.id}/"
         wait(f"http://127.0.0.1:{port}/taxii2/", ("bench", token))
-        result = workload(base, ("bench", token), total, timeout=300)
+        result = workload(base, ("bench", token), total, timeout=300, mark=mark)
         result["load_seconds"] = round(load_seconds, 1)
         return result
     finally:
@@ -267,12 +282,16 @@ def medallion_side(total: int, folder: Path) -> dict[str, Any]:
     collection_id = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    base_time = datetime.now(UTC)
+
+    def added(n: int) -> str:  # one millisecond apart, in the order they were "added"
+        return (base_time + timedelta(milliseconds=n)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
     objects = [indicator(n) for n in range(total)]
     manifest = [
-        {"id": o["id"], "date_added": now, "version": o["modified"],
+        {"id": o["id"], "date_added": added(n), "version": o["modified"],
          "media_type": "application/stix+json;version=2.1"}
-        for o in objects
+        for n, o in enumerate(objects)
     ]  # fmt: skip
     data = {
         "/discovery": {"title": "medallion", "default": f"{base}/api1/",
@@ -323,7 +342,7 @@ def medallion_side(total: int, folder: Path) -> dict[str, Any]:
         wait(f"{base}/taxii2/", ("bench", "bench"))
         return workload(
             f"{base}/api1/collections/{collection_id}/", ("bench", "bench"), total,
-            timeout=300, restart=restart,
+            timeout=300, restart=restart, mark=added(total - 101),
         )  # fmt: skip
     finally:
         procs[-1].terminate()

@@ -21,6 +21,7 @@ from hub.auth import Principal
 from hub.feeds import refresh, register
 from hub.intel import IntelSource
 from hub.model import OrgKind
+from hub.sboms import SbomDesk
 from hub.scoring import default_policy
 from hub.scoring.compute import audit_draft, run_scoring
 from hub.settings import Settings
@@ -36,41 +37,141 @@ HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 MEDIUM = "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N"
 # (id, ecosystem, package, introduced, fixed, CVE, vector, summary)
 ADVISORIES = (
-    ("GHSA-jfh8-c2jp-5v3q", "Maven", "org.apache.logging.log4j:log4j-core", "2.0-beta9",
-     "2.15.0", "CVE-2021-44228", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H",
-     "Remote code injection in Log4j (Log4Shell)"),
-    ("GHSA-36p3-wjmg-h94x", "Maven", "org.springframework:spring-webmvc", "5.3.0", "5.3.18",
-     "CVE-2022-22965", HIGH, "Remote code execution in Spring Framework (Spring4Shell)"),
-    ("GHSA-35jh-r3h4-6jhm", "npm", "lodash", "0", "4.17.21", "CVE-2021-23337",
-     "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H", "Command injection in lodash"),
-    ("GHSA-xvch-5gv4-984h", "npm", "minimist", "0", "1.2.6", "CVE-2021-44906", HIGH,
-     "Prototype pollution in minimist"),
-    ("GHSA-wf5p-g6vw-rhxx", "npm", "axios", "0.8.1", "1.6.0", "CVE-2023-45857",
-     "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:N/A:N", "Axios Cross-Site Request Forgery"),
-    ("GHSA-3h5v-q93c-6h6q", "npm", "ws", "8.0.0", "8.17.1", "CVE-2024-37890",
-     "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", "ws affected by a DoS with many headers"),
-    ("GHSA-9wx4-h78v-vm56", "PyPI", "requests", "0", "2.32.0", "CVE-2024-35195", MEDIUM,
-     "Requests Session verify=False persists"),
-    ("GHSA-v845-jxx5-vc9f", "PyPI", "urllib3", "0", "1.26.18", "CVE-2023-45803", MEDIUM,
-     "urllib3's request body not stripped after redirect"),
-    ("GHSA-pr39-8257-fxc2", "Maven", "org.apache.commons:commons-text", "1.5", "1.10.0",
-     "CVE-2022-42889", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
-     "Arbitrary code execution in Apache Commons Text (Text4Shell)"),
-    ("GHSA-mjmj-j48q-9wg2", "Maven", "org.yaml:snakeyaml", "0", "2.0", "CVE-2022-1471",
-     "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H", "SnakeYaml Constructor deserialization"),
-    ("GHSA-qppj-fm5r-hxr3", "Go", "golang.org/x/net", "0", "0.17.0", "CVE-2023-44487",
-     "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", "HTTP/2 rapid reset"),
-    ("DSA-5532-1", "Debian:12", "openssl", "0", "3.0.11-1~deb12u2", "CVE-2023-5363", HIGH,
-     "openssl: incorrect cipher key and IV length processing"),
-)  # fmt: skip
+    (
+        "GHSA-jfh8-c2jp-5v3q",
+        "Maven",
+        "org.apache.logging.log4j:log4j-core",
+        "2.0-beta9",
+        "2.15.0",
+        "CVE-2021-44228",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H",
+        "Remote code injection in Log4j (Log4Shell)",
+    ),
+    (
+        "GHSA-36p3-wjmg-h94x",
+        "Maven",
+        "org.springframework:spring-webmvc",
+        "5.3.0",
+        "5.3.18",
+        "CVE-2022-22965",
+        HIGH,
+        "Remote code execution in Spring Framework (Spring4Shell)",
+    ),
+    (
+        "GHSA-35jh-r3h4-6jhm",
+        "npm",
+        "lodash",
+        "0",
+        "4.17.21",
+        "CVE-2021-23337",
+        "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H",
+        "Command injection in lodash",
+    ),
+    (
+        "GHSA-xvch-5gv4-984h",
+        "npm",
+        "minimist",
+        "0",
+        "1.2.6",
+        "CVE-2021-44906",
+        HIGH,
+        "Prototype pollution in minimist",
+    ),
+    (
+        "GHSA-wf5p-g6vw-rhxx",
+        "npm",
+        "axios",
+        "0.8.1",
+        "1.6.0",
+        "CVE-2023-45857",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:N/A:N",
+        "Axios Cross-Site Request Forgery",
+    ),
+    (
+        "GHSA-3h5v-q93c-6h6q",
+        "npm",
+        "ws",
+        "8.0.0",
+        "8.17.1",
+        "CVE-2024-37890",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+        "ws affected by a DoS with many headers",
+    ),
+    (
+        "GHSA-9wx4-h78v-vm56",
+        "PyPI",
+        "requests",
+        "0",
+        "2.32.0",
+        "CVE-2024-35195",
+        MEDIUM,
+        "Requests Session verify=False persists",
+    ),
+    (
+        "GHSA-v845-jxx5-vc9f",
+        "PyPI",
+        "urllib3",
+        "0",
+        "1.26.18",
+        "CVE-2023-45803",
+        MEDIUM,
+        "urllib3's request body not stripped after redirect",
+    ),
+    (
+        "GHSA-pr39-8257-fxc2",
+        "Maven",
+        "org.apache.commons:commons-text",
+        "1.5",
+        "1.10.0",
+        "CVE-2022-42889",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        "Arbitrary code execution in Apache Commons Text (Text4Shell)",
+    ),
+    (
+        "GHSA-mjmj-j48q-9wg2",
+        "Maven",
+        "org.yaml:snakeyaml",
+        "0",
+        "2.0",
+        "CVE-2022-1471",
+        "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
+        "SnakeYaml Constructor deserialization",
+    ),
+    (
+        "GHSA-qppj-fm5r-hxr3",
+        "Go",
+        "golang.org/x/net",
+        "0",
+        "0.17.0",
+        "CVE-2023-44487",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+        "HTTP/2 rapid reset",
+    ),
+    (
+        "DSA-5532-1",
+        "Debian:12",
+        "openssl",
+        "0",
+        "3.0.11-1~deb12u2",
+        "CVE-2023-5363",
+        HIGH,
+        "openssl: incorrect cipher key and IV length processing",
+    ),
+)
 KEV = (
     ("CVE-2021-44228", 15),
     ("CVE-2022-22965", 20),
     ("CVE-2022-42889", 30),
     ("CVE-2023-44487", -10),
 )  # fmt: skip  (days from now to the due date)
-EPSS = {"CVE-2021-44228": 0.9447, "CVE-2022-22965": 0.9745, "CVE-2022-42889": 0.9694,
-        "CVE-2023-44487": 0.8214, "CVE-2021-23337": 0.0082, "CVE-2021-44906": 0.0119}  # fmt: skip
+EPSS = {
+    "CVE-2021-44228": 0.9447,
+    "CVE-2022-22965": 0.9745,
+    "CVE-2022-42889": 0.9694,
+    "CVE-2023-44487": 0.8214,
+    "CVE-2021-23337": 0.0082,
+    "CVE-2021-44906": 0.0119,
+}
 C2 = ["198.51.100.23", "198.51.100.77", "203.0.113.45", "203.0.113.99"]
 C2_DOMAINS = ["update-check.example.net", "cdn-sync.example.org"]
 MINER = "9f2c6e4b1d8a7c3e5f0b2d4a6c8e1f3b5d7a9c0e2f4b6d8a1c3e5f7b9d0a2c4e"
@@ -158,6 +259,56 @@ def _indicator(n: int, pattern: str, tlp: Tlp, name: str, now: datetime) -> dict
     }
 
 
+PORTAL_V1 = (
+    ("log4j-core", "2.14.1", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"),
+    ("spring-webmvc", "5.3.17", "pkg:maven/org.springframework/spring-webmvc@5.3.17"),
+    ("lodash", "4.17.20", "pkg:npm/lodash@4.17.20"),
+    ("axios", "1.5.1", "pkg:npm/axios@1.5.1"),
+)
+PORTAL_V2 = (
+    ("log4j-core", "2.17.1", "pkg:maven/org.apache.logging.log4j/log4j-core@2.17.1"),
+    ("spring-webmvc", "5.3.31", "pkg:maven/org.springframework/spring-webmvc@5.3.31"),
+    ("lodash", "4.17.21", "pkg:npm/lodash@4.17.21"),
+    ("axios", "1.5.1", "pkg:npm/axios@1.5.1"),
+    ("ws", "8.11.0", "pkg:npm/ws@8.11.0"),
+)
+
+
+def cyclonedx(system: str, version: int, components: tuple[tuple[str, str, str], ...]) -> bytes:
+    """A CycloneDX 1.6 SBOM of the kind a supplier's build pipeline delivers."""
+    root = {
+        "type": "application",
+        "name": system,
+        "version": f"{version}.0",
+        "bom-ref": "root",
+        "supplier": {"name": "Demo supplier K.K."},
+    }
+    doc = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "serialNumber": f"urn:uuid:7d3c1a52-8f7d-4b0e-a1f4-6d2b7c9e0a{version:02d}",
+        "version": version,
+        "metadata": {
+            "timestamp": "2026-11-01T09:00:00Z",
+            "component": root,
+            "authors": [{"name": "Demo supplier build pipeline"}],
+        },
+        "components": [
+            {
+                "type": "library",
+                "bom-ref": purl,
+                "name": name,
+                "version": ver,
+                "purl": purl,
+                "supplier": {"name": "upstream"},
+            }
+            for name, ver, purl in components
+        ],
+        "dependencies": [{"ref": "root", "dependsOn": [p for _, _, p in components]}],
+    }
+    return json.dumps(doc).encode()
+
+
 def seed_threats(
     store: Store, settings: Settings, folder: Path, now: datetime, rng: random.Random
 ) -> ThreatSummary:
@@ -167,15 +318,25 @@ def seed_threats(
         register(store, source, str(path), rid, who.actor)
     _, report = refresh(store, settings, rid, clock=lambda: now)
     opened = report.opened if report else 0
+    first_agency = store.list_organizations(kind=OrgKind.AGENCY, limit=1)[0]
+    portal = next(iter(store.iter_all_systems(first_agency.id)))
+    sboms = SbomDesk(store, settings, clock=lambda: now)
+    for version, parts in ((1, PORTAL_V1), (2, PORTAL_V2)):
+        document = cyclonedx(portal.name, version, parts)
+        sboms.submit_for_system(who, portal.id, document, "application/vnd.cyclonedx+json", rid)
 
     partners = store.list_organizations(kind=OrgKind.PARTNER)
     agencies = store.list_organizations(kind=OrgKind.AGENCY, limit=1000)
     isac = partners[0]
     desk = SharingDesk(store, clock=lambda: now)
     inbound = desk.add_collection(
-        who, f"{isac.name}: indicators", rid,
-        readers=[a.id for a in agencies] + [isac.id], writers=[isac.id], default_tlp="amber",
-    )  # fmt: skip
+        who,
+        f"{isac.name}: indicators",
+        rid,
+        readers=[a.id for a in agencies] + [isac.id],
+        writers=[isac.id],
+        default_tlp="amber",
+    )
     outbound = desk.add_collection(
         who, "Hub sightings and advisories", rid, readers=[isac.id], default_tlp="green"
     )
@@ -187,12 +348,29 @@ def seed_threats(
         _indicator(10 + n, f"[domain-name:value = '{d}']", Tlp.AMBER, "C2 domain", now)
         for n, d in enumerate(C2_DOMAINS)
     ]
-    indicators.append(_indicator(20, f"[file:hashes.'SHA-256' = '{MINER}']", Tlp.CLEAR,
-                                 "Cryptocurrency miner", now))  # fmt: skip
-    indicators.append(_indicator(21, "[url:value LIKE '%/wp-admin/setup-config.php%']",
-                                 Tlp.GREEN, "Web shell dropper URL", now))  # fmt: skip
-    indicators.append(_indicator(22, "[ipv4-addr:value ISSUBSET '192.0.2.0/24']", Tlp.RED,
-                                 "Partner-internal sinkhole", now))  # fmt: skip
+    indicators.append(
+        _indicator(
+            20, f"[file:hashes.'SHA-256' = '{MINER}']", Tlp.CLEAR, "Cryptocurrency miner", now
+        )
+    )
+    indicators.append(
+        _indicator(
+            21,
+            "[url:value LIKE '%/wp-admin/setup-config.php%']",
+            Tlp.GREEN,
+            "Web shell dropper URL",
+            now,
+        )
+    )
+    indicators.append(
+        _indicator(
+            22,
+            "[ipv4-addr:value ISSUBSET '192.0.2.0/24']",
+            Tlp.RED,
+            "Partner-internal sinkhole",
+            now,
+        )
+    )
     for n in range(30, 60):
         ip = f"198.51.100.{100 + n}"
         indicators.append(_indicator(n, f"[ipv4-addr:value = '{ip}']", Tlp.GREEN, "Scanner", now))
@@ -206,20 +384,40 @@ def seed_threats(
         data: dict[str, Any] = {
             "ports": [],
             "connections": [
-                {"protocol": "tcp", "state": "established", "local_address": asset.addresses[0],
-                 "local_port": 40000 + n, "remote_address": remote, "remote_port": 443}
+                {
+                    "protocol": "tcp",
+                    "state": "established",
+                    "local_address": asset.addresses[0],
+                    "local_port": 40000 + n,
+                    "remote_address": remote,
+                    "remote_port": 443,
+                }
             ],
-            "processes": [{"pid": 100 + n, "name": "kworkerds" if n % 25 == 3 else "nginx",
-                           "exe": "/usr/sbin/nginx", "cmdline": "",
-                           "sha256": MINER if n % 25 == 3 else f"{n:064x}"}],
+            "processes": [
+                {
+                    "pid": 100 + n,
+                    "name": "kworkerds" if n % 25 == 3 else "nginx",
+                    "exe": "/usr/sbin/nginx",
+                    "cmdline": "",
+                    "sha256": MINER if n % 25 == 3 else f"{n:064x}",
+                }
+            ],
             "checks": [],
             "domains": [C2_DOMAINS[n % 2]] if n % 17 == 5 else ["www.example.com"],
             "urls": [],
             "detections": (
-                [{"kind": "ipv4-addr", "value": remote, "rule": "EDR: C2 beacon",
-                  "detected_at": now.isoformat()}] if hit else []
+                [
+                    {
+                        "kind": "ipv4-addr",
+                        "value": remote,
+                        "rule": "EDR: C2 beacon",
+                        "detected_at": now.isoformat(),
+                    }
+                ]
+                if hit
+                else []
             ),
-        }  # fmt: skip
+        }
         telemetry.append(
             AssetTelemetry(asset.id, asset.org_id, asset.system_id, now, "6.1.0", 0, 0, data)
         )

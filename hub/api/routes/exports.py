@@ -3,7 +3,6 @@ their files; creating one records who exported what and changes no data."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,7 @@ from hub.api.endpoint import Call, Router
 from hub.api.schemas import _In, _Out
 from hub.auth import Action
 from hub.errors import NotFound
-from hub.exports import auditor
-from hub.model import AuditDraft, derive_id, utcnow
-from hub.scoring.policy import load_policy
+from hub.exports import desk
 
 router = Router("exports")
 _NAME = re.compile(r"^[a-z]+\.(csv|json|yaml|html)$")
@@ -49,7 +46,7 @@ class ExportList(_Out):
 
 
 def _folder(call: Call) -> Path:
-    return call.hub.settings.home / "exports"
+    return desk.folder(call.hub.settings)
 
 
 def _out(export_id: str, manifest: dict[str, Any]) -> ExportOut:
@@ -66,39 +63,17 @@ def _out(export_id: str, manifest: dict[str, Any]) -> ExportOut:
     errors=(404,),
 )
 def create_export(call: Call) -> tuple[ExportOut, int]:
-    who = call.who
-    who.require(Action.EXPORT)
     body: ExportIn = call.body
-    if body.agency_id is not None and call.store.get_organization(body.agency_id) is None:
-        raise NotFound(f"no agency {body.agency_id}")
-    now = utcnow()
-    export_id = derive_id("export", body.agency_id or "nation", now.isoformat(), call.request_id)
-    settings = call.hub.settings
-
-    def draft(detail: dict[str, Any]) -> AuditDraft:
-        return AuditDraft(who.actor, "export.create", export_id, call.request_id, detail, now)
-
-    manifest = auditor.create(
-        call.store,
-        settings.home,
-        _folder(call) / export_id,
-        body.agency_id,
-        now,
-        draft,
-        policy=load_policy(settings.scoring_policy),
-        stale_after_days=settings.stale_after_days,
+    export_id, manifest = desk.create(
+        call.store, call.hub.settings, call.who, body.agency_id, call.request_id
     )
     return _out(export_id, manifest), 201
 
 
 @router.route("GET", "/exports", summary="Exports made on this hub", response=ExportList)
 def list_exports(call: Call) -> ExportList:
-    call.who.require(Action.EXPORT)
-    items = []
-    for manifest_path in sorted(_folder(call).glob(f"*/{auditor.MANIFEST}")):
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        items.append(_out(manifest_path.parent.name, manifest))
-    return ExportList(items=sorted(items, key=lambda e: e.created_at, reverse=True))
+    items = [_out(export_id, m) for export_id, m in desk.made(call.hub.settings, call.who)]
+    return ExportList(items=items)
 
 
 @router.route(

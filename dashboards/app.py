@@ -1,0 +1,41 @@
+"""The dashboards: a multi-page Dash app (Dash pages) on the hub's own Flask server, at
+/ui/. Each page module gives a layout and registers its callbacks on this app instance
+(not on Dash's global registry), so several hubs in one process (tests) stay apart; the
+pages read the hub through `current_app`, so they serve whichever hub they run in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+import dash
+from dash import Dash, html
+from flask import Flask
+
+from dashboards import session
+from dashboards.pages import agency, asset, audit, overview, sbom, sharing, triage, vulns
+from dashboards.view import PATHS
+
+PAGES: tuple[ModuleType, ...] = (overview, agency, asset, vulns, sbom, sharing, triage, audit)
+ASSETS = Path(__file__).with_name("assets")
+
+
+def mount(server: Flask, home: Path) -> Dash:
+    session.register(server, home)
+    app = Dash(
+        __name__,
+        server=server,  # type: ignore[arg-type]
+        url_base_pathname=session.PREFIX,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        title="CRSA hub",
+        update_title=None,  # type: ignore[arg-type]
+        suppress_callback_exceptions=True,
+    )
+    for page in PAGES:
+        dash.register_page(page.__name__, path=PATHS[page.PAGE], name=page.PAGE, layout=page.layout)
+        page.register(app)
+    app.layout = html.Div(dash.page_container)
+    return app

@@ -1,0 +1,80 @@
+"""What the pages show, read the way the API reads it (the same stores, scopes and score
+records), so a number on a page is the number the API gives."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hub.auth import Principal
+from hub.model import FindingStatus, Organization, OrgKind, Severity, utcnow
+from hub.scoring.compute import score_as_of
+from hub.scoring.records import ScoreRecord
+from hub.store import Store
+from hub.store.interface import FINDINGS, SIGHTINGS, TAXII_FEEDS
+
+
+@dataclass(frozen=True)
+class AgencyScore:
+    org: Organization
+    score: ScoreRecord | None
+
+
+def agencies(store: Store, who: Principal) -> list[Organization]:
+    found = store.list_organizations(kind=OrgKind.AGENCY, limit=10_000)
+    return sorted((o for o in found if who.sees_org(o.id)), key=lambda o: o.name)
+
+
+def agency_scores(store: Store, who: Principal, now: datetime | None = None) -> list[AgencyScore]:
+    """Every visible agency with its latest score, highest risk first."""
+    when = now or utcnow()
+    rows = [
+        AgencyScore(o, score_as_of(store, f"organization:{o.id}", when))
+        for o in agencies(store, who)
+    ]
+    return sorted(rows, key=lambda r: (-(r.score.points if r.score else 0.0), r.org.name))
+
+
+def overdue_kev(store: Store, who: Principal, today: str) -> Counter[str]:
+    """Open KEV findings past their due date, per agency."""
+    counts: Counter[str] = Counter()
+    for f in store.iter_all(FINDINGS, status=FindingStatus.OPEN, kev=True):
+        if who.sees_org(f.org_id) and f.kev_due and f.kev_due[:10] < today:
+            counts[f.org_id] += 1
+    return counts
+
+
+def exposures(store: Store, who: Principal, kev_only: bool) -> list[dict[str, Any]]:
+    """Exploited or critical vulnerabilities open in visible agencies, by vulnerability."""
+    rows: dict[str, dict[str, Any]] = {}
+    for f in store.iter_all(FINDINGS, status=FindingStatus.OPEN):
+        if not who.sees_org(f.org_id) or not (f.kev or f.severity is Severity.CRITICAL):
+            continue
+        if kev_only and not f.kev:
+            continue
+        row = rows.setdefault(
+            f.vuln_id,
+            {
+                "vuln": f.vuln_id,
+                "severity": f.severity.value,
+                "kev": f.kev,
+                "due": f.kev_due or "",
+                "orgs": set(),
+                "hosts": set(),
+                "package": f.purl.split("@")[0],
+            },
+        )
+        row["orgs"].add(f.org_id)
+        row["hosts"].add(f.asset_id or f"system:{f.system_id}")
+        row["kev"] = row["kev"] or f.kev
+    return sorted(rows.values(), key=lambda r: (not r["kev"], r["due"] or "9", r["vuln"]))
+
+
+def active_sightings(store: Store, who: Principal) -> list[Any]:
+    return [s for s in store.iter_all(SIGHTINGS, active=True) if who.sees_org(s.org_id)]
+
+
+def partner_feeds(store: Store) -> list[Any]:
+    return list(store.iter_all(TAXII_FEEDS))

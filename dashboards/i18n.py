@@ -1,0 +1,131 @@
+"""Japanese and English for every word the dashboards show.
+
+The language is the user's choice, kept in their session; until they choose, the hub's
+`ui_language` setting. Numbers, ids and names from the data are never translated.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, session
+
+LANGUAGES = ("ja", "en")
+
+TEXT: dict[str, tuple[str, str]] = {  # key: (ja, en)
+    "app": ("CRSA ハブ", "CRSA hub"),
+    "login": ("ログイン", "Log in"),
+    "logout": ("ログアウト", "Log out"),
+    "token": ("アクセストークン", "Access token"),
+    "login.help": (
+        "`crsa token add` またはデモが表示したトークンを入力してください。",
+        "Enter a token from `crsa token add`, or one the demo printed.",
+    ),
+    "login.bad": ("トークンが無効か失効しています。", "That token is invalid or revoked."),
+    "overview": ("全体概況", "National overview"),
+    "agency": ("府省庁", "Agency"),
+    "asset": ("資産", "Asset"),
+    "vulns": ("脆弱性", "Vulnerabilities"),
+    "sbom": ("SBOM", "SBOM"),
+    "sharing": ("脅威情報共有", "Threat sharing"),
+    "triage": ("トリアージ", "Triage queue"),
+    "audit": ("監査とエクスポート", "Audit and export"),
+    "nation": ("全体のリスク", "National risk"),
+    "points": ("リスク点", "Risk points"),
+    "grade": ("グレード", "Grade"),
+    "agencies": ("府省庁数", "Agencies"),
+    "kev.overdue": ("期限超過の KEV", "Overdue KEV findings"),
+    "trend": ("推移", "Trend"),
+    "feeds": ("フィードの鮮度", "Feed freshness"),
+    "feed": ("フィード", "Feed"),
+    "synced": ("最終同期", "Last synced"),
+    "records": ("件数", "Records"),
+    "never": ("未同期", "never"),
+    "ranked": ("府省庁別リスク（高い順）", "Agencies by risk, highest first"),
+    "systems": ("システム", "Systems"),
+    "assets": ("資産", "Assets"),
+    "all.systems": ("すべてのシステム", "All systems"),
+    "breakdown": ("スコアの内訳", "Why the score is what it is"),
+    "history": ("履歴", "History"),
+    "reason": ("理由", "Reason"),
+    "name": ("名前", "Name"),
+    "hostname": ("ホスト名", "Hostname"),
+    "os": ("OS", "OS"),
+    "last.seen": ("最終確認", "Last seen"),
+    "prev": ("前へ", "Previous"),
+    "next": ("次へ", "Next"),
+    "software": ("ソフトウェア", "Software"),
+    "findings": ("検出事項", "Findings"),
+    "sightings": ("サイティング", "Sightings"),
+    "timeline": ("タイムライン", "Timeline"),
+    "severity": ("深刻度", "Severity"),
+    "status": ("状態", "Status"),
+    "due": ("対応期限", "Due"),
+    "vulnerability": ("脆弱性", "Vulnerability"),
+    "package": ("パッケージ", "Package"),
+    "version": ("バージョン", "Version"),
+    "first.seen": ("初回確認", "First seen"),
+    "kev.only": ("悪用が確認された (KEV) もののみ", "Exploited (KEV) only"),
+    "hosts": ("ホスト数", "Hosts"),
+    "submissions": ("提出された SBOM", "Submitted SBOMs"),
+    "quality": ("NTIA 品質", "NTIA quality"),
+    "components": ("コンポーネント", "Components"),
+    "format": ("形式", "Format"),
+    "submitted": ("提出日時", "Submitted"),
+    "subject": ("対象", "Subject"),
+    "vulnerable": ("脆弱なコンポーネント", "Vulnerable components"),
+    "diff": ("版の差分", "Diff between versions"),
+    "added": ("追加", "Added"),
+    "removed": ("削除", "Removed"),
+    "changed": ("変更", "Changed"),
+    "upload": ("SBOM をアップロード（CycloneDX / SPDX）", "Upload an SBOM (CycloneDX / SPDX)"),
+    "upload.drop": ("ファイルをドロップまたは選択", "Drop or choose a file"),
+    "system": ("システム", "System"),
+    "in.out": ("共有された指標（パートナー・TLP 別）", "Indicators in and out, by partner and TLP"),
+    "objects": ("オブジェクト", "Objects"),
+    "direction": ("方向", "Direction"),
+    "in": ("受信", "in"),
+    "out": ("送信", "out"),
+    "partner": ("パートナー", "Partner"),
+    "partner.feeds": ("パートナーフィードの同期状況", "Partner feed sync status"),
+    "error": ("エラー", "Error"),
+    "indicator": ("指標", "Indicator"),
+    "active": ("有効", "Active"),
+    "actions": ("対応（優先順）", "Actions, worst first"),
+    "rank": ("順位", "Rank"),
+    "title": ("対応", "Action"),
+    "set.status": ("状態を変更", "Set status"),
+    "apply": ("適用", "Apply"),
+    "owner": ("担当", "Owner"),
+    "export": ("監査用エクスポートを作成", "Create an auditor export"),
+    "verify": ("エクスポートを検証（ZIP）", "Verify an export (ZIP)"),
+    "audit.log": ("監査ログ", "Audit log"),
+    "chain": ("ハッシュチェーン", "Hash chain"),
+    "chain.ok": ("改ざんなし", "intact"),
+    "chain.broken": ("破損", "broken"),
+    "action": ("操作", "Action"),
+    "actor": ("実行者", "Actor"),
+    "target": ("対象", "Target"),
+    "at": ("日時", "At"),
+    "not.found": ("見つからないか、閲覧権限がありません。", "Not found, or not yours to see."),
+    "no.score": ("スコアはまだ記録されていません。", "No score recorded yet."),
+    "summary": ("要約", "Summary"),
+    "filter": ("絞り込み", "Filter"),
+    "all": ("すべて", "All"),
+    "language": ("English", "日本語"),
+    "contributions": ("寄与", "Contributions"),
+    "verified": ("検証に成功しました", "Verified"),
+    "failed": ("検証に失敗しました", "Verification failed"),
+    "saved": ("保存しました", "Saved"),
+    "refused": ("受け付けられませんでした", "Refused"),
+}
+
+
+def language() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return str(current_app.extensions["crsa"].settings.ui_language)
+
+
+def t(key: str) -> str:
+    ja, en = TEXT[key]
+    return ja if language() == "ja" else en

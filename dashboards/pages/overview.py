@@ -1,0 +1,127 @@
+"""National overview: every agency's score and grade, ranked; the national trend; overdue
+KEV findings; how fresh the feeds are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import Dash, Input, Output, html
+
+from dashboards import data
+from dashboards.access import may_see
+from dashboards.i18n import t
+from dashboards.view import (
+    band,
+    chart,
+    current,
+    figure,
+    grade,
+    hub,
+    points,
+    section,
+    shell,
+    stat,
+    table,
+)
+from hub.model import utcnow
+from hub.scoring.compute import score_as_of
+
+PAGE = "overview"
+
+
+def layout(**_: Any) -> html.Div:
+    return shell(PAGE, current(), html.Div(id="overview-body"))
+
+
+def body() -> Any:
+    who = current()
+    if who is None or not may_see(who, PAGE):
+        return None
+    store = hub().store
+    now = utcnow()
+    ranked = data.agency_scores(store, who, now)
+    nation = score_as_of(store, "nation", now)
+    overdue = data.overdue_kev(store, who, now.date().isoformat())
+    names = [r.org.name for r in ranked]
+    values = [r.score.points if r.score else 0.0 for r in ranked]
+    grades = [r.score.grade if r.score else 0.0 for r in ranked]
+    bars = go.Figure(
+        go.Bar(
+            x=values[::-1],
+            y=names[::-1],
+            orientation="h",
+            marker={"color": [band(g) for g in grades[::-1]]},
+            customdata=grades[::-1],
+            hovertemplate="%{y}: %{x:,.1f} (grade %{customdata:.0f})",
+        )
+    )
+    top = ranked[0] if ranked and ranked[0].score else None
+    ranking = (
+        f"{top.org.name}: {points(top.score.points)} ({t('grade')} {grade(top.score.grade)})"
+        if top and top.score
+        else t("no.score")
+    )
+    history = store.score_history("nation")[-90:]
+    trend = go.Figure(
+        go.Scatter(
+            x=[r.computed_at for r in history], y=[r.points for r in history], mode="lines+markers"
+        )
+    )
+    change = (
+        f"{points(history[0].points)} → {points(history[-1].points)}" if history else t("no.score")
+    )
+    feeds = [
+        {
+            "feed": f"{f.source.value}: {f.location}",
+            "synced": f.synced_at.isoformat(" ", "minutes") if f.synced_at else t("never"),
+            "records": f.records,
+        }
+        for f in store.list_feeds()
+    ] + [
+        {
+            "feed": f"TAXII {f.direction}: {f.url}",
+            "synced": f.last_sync.isoformat(" ", "minutes") if f.last_sync else t("never"),
+            "records": f.received,
+        }
+        for f in data.partner_feeds(store)
+    ]
+    return [
+        dbc.Row(
+            [
+                stat(
+                    "overview-nation-points", t("nation"), points(nation.points) if nation else "-"
+                ),
+                stat("overview-nation-grade", t("grade"), grade(nation.grade) if nation else "-"),
+                stat("overview-agencies", t("agencies"), str(len(ranked))),
+                stat("overview-kev-overdue", t("kev.overdue"), str(sum(overdue.values()))),
+            ]
+        ),
+        section(
+            t("ranked"), chart("overview-ranked", figure(bars, 30 * len(ranked) + 80), ranking)
+        ),
+        section(t("trend"), chart("overview-trend", figure(trend, 280), change)),
+        section(
+            t("kev.overdue"),
+            table(
+                "overview-kev-table",
+                [{"agency": r.org.name, "overdue": overdue.get(r.org.id, 0)} for r in ranked],
+                [("agency", t("agency")), ("overdue", t("kev.overdue"))],
+            ),
+        ),
+        section(
+            t("feeds"),
+            table(
+                "overview-feeds",
+                feeds,
+                [("feed", t("feed")), ("synced", t("synced")), ("records", t("records"))],
+            ),
+        ),
+    ]
+
+
+def register(app: Dash) -> None:
+    @app.callback(Output("overview-body", "children"), Input("overview-tick", "n_intervals"))
+    def refresh(_: int | None) -> Any:
+        return body()

@@ -1,0 +1,168 @@
+"""Threat sharing: indicators in from partners and out from the hub, by partner and TLP;
+sightings of partner indicators on agency hosts; how each partner feed is syncing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import Dash, Input, Output, dcc, html
+
+from dashboards import data
+from dashboards.access import may_see
+from dashboards.i18n import t
+from dashboards.view import chart, current, figure, hub, section, shell, stat, table
+from hub.model import OrgKind
+from hub.sharing.markings import ORDER
+from hub.store.interface import STIX_OBJECTS, TAXII_COLLECTIONS, Query
+
+PAGE = "sharing"
+
+
+def layout(**_: Any) -> html.Div:
+    levels = [{"label": tlp.value.upper(), "value": tlp.value} for tlp in ORDER]
+    body = [
+        dcc.Dropdown(
+            id="sharing-tlp", options=levels, multi=True, placeholder="TLP", className="mb-3"
+        ),
+        html.Div(id="sharing-body"),
+    ]
+    return shell(PAGE, current(), body)
+
+
+def tallies(tlps: list[str]) -> list[dict[str, Any]]:
+    """Latest versions of objects by collection, owner and TLP, read a page at a time."""
+    store = hub().store
+    kinds = {o.id: o for o in store.list_organizations(limit=10_000)}
+    titles = {c.id: c.title for c in store.iter_all(TAXII_COLLECTIONS)}
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    after: Any = None
+    while True:
+        page = store.select(
+            STIX_OBJECTS, Query(equals={"last": True, "deleted": False}, after=after, limit=5_000)
+        )
+        for v in page:
+            if tlps and v.tlp not in tlps:
+                continue
+            owner = kinds.get(v.owner_org)
+            direction = t("in") if owner and owner.kind is OrgKind.PARTNER else t("out")
+            counts[
+                (
+                    titles.get(v.collection_id, v.collection_id),
+                    owner.name if owner else v.owner_org,
+                    direction,
+                    v.tlp,
+                )
+            ] += 1
+        if len(page) < 5_000:
+            break
+        after = page[-1].id
+    return [
+        {"collection": c, "partner": p, "direction": d, "tlp": tlp.upper(), "objects": n}
+        for (c, p, d, tlp), n in sorted(counts.items())
+    ]
+
+
+def content(tlps: list[str]) -> Any:
+    who = current()
+    if who is None or not may_see(who, PAGE):
+        return None
+    store = hub().store
+    rows = tallies(tlps)
+    sightings = data.active_sightings(store, who)
+    names = {o.id: o.name for o in store.list_organizations(limit=10_000)}
+    by_tlp: Counter[str] = Counter()
+    for r in rows:
+        by_tlp[r["tlp"]] += r["objects"]
+    bars = go.Figure(go.Bar(x=list(by_tlp), y=list(by_tlp.values())))
+    feeds = [
+        {
+            "url": f.url,
+            "direction": f.direction,
+            "partner": names.get(f.org_id, f.org_id),
+            "synced": f.last_sync.isoformat(" ", "minutes") if f.last_sync else t("never"),
+            "received": f.received,
+            "error": f.last_error,
+        }
+        for f in data.partner_feeds(store)
+    ]
+    incoming = sum(r["objects"] for r in rows if r["direction"] == t("in"))
+    return [
+        dbc.Row(
+            [
+                stat("sharing-in", t("in"), str(incoming)),
+                stat("sharing-out", t("out"), str(sum(r["objects"] for r in rows) - incoming)),
+                stat("sharing-sightings", t("sightings"), str(len(sightings))),
+                stat("sharing-feeds", t("partner.feeds"), str(len(feeds))),
+            ]
+        ),
+        section(
+            t("in.out"),
+            chart(
+                "sharing-chart",
+                figure(bars, 260),
+                ", ".join(f"{k}: {v}" for k, v in by_tlp.items()) or "-",
+            ),
+            table(
+                "sharing-table",
+                rows,
+                [
+                    ("collection", "collection"),
+                    ("partner", t("partner")),
+                    ("direction", t("direction")),
+                    ("tlp", "TLP"),
+                    ("objects", t("objects")),
+                ],
+            ),
+        ),
+        section(
+            t("sightings"),
+            table(
+                "sharing-sightings-table",
+                [
+                    {
+                        "indicator": s.indicator_id,
+                        "agency": names.get(s.org_id, s.org_id),
+                        "asset": s.asset_id,
+                        "first": s.first_seen.isoformat(" ", "minutes"),
+                        "last": s.last_seen.isoformat(" ", "minutes"),
+                    }
+                    for s in sightings
+                ],
+                [
+                    ("indicator", t("indicator")),
+                    ("agency", t("agency")),
+                    ("asset", t("asset")),
+                    ("first", t("first.seen")),
+                    ("last", t("last.seen")),
+                ],
+            ),
+        ),
+        section(
+            t("partner.feeds"),
+            table(
+                "sharing-feeds-table",
+                feeds,
+                [
+                    ("url", t("feed")),
+                    ("direction", t("direction")),
+                    ("partner", t("partner")),
+                    ("synced", t("synced")),
+                    ("received", t("objects")),
+                    ("error", t("error")),
+                ],
+            ),
+        ),
+    ]
+
+
+def register(app: Dash) -> None:
+    @app.callback(
+        Output("sharing-body", "children"),
+        Input("sharing-tlp", "value"),
+        Input("sharing-tick", "n_intervals"),
+    )
+    def refresh(tlps: list[str] | None, _: int | None) -> Any:
+        return content(tlps or [])

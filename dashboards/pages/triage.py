@@ -1,0 +1,163 @@
+"""The triage queue, CRSA's "knowledge wall": every action that removes risk, worst first,
+with filters, and status changes for those whose role manages the queue."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, dcc, html
+
+from dashboards import data
+from dashboards.access import may_see
+from dashboards.i18n import t
+from dashboards.view import current, hub, points, section, shell, stat, table
+from hub.auth import Action
+from hub.errors import HubError
+from hub.triage import TriageDesk
+from hub.triage_items import TriageStatus
+
+PAGE = "triage"
+SETTABLE = [s.value for s in TriageStatus if s is not TriageStatus.ACCEPTED_RISK]
+
+
+def layout(**_: Any) -> html.Div:
+    who = current()
+    statuses = [{"label": s.value, "value": s.value} for s in TriageStatus]
+    orgs = (
+        []
+        if who is None or who.scoped
+        else [{"label": o.name, "value": o.id} for o in data.agencies(hub().store, who)]
+    )
+    filters = dbc.Row(
+        [
+            dbc.Col(dcc.Dropdown(id="triage-status", options=statuses, placeholder=t("status"))),
+            dbc.Col(
+                dcc.Dropdown(
+                    id="triage-org", options=orgs, placeholder=t("agency"), disabled=not orgs
+                )
+            ),
+        ],
+        className="mb-3",
+    )
+    manages = who is not None and who.may(Action.MANAGE_TRIAGE)
+    change = html.Div(
+        section(
+            t("set.status"),
+            dbc.Row(
+                [
+                    dbc.Col(dcc.Dropdown(id="triage-action", placeholder=t("title")), md=6),
+                    dbc.Col(
+                        dcc.Dropdown(
+                            id="triage-new-status",
+                            options=[{"label": s, "value": s} for s in SETTABLE],
+                        ),
+                        md=3,
+                    ),
+                    dbc.Col(dbc.Button(t("apply"), id="triage-apply", color="primary"), md=3),
+                ]
+            ),
+            html.Div(id="triage-message", role="status", className="mt-2 mb-4"),
+        ),
+        hidden=not manages,
+    )  # hidden, not absent: the page's callbacks keep their parts
+    return shell(PAGE, who, [filters, change, html.Div(id="triage-body")])
+
+
+def rows(status: str | None, org: str | None) -> list[dict[str, Any]]:
+    who = current()
+    if who is None:
+        return []
+    return TriageDesk(hub().store).queue(who, status=status, org_id=org)
+
+
+def content(queue: list[dict[str, Any]]) -> Any:
+    shown = [
+        {
+            "rank": r["rank"],
+            "title": r["title"],
+            "points": round(r["points"], 1),
+            "findings": r["findings"],
+            "assets": r["assets"],
+            "agencies": r["agencies"],
+            "due": r["kev_due"] or "",
+            "status": r["status"],
+            "owner": r["owner"],
+        }
+        for r in queue
+    ]
+    return [
+        dbc.Row(
+            [
+                stat("triage-count", t("actions"), str(len(shown))),
+                stat("triage-top", t("points"), points(queue[0]["points"]) if queue else "-"),
+                stat("triage-open", "open", str(sum(r["status"] == "open" for r in queue))),
+            ]
+        ),
+        section(
+            t("actions"),
+            table(
+                "triage-table",
+                shown,
+                [
+                    ("rank", t("rank")),
+                    ("title", t("title")),
+                    ("points", t("points")),
+                    ("findings", t("findings")),
+                    ("assets", t("hosts")),
+                    ("agencies", t("agencies")),
+                    ("due", t("due")),
+                    ("status", t("status")),
+                    ("owner", t("owner")),
+                ],
+            ),
+        ),
+    ]
+
+
+def register(app: Dash) -> None:
+    @app.callback(
+        Output("triage-body", "children"),
+        Input("triage-status", "value"),
+        Input("triage-org", "value"),
+        Input("triage-tick", "n_intervals"),
+        Input("triage-message", "children"),
+    )
+    def refresh(status: str | None, org: str | None, _: int | None, __: Any) -> Any:
+        who = current()
+        if who is None or not may_see(who, PAGE):
+            return None
+        return content(rows(status, org))
+
+    @app.callback(
+        Output("triage-action", "options"),
+        Input("triage-tick", "n_intervals"),
+        Input("triage-message", "children"),
+    )
+    def choices(_: int | None, __: Any) -> list[dict[str, str]]:
+        return [
+            {"label": f"#{r['rank']} {r['title']}", "value": r["id"]}
+            for r in rows(None, None)[:200]
+        ]
+
+    @app.callback(
+        Output("triage-message", "children"),
+        Input("triage-apply", "n_clicks"),
+        State("triage-action", "value"),
+        State("triage-new-status", "value"),
+        prevent_initial_call=True,
+    )
+    def apply(_: int | None, action_id: str | None, status: str | None) -> Any:
+        who = current()
+        if who is None or not action_id or not status:
+            return None
+        try:
+            row = TriageDesk(hub().store).update(
+                who, action_id, f"ui-{uuid.uuid4().hex}", status=status, owner=who.actor
+            )
+        except HubError as exc:
+            return dbc.Alert(f"{t('refused')}: {exc.message}", color="danger")
+        return dbc.Alert(
+            f"{t('saved')}: {row['title']} → {row['status']}", color="success", id="triage-saved"
+        )

@@ -1,0 +1,178 @@
+"""The pieces every page is built from: the page frame (menu, language, logout), number
+formats, charts with a written summary beside them, tables, and the colour-blind-safe
+palette (Okabe and Ito) every chart uses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import dcc, html
+from flask import current_app
+
+from dashboards.access import MENU, may_see
+from dashboards.i18n import language, t
+from dashboards.session import PREFIX, viewer
+from hub.api.endpoint import HubContext
+from hub.auth import Principal
+
+# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
+PATHS = {
+    "overview": "/",
+    "agency": "/agency",
+    "asset": "/asset",
+    "vulns": "/vulnerabilities",
+    "sbom": "/sbom",
+    "sharing": "/sharing",
+    "triage": "/triage",
+    "audit": "/audit",
+}
+REFRESH_MS = 30_000
+
+
+def hub() -> HubContext:
+    ctx: HubContext = current_app.extensions["crsa"]
+    return ctx
+
+
+def href(page: str, **query: str) -> str:
+    path = PREFIX.rstrip("/") + PATHS[page]
+    return path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def points(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def grade(value: float) -> str:
+    return f"{value:.0f}"
+
+
+def band(grade_value: float) -> str:
+    """A grade's colour: blue, sky, orange, vermilion as risk rises."""
+    return (
+        PALETTE[0]
+        if grade_value < 25
+        else PALETTE[4]
+        if grade_value < 50
+        else (PALETTE[1] if grade_value < 75 else PALETTE[3])
+    )
+
+
+def shell(page: str, who: Principal | None, body: Any, **query: str) -> html.Div:
+    """The frame of a page for `who`: the menu shows only the pages the role may open."""
+    if who is None or not may_see(who, page):
+        body = denied()
+    links = [
+        dbc.NavItem(dbc.NavLink(t(p), href=href(p), active=p == page, id=f"nav-{p}"))
+        for p in MENU
+        if may_see(who, p)
+    ]
+    other = "en" if language() == "ja" else "ja"
+    here = href(page, **query)
+    links += [
+        dbc.NavItem(
+            dbc.NavLink(
+                t("language"),
+                href=f"{PREFIX}lang/{other}?next={here}",
+                external_link=True,
+                id="nav-language",
+            )
+        ),
+        dbc.NavItem(
+            dbc.NavLink(t("logout"), href=f"{PREFIX}logout", external_link=True, id="nav-logout")
+        ),
+    ]
+    return html.Div(
+        [
+            dbc.NavbarSimple(
+                links,
+                brand=t("app"),
+                brand_href=href("overview"),
+                color="dark",
+                dark=True,
+                fluid=True,
+                class_name="mb-3",
+            ),
+            html.Main(dbc.Container(body, fluid=True), id="main", lang=language()),
+            dcc.Interval(id=f"{page}-tick", interval=REFRESH_MS),
+        ]
+    )
+
+
+def denied() -> html.Div:
+    return html.Div(dbc.Alert(t("not.found"), color="warning", id="denied"), role="alert")
+
+
+def stat(id_: str, label: str, value: str) -> dbc.Col:
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(label, className="text-muted small"),
+                    html.Div(value, id=id_, className="h3 mb-0"),
+                ]
+            )
+        ),
+        md=3,
+        class_name="mb-3",
+    )
+
+
+def figure(fig: go.Figure, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        colorway=list(PALETTE),
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        font={"size": 13},
+    )
+    return fig
+
+
+def chart(id_: str, fig: go.Figure, summary: str) -> dbc.Row:
+    """A chart with its text summary beside it, for screen readers and quick reading."""
+    return dbc.Row(
+        [
+            dbc.Col(dcc.Graph(id=id_, figure=fig, config={"displaylogo": False}), md=9),
+            dbc.Col(
+                [html.H3(t("summary"), className="h6"), html.P(summary, id=f"{id_}-summary")],
+                md=3,
+            ),
+        ],
+        class_name="mb-4",
+    )
+
+
+def table(
+    id_: str, rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], **grid: Any
+) -> dag.AgGrid:
+    """A keyboard-navigable grid; `columns` are (field, header)."""
+    return dag.AgGrid(
+        id=id_,
+        rowData=list(rows),
+        columnDefs=[
+            {"field": f, "headerName": h, "sortable": True, "filter": True} for f, h in columns
+        ],
+        defaultColDef={"resizable": True, "flex": 1, "minWidth": 110},
+        dashGridOptions={
+            "domLayout": "autoHeight",
+            "pagination": len(rows) > 20,
+            "paginationPageSize": 20,
+            "ensureDomOrder": True,
+        },
+        className="ag-theme-alpine mb-4",
+        **grid,
+    )
+
+
+def section(title: str, *children: Any) -> html.Section:
+    return html.Section([html.H2(title, className="h5 mt-2"), *children])
+
+
+def current() -> Principal | None:
+    return viewer()
