@@ -16,6 +16,7 @@ from dashboards.i18n import t
 from dashboards.view import (
     chart,
     current,
+    denied,
     figure,
     grade,
     href,
@@ -50,7 +51,7 @@ def layout(org: str | None = None, **_: Any) -> html.Div:
         return shell(PAGE, who, None)
     org_id = chosen(who, org)
     if org_id is None:
-        return shell(PAGE, who, None, org=org or "")
+        return shell(PAGE, who, denied(), org=org or "")
     picker = (
         []
         if who.scoped

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.auth import Principal
+from hub.demo import catalog
 from hub.feeds import refresh, register
 from hub.intel import IntelSource
 from hub.model import OrgKind
@@ -318,7 +319,11 @@ def seed_threats(
         register(store, source, str(path), rid, who.actor)
     _, report = refresh(store, settings, rid, clock=lambda: now)
     opened = report.opened if report else 0
-    first_agency = store.list_organizations(kind=OrgKind.AGENCY, limit=1)[0]
+    first_agency = next(  # the agency whose demo login is printed
+        o
+        for o in store.list_organizations(kind=OrgKind.AGENCY, limit=1000)
+        if o.name == catalog.AGENCIES[0]
+    )
     portal = next(iter(store.iter_all_systems(first_agency.id)))
     sboms = SbomDesk(store, settings, clock=lambda: now)
     for version, parts in ((1, PORTAL_V1), (2, PORTAL_V2)):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import ElementClickInterceptedException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -141,6 +141,15 @@ class Page:
             ec.visibility_of_element_located((By.ID, element_id))
         )
         return str(found.text)
+
+    def click(self, element_id: str) -> None:
+        """Scroll the element into the middle of the window first, as a user would."""
+        element = self.driver.find_element(By.ID, element_id)
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        try:
+            element.click()
+        except ElementClickInterceptedException:  # a sticky part of a grid in the way
+            self.driver.execute_script("arguments[0].click()", element)
 
     def text(self, element_id: str) -> str:
         return str(self.driver.find_element(By.ID, element_id).text)

@@ -1,10 +1,62 @@
 """Each dashboard page in Chromium: it renders without console errors, its key numbers are
-the API's, a filter works, and an agency user cannot reach another agency's data."""
+the API's, a filter works, and an agency user cannot reach another agency's data.
+Screenshots of every page go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from hub.demo.threats import PORTAL_V2, cyclonedx
 from hub.model import Role
 from tests.dashboards.conftest import Demo, Page
+
+pytestmark = pytest.mark.browser
+
+
+def until(page: Page, check: Callable[[], Any], seconds: float = 30) -> Any:
+    ignored = (StaleElementReferenceException,)  # the grid re-rendered mid-read: read again
+    return WebDriverWait(page.driver, seconds, ignored_exceptions=ignored).until(lambda _: check())
+
+
+def choose(page: Page, dropdown_id: str, text: str) -> None:
+    """Open a dcc.Dropdown and pick the option showing `text`, as a user does."""
+    page.click(dropdown_id)
+
+    def option() -> Any:
+        found = page.driver.find_elements(By.CSS_SELECTOR, "[role=option]")
+        return next((o for o in found if text in o.text), None)
+
+    found = until(page, option)
+    page.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", found)
+    page.driver.execute_script("arguments[0].click()", found)
+    page.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+
+
+def every(demo: Demo, path: str, role: Role = Role.ADMIN, **params: str) -> list[dict[str, Any]]:
+    """Every item of a paged API list."""
+    items: list[dict[str, Any]] = []
+    after = None
+    while True:
+        got = demo.api(path, role, limit="1000", **params, **({"after": after} if after else {}))
+        body = got.json()
+        items += body["items"]
+        after = body.get("next")
+        if not after:
+            return items
+
+
+def agencies(demo: Demo) -> list[dict[str, Any]]:
+    return every(demo, "/organizations", kind="agency")
 
 
 def test_overview_numbers_are_the_apis(page: Page, demo: Demo) -> None:
@@ -13,8 +65,236 @@ def test_overview_numbers_are_the_apis(page: Page, demo: Demo) -> None:
     nation = demo.api("/scores/nation").json()
     assert shown == f"{nation['points']:,.1f}"
     assert page.text("overview-nation-grade") == f"{nation['grade']:.0f}"
-    agencies = demo.api("/organizations", kind="agency", limit="500").json()["items"]
-    assert page.text("overview-agencies") == str(len(agencies))
-    page.wait_for("overview-ranked-summary")
+    assert page.text("overview-agencies") == str(len(agencies(demo)))
+    overdue = [
+        f
+        for f in every(demo, "/findings", status="open")
+        if f["kev"]
+        and f["kev_due"]
+        and f["kev_due"][:10] < __import__("datetime").date.today().isoformat()
+    ]
+    assert page.text("overview-kev-overdue") == str(len(overdue))
+    top = max(
+        agencies(demo), key=lambda o: demo.api(f"/scores/organization:{o['id']}").json()["points"]
+    )
+    assert page.wait_for("overview-ranked-summary").startswith(top["name"])
     page.shot("overview")
+    assert page.errors() == []
+
+
+def test_language_switches_and_stays(page: Page, demo: Demo) -> None:
+    page.login(Role.SOC_ANALYST)
+    page.open("/", "overview-nation-points")
+    assert page.text("nav-overview") == "National overview"
+    page.click("nav-language")
+    until(page, lambda: page.text("nav-overview") == "全体概況")
+    page.wait_for("overview-nation-points")
+    page.shot("overview-ja")
+    page.open("/triage", "triage-count")
+    assert page.text("nav-triage") == "トリアージ"
+    page.click("nav-language")
+    until(page, lambda: page.text("nav-triage") == "Triage queue")
+    assert page.errors() == []
+
+
+def test_login_is_required_and_bad_tokens_refused(page: Page, demo: Demo) -> None:
+    page.driver.delete_all_cookies()
+    page.driver.get(f"{demo.url}/ui/agency")
+    page.wait_for("token")
+    assert "/ui/login" in page.driver.current_url
+    page.driver.find_element(By.ID, "token").send_keys("crsa_not_a_token")
+    page.click("login")
+    assert "invalid or revoked" in page.driver.page_source
+    update = requests.post(f"{demo.url}/ui/_dash-update-component", json={}, timeout=10)
+    assert update.status_code == 401  # no session: no data through the callbacks either
+    page.errors()  # the refused login's 401 is expected in the console
+
+
+def test_agency_page_numbers_filter_paging(page: Page, demo: Demo) -> None:
+    page.login(Role.SOC_ANALYST)
+    org = agencies(demo)[3]
+    shown = page.open(f"/agency?org={org['id']}", "agency-points")
+    score = demo.api(f"/scores/organization:{org['id']}").json()
+    assert shown == f"{score['points']:,.1f}"
+    assert page.text("agency-grade") == f"{score['grade']:.0f}"
+    systems = every(demo, "/systems", org_id=org["id"])
+    assert page.text("agency-systems") == str(len(systems))
+    page.wait_for("agency-breakdown-summary")
+
+    def rows() -> list[Any]:
+        return page.driver.find_elements(
+            By.CSS_SELECTOR, "#agency-assets .ag-center-cols-container .ag-row"
+        )
+
+    until(page, lambda: len(rows()) == 50)
+    first = rows()[0].text
+    page.click("agency-next")
+    until(page, lambda: rows() and rows()[0].text != first)
+    page.shot("agency")
+    target = systems[1]
+    choose(page, "agency-system-filter", target["name"])
+    expected = len(every(demo, "/assets", system_id=target["id"]))
+    until(
+        page,
+        lambda: len(rows()) == min(expected, 50) and all(target["name"] in r.text for r in rows()),
+    )
+    assert page.errors() == []
+
+
+def test_agency_users_see_only_their_agency(page: Page, demo: Demo) -> None:
+    page.login(Role.AGENCY_SUBMITTER)
+    me = demo.api("/organizations", Role.AGENCY_SUBMITTER).json()["items"]
+    assert len(me) == 1
+    shown = page.open("/agency", "agency-points")
+    assert page.text("agency-name") == me[0]["name"]
+    mine = demo.api(f"/scores/organization:{me[0]['id']}", Role.AGENCY_SUBMITTER).json()
+    assert shown == f"{mine['points']:,.1f}"
+    assert page.driver.find_elements(By.ID, "nav-overview") == []  # no national pages
+    other = next(o for o in agencies(demo) if o["id"] != me[0]["id"])
+    page.open(f"/agency?org={other['id']}", "denied")
+    assert page.driver.find_elements(By.ID, "agency-points") == []
+    assert other["name"] not in page.driver.page_source
+    foreign = every(demo, "/assets", org_id=other["id"])[0]
+    page.open(f"/asset?id={foreign['id']}", "denied")
+    assert foreign["hostname"] not in page.driver.page_source
+    for path in ("/", "/sharing", "/audit"):
+        page.open(path, "denied")
+    page.shot("agency-user-denied")
+    assert page.errors() == []
+
+
+def test_asset_page_matches_the_api(page: Page, demo: Demo) -> None:
+    page.login(Role.SOC_ANALYST)
+    sighted = demo.threats.sightings
+    assert sighted > 0
+    findings = every(demo, "/findings", status="open")
+    asset_id = max(
+        {f["asset_id"] for f in findings if f["asset_id"]},
+        key=lambda a: sum(f["asset_id"] == a for f in findings),
+    )
+    shown = page.open(f"/asset?id={asset_id}", "asset-findings")
+    assert shown == str(sum(f["asset_id"] == asset_id for f in findings))
+    packages = demo.api(f"/assets/{asset_id}/packages").json()
+    assert page.text("asset-software") == str(len(packages["items"]))
+    score = demo.api(f"/scores/asset:{asset_id}").json()
+    assert page.text("asset-points") == f"{score['points']:,.1f}"
+    page.wait_for("asset-timeline-summary")
+    page.shot("asset")
+    assert page.errors() == []
+
+
+def test_vulnerabilities_page_and_its_kev_filter(page: Page, demo: Demo) -> None:
+    page.login(Role.SOC_ANALYST)
+    findings = every(demo, "/findings", status="open")
+    worst = {f["vuln_id"] for f in findings if f["kev"] or f["severity"] == "critical"}
+    kev = {f["vuln_id"] for f in findings if f["kev"]}
+    assert page.open("/vulnerabilities", "vulns-count") == str(len(worst))
+    assert page.text("vulns-kev") == str(len(kev))
+    page.driver.find_element(By.XPATH, "//label[contains(., 'Exploited (KEV) only')]").click()
+    until(page, lambda: page.text("vulns-count") == str(len(kev)))
+    page.shot("vulnerabilities")
+    assert page.errors() == []
+
+
+def test_sbom_page_upload_and_diff(page: Page, demo: Demo, tmp_path: Path) -> None:
+    page.login(Role.AGENCY_SUBMITTER)
+    me = demo.api("/organizations", Role.AGENCY_SUBMITTER).json()["items"][0]
+    systems = every(demo, "/systems", Role.AGENCY_SUBMITTER)
+
+    def count() -> int:
+        return sum(
+            len(demo.api(f"/systems/{s['id']}/sboms", Role.AGENCY_SUBMITTER).json()["items"])
+            for s in systems
+        )
+
+    before = count()
+    assert before >= 2 and me["name"]
+    assert page.open("/sbom", "sbom-count") == str(before)
+    page.wait_for("sbom-diff-table")  # the two demo versions, compared
+    assert "log4j-core" in page.text("sbom-diff-table")
+    target = systems[-1]
+    choose(page, "sbom-upload-system", target["name"])
+    document = tmp_path / "sbom.cdx.json"
+    document.write_bytes(cyclonedx(target["name"], 7, PORTAL_V2))
+    page.driver.find_element(By.CSS_SELECTOR, "#sbom-upload input[type=file]").send_keys(
+        str(document)
+    )
+    page.wait_for("sbom-saved")
+    until(page, lambda: page.text("sbom-count") == str(before + 1))
+    assert count() == before + 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": "x"}))
+    page.driver.find_element(By.CSS_SELECTOR, "#sbom-upload input[type=file]").send_keys(str(bad))
+    assert "Refused" in page.wait_for("sbom-refused")
+    assert count() == before + 1  # nothing half-written
+    page.shot("sbom")
+    assert page.errors() == []
+
+
+def test_sharing_page_counts_and_tlp_filter(page: Page, demo: Demo) -> None:
+    page.login(Role.SOC_ANALYST)
+    shown = page.open("/sharing", "sharing-sightings")
+    assert shown == str(demo.threats.sightings)
+    assert page.text("sharing-in") == str(demo.threats.indicators)
+    published = requests.get(
+        f"{demo.url}/taxii2/crsa/collections/{demo.threats.outbound_collection}/objects/",
+        params={"limit": "1000"},
+        headers={
+            "Authorization": f"Bearer {demo.tokens[Role.PARTNER]}",
+            "Accept": "application/taxii+json;version=2.1",
+        },
+        timeout=30,
+    ).json()["objects"]
+    partner = [
+        o
+        for o in published
+        if o["type"] == "sighting" and o["sighting_of_ref"].endswith("-5d1e-4c9a-9b7e-2f6a3c8d1e4b")
+    ]
+    assert sum(o["count"] for o in partner) == demo.threats.sightings  # shared as shown
+    choose(page, "sharing-tlp", "AMBER")
+    until(
+        page,
+        lambda: "GREEN" not in page.text("sharing-table") and "AMBER" in page.text("sharing-table"),
+    )
+    page.shot("sharing")
+    assert page.errors() == []
+
+
+def test_triage_queue_filters_and_status_changes(page: Page, demo: Demo) -> None:
+    page.login(Role.SOC_ANALYST)
+    queue = demo.api("/triage", Role.SOC_ANALYST, limit="1000").json()
+    assert page.open("/triage", "triage-count") == str(queue["total"])
+    top = queue["items"][0]
+    assert page.text("triage-top") == f"{top['points']:,.1f}"
+    choose(page, "triage-action", f"#{top['rank']} ")
+    choose(page, "triage-new-status", "in_progress")
+    page.click("triage-apply")
+    page.wait_for("triage-saved")
+    after = demo.api(f"/triage/{top['id']}", Role.SOC_ANALYST).json()
+    assert after["status"] == "in_progress"
+    choose(page, "triage-status", "in_progress")
+    until(page, lambda: page.text("triage-count") == "1")
+    page.shot("triage")
+    page.login(Role.AGENCY_SUBMITTER)
+    mine = demo.api("/triage", Role.AGENCY_SUBMITTER, limit="1000").json()
+    assert page.open("/triage", "triage-count") == str(mine["total"])
+    assert page.errors() == []
+
+
+def test_audit_page_exports_and_verifies(page: Page, demo: Demo) -> None:
+    page.login(Role.AUDITOR)
+    head = demo.api("/audit/verify", Role.AUDITOR).json()
+    assert head["ok"]
+    shown = page.open("/audit", "audit-entries")
+    assert int(shown) >= head["checked"]
+    assert page.text("audit-chain") == "intact"
+    page.click("audit-export")
+    made = page.wait_for("audit-made", 120)
+    export_id = made.split(": ")[-1]
+    listed = demo.api("/exports", Role.AUDITOR).json()["items"]
+    assert export_id in {e["id"] for e in listed}
+    choose(page, "audit-exports", export_id[:8])
+    page.click("audit-verify")
+    page.wait_for("audit-verified", 60)
+    page.shot("audit")
     assert page.errors() == []
