@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(BIN)/pytest
+
+# The dashboard tests drive Debian's Chromium; install it (with a Japanese font, for the
+# screenshots) where it is missing and this user may, else those tests skip and say why.
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium, chromium-driver and fonts-noto-cjk for the dashboard tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium chromium-driver fonts-noto-cjk >/dev/null) \
+	      || echo "could not install chromium: the dashboard tests will skip (or fail under CI)"; \
+	  else \
+	    echo "no chromium: the dashboard tests will skip; install chromium and chromium-driver"; \
+	  fi; \
+	fi
 
 test: lint typecheck unit
 
@@ -32,6 +46,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.sbom
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.score
+	$(BIN)/python -m bench.ioc
+	$(BIN)/python -m bench.taxii
+	$(BIN)/python -m bench.dash
 
 clean:
 	rm -rf $(VENV) crsa-data crsa-demo

@@ -346,7 +346,11 @@ def medallion_side(total: int, folder: Path) -> dict[str, Any]:
         )  # fmt: skip
     finally:
         procs[-1].terminate()
-        procs[-1].wait(timeout=30)
+        try:
+            procs[-1].wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a worker still busy with an abandoned request
+            procs[-1].kill()
+            procs[-1].wait(timeout=30)
 
 
 def main() -> None:
@@ -355,6 +359,9 @@ def main() -> None:
     parser.add_argument("--medallion-objects", type=int, default=10_000)
     parser.add_argument("--store", choices=["sqlite", "elasticsearch"], default="sqlite")
     parser.add_argument("--no-medallion", action="store_true", help="Only the hub.")
+    parser.add_argument(
+        "--steps", default="small,medallion,large", help="Which of small,medallion,large to run."
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     args.out = args.out or Path(f"bench/taxii/results-{args.store}.json")
@@ -379,16 +386,20 @@ def main() -> None:
             (f"hub ({args.store}, {large:,} objects)",
              lambda: hub_side(large, folder / "large", es)),
         ]  # fmt: skip
-        if args.no_medallion:
-            steps = [steps[0], steps[2]]
+        wanted = [w for w in args.steps.split(",") if not (args.no_medallion and w == "medallion")]
+        steps = [
+            s
+            for s, key in zip(steps, ("small", "medallion", "large"), strict=True)
+            if key in wanted
+        ]
         for sub in ("small", "medallion", "large"):
             (folder / sub).mkdir()
         for name, step in steps:
             print(f"{name} ...")
             results[name] = step()
             print(json.dumps(results[name], indent=2))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+            args.out.parent.mkdir(parents=True, exist_ok=True)  # kept after every step
+            args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"results in {args.out}")
 
 

@@ -117,10 +117,18 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
     systems.sort(key=lambda r: -(r["points"] or 0))
     parts = rec.contributions.get("parts", []) if rec else []
     parts = sorted(parts, key=lambda p: -float(p.get("points", 0)))[:15]
+    names = {f"system:{s.id}": s.name for s in store.iter_all_systems(org_id)}
+
+    def label(part: dict[str, Any]) -> str:
+        """A part of an agency's score is a system's: named, with its flags (overdue...)."""
+        detail = str(part.get("detail", ""))
+        flags = f" ({', '.join(part['flags'])})" if part.get("flags") else ""
+        return names.get(detail, str(part.get("reason") or detail)) + flags
+
     why = go.Figure(
         go.Bar(
             x=[p.get("points", 0) for p in parts][::-1],
-            y=[str(p.get("reason", "")) for p in parts][::-1],
+            y=[label(p) for p in parts][::-1],
             orientation="h",
         )
     )
@@ -131,9 +139,7 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
         )
     )
     biggest = (
-        f"{parts[0].get('reason')}: {points(float(parts[0].get('points', 0)))}"
-        if parts
-        else t("no.score")
+        f"{label(parts[0])}: {points(float(parts[0].get('points', 0)))}" if parts else t("no.score")
     )
     name = store.get_organization(org_id)
     content = [
