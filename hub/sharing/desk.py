@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
-
-from stix2validator import ValidationOptions, validate_instance
 
 from hub.auth import Principal
 from hub.errors import Forbidden, InvalidSubmission, NotFound
@@ -39,7 +38,6 @@ from hub.store.interface import (
 
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
-_VALIDATION = ValidationOptions(version="2.1", silent=True)
 
 
 def iso(value: datetime) -> str:
@@ -404,13 +402,25 @@ def _version_of(obj: Any, now: datetime) -> str:
     return iso(now)
 
 
+@functools.cache
+def _validation() -> Any:
+    """The OASIS validator's options, the validator imported on first use: it pulls in
+    jsonschema's format checkers, a second and a half of start-up every CLI command would
+    otherwise pay."""
+    from stix2validator import ValidationOptions
+
+    return ValidationOptions(version="2.1", silent=True)
+
+
 def _problem(obj: Any) -> str:
     """Why the object cannot be kept ('' when it can): the stix2-validator's errors."""
     if not isinstance(obj, dict):
         return "not a JSON object"
     if obj.get("spec_version", "2.1") != "2.1" and obj.get("type") != "marking-definition":
         return f"spec_version {obj.get('spec_version')!r} is not 2.1"
-    result = validate_instance(obj, _VALIDATION)
+    from stix2validator import validate_instance
+
+    result = validate_instance(obj, _validation())
     if result.is_valid:
         return ""
     return "; ".join(str(e) for e in result.errors)[:2000]
