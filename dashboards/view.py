@@ -32,6 +32,7 @@ PATHS = {
     "audit": "/audit",
 }
 REFRESH_MS = 30_000
+WIDE = frozenset({"title", "package", "purl", "component", "url", "feed", "indicator", "who"})
 
 
 def hub() -> HubContext:
@@ -156,7 +157,15 @@ def table(
         id=id_,
         rowData=list(rows),
         columnDefs=[
-            {"field": f, "headerName": h, "sortable": True, "filter": True} for f, h in columns
+            {
+                "field": f,
+                "headerName": h,
+                "sortable": True,
+                "filter": True,
+                "flex": 4 if f in WIDE else 1,
+                "tooltipField": f,
+            }
+            for f, h in columns
         ],
         defaultColDef={"resizable": True, "flex": 1, "minWidth": 110},
         dashGridOptions={

@@ -92,7 +92,11 @@ def content(queue: list[dict[str, Any]]) -> Any:
             [
                 stat("triage-count", t("actions"), str(len(shown))),
                 stat("triage-top", t("points"), points(queue[0]["points"]) if queue else "-"),
-                stat("triage-open", "open", str(sum(r["status"] == "open" for r in queue))),
+                stat(
+                    "triage-open",
+                    f"{t('status')}: open",
+                    str(sum(r["status"] == "open" for r in queue)),
+                ),
             ]
         ),
         section(
