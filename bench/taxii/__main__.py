@@ -27,6 +27,7 @@ import contextlib
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -328,14 +329,24 @@ def medallion_side(total: int, folder: Path) -> dict[str, Any]:
         sys.executable, "-m", "gunicorn", "--chdir", str(folder), "-b", f"127.0.0.1:{port}",
         "-w", "1", "--threads", "8", "-k", "gthread", "--timeout", "600", "medallion_app:app",
     ]  # fmt: skip
-    procs = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+
+    def start() -> subprocess.Popen[bytes]:
+        # Its own process group: gunicorn's worker must go down with its master, or a
+        # worker still busy with an abandoned request keeps the port from its successor.
+        return subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+
+    def stop(proc: subprocess.Popen[bytes]) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+
+    procs = [start()]
 
     def restart() -> None:
-        procs[-1].kill()
-        procs[-1].wait(timeout=30)
-        procs.append(
-            subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        )
+        stop(procs[-1])
+        procs.append(start())
         wait(f"{base}/taxii2/", ("bench", "bench"))
 
     try:
@@ -345,12 +356,7 @@ def medallion_side(total: int, folder: Path) -> dict[str, Any]:
             timeout=300, restart=restart, mark=added(total - 101),
         )  # fmt: skip
     finally:
-        procs[-1].terminate()
-        try:
-            procs[-1].wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a worker still busy with an abandoned request
-            procs[-1].kill()
-            procs[-1].wait(timeout=30)
+        stop(procs[-1])
 
 
 def main() -> None:
