@@ -10,7 +10,6 @@ from typing import Any
 
 from hub.auth import Principal
 from hub.model import FindingStatus, Organization, OrgKind, Severity, utcnow
-from hub.scoring.compute import score_as_of
 from hub.scoring.records import ScoreRecord
 from hub.store import Store
 from hub.store.interface import FINDINGS, SIGHTINGS, TAXII_FEEDS
@@ -29,11 +28,9 @@ def agencies(store: Store, who: Principal) -> list[Organization]:
 
 def agency_scores(store: Store, who: Principal, now: datetime | None = None) -> list[AgencyScore]:
     """Every visible agency with its latest score, highest risk first."""
-    when = now or utcnow()
-    rows = [
-        AgencyScore(o, score_as_of(store, f"organization:{o.id}", when))
-        for o in agencies(store, who)
-    ]
+    visible = agencies(store, who)
+    scores = store.latest_scores([f"organization:{o.id}" for o in visible], now or utcnow())
+    rows = [AgencyScore(o, scores.get(f"organization:{o.id}")) for o in visible]
     return sorted(rows, key=lambda r: (-(r.score.points if r.score else 0.0), r.org.name))
 
 

@@ -103,9 +103,11 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
     store = hub().store
     now = utcnow()
     rec = score_as_of(store, f"organization:{org_id}", now)
+    all_systems = list(store.iter_all_systems(org_id))
+    scores = store.latest_scores([f"system:{s.id}" for s in all_systems], now)
     systems: list[dict[str, Any]] = []
-    for s in store.iter_all_systems(org_id):
-        sr = score_as_of(store, f"system:{s.id}", now)
+    for s in all_systems:
+        sr = scores.get(f"system:{s.id}")
         systems.append(
             {
                 "system": s.name,
@@ -117,7 +119,7 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
     systems.sort(key=lambda r: -(r["points"] or 0))
     parts = rec.contributions.get("parts", []) if rec else []
     parts = sorted(parts, key=lambda p: -float(p.get("points", 0)))[:15]
-    names = {f"system:{s.id}": s.name for s in store.iter_all_systems(org_id)}
+    names = {f"system:{s.id}": s.name for s in all_systems}
 
     def label(part: dict[str, Any]) -> str:
         """A part of an agency's score is a system's: named, with its flags (overdue...)."""
@@ -188,9 +190,10 @@ def assets_page(org_id: str, system_id: str | None, after: str | None) -> tuple[
         org_id=org_id, system_id=system_id or None, after=after, limit=ASSET_PAGE + 1
     )
     names = {s.id: s.name for s in store.iter_all_systems(org_id)}
+    scores = store.latest_scores([f"asset:{a.id}" for a in found[:ASSET_PAGE]], now)
     rows = []
     for a in found[:ASSET_PAGE]:
-        rec = score_as_of(store, f"asset:{a.id}", now)
+        rec = scores.get(f"asset:{a.id}")
         rows.append(
             {
                 "id": a.id,

@@ -106,8 +106,9 @@ def score_command(
     else:
         when = _when(as_of)
     click.echo("agency\tpoints\tgrade\tassets reporting\tsystems with SBOM\tflags")
+    scores = store.latest_scores([f"organization:{o.id}" for o in agencies], when)
     for org in agencies:
-        rec = score_as_of(store, f"organization:{org.id}", when)
+        rec = scores.get(f"organization:{org.id}")
         if rec is None:
             click.echo(f"{org.name}\t-\t-\t-\t-\tno score recorded by {when.isoformat()}")
             continue

@@ -361,5 +361,4 @@ def run_scoring(
 
 def score_as_of(store: Store, subject: str, as_of: datetime) -> ScoreRecord | None:
     """The score recorded for `subject` at or before `as_of`: history, not a recomputation."""
-    before = [r for r in store.score_history(subject) if r.computed_at <= as_of]
-    return before[-1] if before else None
+    return store.latest_scores([subject], as_of).get(subject)

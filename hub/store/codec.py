@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -26,6 +26,11 @@ def _encode(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_encode(v) for v in value]
     return value
+
+
+def encode_time(value: datetime) -> str:
+    """A time as stored (UTC, milliseconds), so stores can compare it with stored times."""
+    return str(_encode(value.astimezone(UTC)))
 
 
 def encode(obj: Any) -> JsonDoc:

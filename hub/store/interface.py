@@ -495,6 +495,11 @@ class Store(abc.ABC):
         """Every recorded score of `subject`, oldest first."""
         return sorted(self.iter_all(SCORES, subject=subject), key=lambda r: r.computed_at)
 
+    @abc.abstractmethod
+    def latest_scores(self, subjects: Sequence[str], as_of: datetime) -> dict[str, ScoreRecord]:
+        """Each subject's last score recorded at or before `as_of`, in one read: pages that
+        show 200 agencies or a page of assets must not ask once per subject."""
+
     # Collector deliveries
     def get_telemetry(self, asset_id: str) -> AssetTelemetry | None:
         return self._fetch(TELEMETRY, asset_id)

@@ -539,6 +539,18 @@ def test_score_history(store: Store) -> None:
         tx.put_scores(records)
     assert store.score_history("organization:org-1") == [records[1], records[0]]
     assert store.score_history("organization:none") == []
+    # The latest at or before a time, each subject in one read; the boundary is inclusive.
+    both = ["organization:org-1", "nation", "organization:none"]
+    assert store.latest_scores(both, T0 + timedelta(hours=3)) == {
+        "organization:org-1": records[0],
+        "nation": records[2],
+    }
+    assert store.latest_scores(both, T0 + timedelta(hours=1)) == {
+        "organization:org-1": records[1],
+        "nation": records[2],
+    }
+    assert store.latest_scores(both, T0 + timedelta(minutes=59)) == {}
+    assert store.latest_scores([], T0) == {}
     a = org("A")
     s1, s2 = system(a.id, "one"), system(a.id, "two")
     with store.transaction() as tx:

@@ -42,8 +42,9 @@ from hub.model import (
     StoreCounts,
     System,
 )
+from hub.scoring.records import ScoreRecord
 from hub.settings import Settings
-from hub.store.codec import JsonDoc, decode, encode
+from hub.store.codec import JsonDoc, decode, encode, encode_time
 from hub.store.elasticsearch.mappings import MAPPINGS, MIGRATIONS, SCHEMA_VERSION
 from hub.store.interface import AnyOf, In, Kind, Query, Store, Transaction
 from sbom.match import package_key
@@ -484,6 +485,33 @@ class ElasticsearchStore(Store):
             d["asset_id"]
             for d in self._ids("asset-packages", "asset_id", [{"term": {"purls": purl}}])
         ]
+
+    def latest_scores(self, subjects: Sequence[str], as_of: datetime) -> dict[str, ScoreRecord]:
+        """Field collapsing on `subject`, newest first: one hit per subject, one request."""
+        found: dict[str, ScoreRecord] = {}
+        unique = sorted(set(subjects))
+        for start in range(0, len(unique), PAGE):
+            chunk = unique[start : start + PAGE]
+            with self._errors():
+                result = self.es.search(
+                    index=self.index("scores"),
+                    query={
+                        "bool": {
+                            "filter": [
+                                {"terms": {"subject": chunk}},
+                                {"range": {"computed_at": {"lte": encode_time(as_of)}}},
+                            ]
+                        }
+                    },
+                    collapse={"field": "subject"},
+                    sort=[{"computed_at": "desc"}],
+                    size=len(chunk),
+                    track_total_hits=False,
+                )
+            for hit in result["hits"]["hits"]:
+                record = decode(ScoreRecord, hit["_source"])
+                found[record.subject] = record
+        return found
 
     def intel_digests(self, source: IntelSource) -> dict[str, str]:
         docs = self._ids("intel", "id", [{"term": {"source": source.value}}], "digest")

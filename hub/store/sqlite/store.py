@@ -30,7 +30,8 @@ from hub.model import (
     StoreCounts,
     System,
 )
-from hub.store.codec import decode, encode
+from hub.scoring.records import ScoreRecord
+from hub.store.codec import decode, encode, encode_time
 from hub.store.interface import (
     GENERIC_KINDS,
     AnyOf,
@@ -429,6 +430,25 @@ class SqliteStore(Store):
             "SELECT DISTINCT asset_id FROM asset_packages WHERE purl = ? ORDER BY asset_id", (purl,)
         )
         return [r["asset_id"] for r in rows]
+
+    def latest_scores(self, subjects: Sequence[str], as_of: datetime) -> dict[str, ScoreRecord]:
+        # SQLite fills the bare columns of a max() aggregate from the row holding the max,
+        # and the (subject, computed_at) index serves each group from its last entry.
+        found: dict[str, ScoreRecord] = {}
+        unique = sorted(set(subjects))
+        read = _TABLES["scores"][1]
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = self._rows(
+                "SELECT *, max(computed_at) AS latest FROM scores"
+                f" WHERE subject IN ({', '.join('?' for _ in chunk)}) AND computed_at <= ?"
+                " GROUP BY subject",
+                [*chunk, encode_time(as_of)],
+            )
+            for row in rows:
+                record = cast(ScoreRecord, read(row))
+                found[record.subject] = record
+        return found
 
     def intel_digests(self, source: IntelSource) -> dict[str, str]:
         rows = self._rows("SELECT id, digest FROM intel WHERE source = ?", (source.value,))
