@@ -12,7 +12,12 @@ from hub.auth import Principal
 from hub.model import FindingStatus, Organization, OrgKind, Severity, utcnow
 from hub.scoring.records import ScoreRecord
 from hub.store import Store
-from hub.store.interface import FINDINGS, SIGHTINGS, TAXII_FEEDS
+from hub.store.interface import FINDINGS, SIGHTINGS, TAXII_FEEDS, AnyOf, In, Query
+
+_OPEN: dict[str, str | bool] = {"status": FindingStatus.OPEN.value}
+_EXPLOITED_OR_CRITICAL = AnyOf(
+    ((In("kev", (True,)),), (In("severity", (Severity.CRITICAL.value,)),))
+)
 
 
 @dataclass(frozen=True)
@@ -36,20 +41,17 @@ def agency_scores(store: Store, who: Principal, now: datetime | None = None) -> 
 
 def overdue_kev(store: Store, who: Principal, today: str) -> Counter[str]:
     """Open KEV findings past their due date, per agency."""
-    counts: Counter[str] = Counter()
-    for f in store.iter_all(FINDINGS, status=FindingStatus.OPEN, kev=True):
-        if who.sees_org(f.org_id) and f.kev_due and f.kev_due[:10] < today:
-            counts[f.org_id] += 1
-    return counts
+    open_kev = {**_OPEN, "kev": True}
+    per_org = store.count_by(FINDINGS, "org_id", Query(open_kev, older=("kev_due", today)))
+    return Counter({org: n for org, n in per_org.items() if who.sees_org(org)})
 
 
 def exposures(store: Store, who: Principal, kev_only: bool) -> list[dict[str, Any]]:
     """Exploited or critical vulnerabilities open in visible agencies, by vulnerability."""
     rows: dict[str, dict[str, Any]] = {}
-    for f in store.iter_all(FINDINGS, status=FindingStatus.OPEN):
-        if not who.sees_org(f.org_id) or not (f.kev or f.severity is Severity.CRITICAL):
-            continue
-        if kev_only and not f.kev:
+    wanted = (In("kev", (True,)),) if kev_only else (_EXPLOITED_OR_CRITICAL,)
+    for f in store.iter_query(FINDINGS, Query(_OPEN, where=wanted)):
+        if not who.sees_org(f.org_id):
             continue
         row = rows.setdefault(
             f.vuln_id,

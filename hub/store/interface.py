@@ -140,6 +140,8 @@ class Query:
     not_since: tuple[str, str] | None = None
     where: tuple[In | AnyOf, ...] = ()
     newer: tuple[str, str] | None = None
+    # (field, ISO time or date): the field is set and strictly earlier.
+    older: tuple[str, str] | None = None
     order_by: str = "id"
 
     @classmethod
@@ -422,13 +424,17 @@ class Store(abc.ABC):
 
     def iter_all(self, kind: Kind[T], **equals: str | bool | Enum | None) -> Iterator[T]:
         """Every value of `kind` with these field values, paged underneath."""
-        after: str | None = None
+        return self.iter_query(kind, Query.page(None, 1000, None, **equals))
+
+    def iter_query(self, kind: Kind[T], query: Query) -> Iterator[T]:
+        """Every value of `kind` matching `query`, in id order, paged by id underneath."""
+        page_query = replace(query, after=None, order_by="id", limit=1000)
         while True:
-            page = self._select(kind, Query.page(after, 1000, None, **equals))
+            page = self._select(kind, page_query)
             yield from page
             if len(page) < 1000:
                 return
-            after = getattr(page[-1], "id")  # noqa: B009 - every kind has an id
+            page_query = replace(page_query, after=getattr(page[-1], "id"))  # noqa: B009
 
     # Products, SBOMs, deployments, VEX
     def get_product(self, product_id: str) -> Product | None:
@@ -494,6 +500,11 @@ class Store(abc.ABC):
     def score_history(self, subject: str) -> list[ScoreRecord]:
         """Every recorded score of `subject`, oldest first."""
         return sorted(self.iter_all(SCORES, subject=subject), key=lambda r: r.computed_at)
+
+    @abc.abstractmethod
+    def count_by(self, kind: Kind[T], field: str, query: Query) -> dict[str, int]:
+        """How many of `kind` match `query` (its `after` and `limit` aside), per value of
+        `field`: counts for pages that show numbers, without loading what they count."""
 
     @abc.abstractmethod
     def latest_scores(self, subjects: Sequence[str], as_of: datetime) -> dict[str, ScoreRecord]:

@@ -38,6 +38,7 @@ from hub.sharing.records import Sighting, StixVersion, TaxiiCollection, TaxiiFee
 from hub.store import Store, Transaction
 from hub.store.interface import (
     ACTION_SHARES,
+    FINDINGS,
     SCORE_CHANGES,
     SCORE_STATES,
     SIGHTINGS,
@@ -261,6 +262,22 @@ def test_findings_upsert_filter_page_and_summarize(store: Store) -> None:
     only_b = store.summarize_findings(org_id=b.id)
     assert {c.org_id for c in only_b} == {b.id} and sum(c.count for c in only_b) == 2
 
+    # Grouped counts under a query: open exploited findings due before a day, per agency.
+    due = [
+        replace(found[1], kev=True, kev_due="2026-01-10"),
+        replace(found[3], kev=True, kev_due="2026-02-01"),
+        replace(found[4], kev=True, kev_due="2026-01-01"),  # suppressed: not counted
+    ]
+    with store.transaction() as tx:
+        tx.put_findings(due)
+    open_kev: dict[str, str | bool] = {"status": "open", "kev": True}
+    by_org = store.count_by(FINDINGS, "org_id", Query(open_kev, older=("kev_due", "2026-02-01")))
+    assert by_org == {a.id: 1}
+    assert store.count_by(FINDINGS, "org_id", Query(open_kev)) == {a.id: 1, b.id: 1}
+    assert store.count_by(FINDINGS, "status", Query()) == {"open": 2, "fixed": 2, "suppressed": 1}
+    with pytest.raises(StoreError):
+        store.count_by(FINDINGS, "nonsense", Query())
+
 
 def test_tokens_find_list_and_revoke(store: Store) -> None:
     a, b = org("A"), org("B")
@@ -459,6 +476,12 @@ def test_intel_and_feeds(store: Store) -> None:
     wanted = [records[0].id, records[1202].id, "osv:missing", records[0].id]
     assert sorted(r.id for r in store.intel_by_ids(wanted)) == [records[0].id, records[1202].id]
     assert len(list(store.iter_all(INTEL_KIND))) == 1204
+    # A richer query, paged by id past the first thousand, whatever its own limit says.
+    either = AnyOf(((In("source", ("kev",)),), (In("id", (records[1200].id,)),)))
+    query = Query(where=(either,), limit=1)
+    assert [r.id for r in store.iter_query(INTEL_KIND, query)] == sorted([kev.id, records[1200].id])
+    osv = Query({"source": "osv"}, older=("id", records[1001].id), limit=5)
+    assert [r.id for r in store.iter_query(INTEL_KIND, osv)] == [r.id for r in records[:1001]]
     feed = FeedState(
         FeedState.key_id(IntelSource.KEV, "/srv/feeds/kev.json"),
         IntelSource.KEV,

@@ -412,7 +412,9 @@ class ElasticsearchStore(Store):
         doc = self._get(kind.name, item_id)
         return None if doc is None else decode(kind.cls, doc)
 
-    def _select(self, kind: Kind[T], query: Query) -> list[T]:
+    @staticmethod
+    def _filters(query: Query) -> list[JsonDoc]:
+        """The query's conditions as filter clauses (all but order, cursor and limit)."""
         filters: list[JsonDoc] = [{"term": {k: v}} for k, v in query.equals.items()]
         if query.ids is not None:
             filters.append({"terms": {"id": list(query.ids)}})
@@ -432,6 +434,12 @@ class ElasticsearchStore(Store):
         filters += [_condition(c) for c in query.where]
         if query.newer is not None:
             filters.append({"range": {query.newer[0]: {"gt": query.newer[1]}}})
+        if query.older is not None:
+            filters.append({"range": {query.older[0]: {"lt": query.older[1]}}})
+        return filters
+
+    def _select(self, kind: Kind[T], query: Query) -> list[T]:
+        filters = self._filters(query)
         after: list[Any] | None = None
         if query.order_by == "id":
             sort: list[JsonDoc] = [{"id": "asc"}]
@@ -517,11 +525,12 @@ class ElasticsearchStore(Store):
         docs = self._ids("intel", "id", [{"term": {"source": source.value}}], "digest")
         return {d["id"]: d["digest"] for d in docs}
 
-    def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:
-        """A composite aggregation, paged by its after_key: exact for any number of orgs."""
-        query = {"term": {"org_id": org_id}} if org_id is not None else {"match_all": {}}
-        sources = [{k: {"terms": {"field": k}}} for k in ("org_id", "severity", "status")]
-        counts: list[FindingCount] = []
+    def _composite(
+        self, kind: str, query: JsonDoc, fields: Sequence[str]
+    ) -> Iterator[tuple[dict[str, Any], int]]:
+        """(key, count) per combination of `fields`: a composite aggregation paged by its
+        after_key, so it is exact for any number of combinations."""
+        sources = [{f: {"terms": {"field": f}}} for f in fields]
         after_key: dict[str, Any] | None = None
         with self._errors():
             while True:
@@ -529,21 +538,29 @@ class ElasticsearchStore(Store):
                 if after_key is not None:
                     composite["after"] = after_key
                 agg = self.es.search(
-                    index=self.index("findings"),
+                    index=self.index(kind),
                     size=0,
                     query=query,
                     aggs={"cells": {"composite": composite}},
                 )["aggregations"]["cells"]
                 for bucket in agg["buckets"]:
-                    key = bucket["key"]
-                    counts.append(
-                        FindingCount(
-                            key["org_id"], key["severity"], key["status"], bucket["doc_count"]
-                        )
-                    )
+                    yield bucket["key"], bucket["doc_count"]
                 after_key = agg.get("after_key")
                 if len(agg["buckets"]) < PAGE or after_key is None:
-                    return counts
+                    return
+
+    def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:
+        query = {"term": {"org_id": org_id}} if org_id is not None else {"match_all": {}}
+        return [
+            FindingCount(key["org_id"], key["severity"], key["status"], n)
+            for key, n in self._composite("findings", query, ("org_id", "severity", "status"))
+        ]
+
+    def count_by(self, kind: Kind[T], field: str, query: Query) -> dict[str, int]:
+        if field not in MAPPINGS[kind.name]["properties"]:
+            raise StoreError(f"{kind.name} have no field {field!r}")
+        found = self._composite(kind.name, {"bool": {"filter": self._filters(query)}}, (field,))
+        return {str(key[field]): n for key, n in found}
 
     def audit_head(self) -> AuditEntry | None:
         hits = self._search("audit", [], [{"seq": "desc"}], 1)

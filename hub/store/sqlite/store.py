@@ -357,8 +357,9 @@ class SqliteStore(Store):
         row = self._one(f"SELECT * FROM {table} WHERE id = ?", (item_id,))
         return None if row is None else cast(T, mapper(row))
 
-    def _select(self, kind: Kind[T], query: Query) -> list[T]:
-        table, mapper = _TABLES[kind.name]
+    def _where(self, kind: Kind[T], query: Query) -> tuple[str, str, list[Any]]:
+        """The table, WHERE clause and parameters of a query (all but order and limit)."""
+        table = _TABLES[kind.name][0]
         where: list[str] = []
         params: list[Any] = []
 
@@ -385,6 +386,9 @@ class SqliteStore(Store):
         if query.newer is not None:
             where.append(f"{column(query.newer[0])} > ?")
             params.append(query.newer[1])
+        if query.older is not None:
+            where.append(f"{column(query.older[0])} < ?")  # NULL compares as not older
+            params.append(query.older[1])
         order = column(query.order_by)
         if isinstance(query.after, tuple):
             where.append(f"({order} > ? OR ({order} = ? AND id > ?))")
@@ -392,12 +396,25 @@ class SqliteStore(Store):
         elif query.after is not None:
             where.append("id > ?")
             params.append(query.after)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        sort = "id" if order == "id" else f"{order}, id"
+        return table, f" WHERE {' AND '.join(where)}" if where else "", params
+
+    def _select(self, kind: Kind[T], query: Query) -> list[T]:
+        table, clause, params = self._where(kind, query)
+        sort = "id" if query.order_by == "id" else f"{query.order_by}, id"
         rows = self._rows(
             f"SELECT * FROM {table}{clause} ORDER BY {sort} LIMIT ?", [*params, query.limit]
         )
+        mapper = _TABLES[kind.name][1]
         return [cast(T, mapper(r)) for r in rows]
+
+    def count_by(self, kind: Kind[T], field: str, query: Query) -> dict[str, int]:
+        table, clause, params = self._where(kind, query)
+        if field not in _COLUMNS[table]:
+            raise StoreError(f"{kind.name} have no field {field!r}")
+        rows = self._rows(
+            f"SELECT {field} AS k, count(*) AS n FROM {table}{clause} GROUP BY {field}", params
+        )
+        return {str(r["k"]): int(r["n"]) for r in rows}
 
     def _packages(self, table: str, owner: str, owner_id: str) -> list[Package]:
         rows = self._rows(
