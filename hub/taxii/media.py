@@ -7,11 +7,11 @@ resource, which is itself TAXII JSON.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, request
 
+from hub import jsontext
 from hub.errors import HubError
 
 TAXII = "application/taxii+json;version=2.1"
@@ -58,7 +58,7 @@ def respond(
     body: dict[str, Any] | None, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     response = Response(
-        "" if body is None else json.dumps(body, separators=(",", ":")),
+        "" if body is None else jsontext.dumps(body),
         status=status,
         content_type=TAXII,
     )

@@ -26,10 +26,12 @@ from elasticsearch import (
     AuthenticationException,
     ConflictError,
     Elasticsearch,
+    JsonSerializer,
     NotFoundError,
     helpers,
 )
 
+from hub import jsontext
 from hub.errors import StoreError
 from hub.intel import IntelSource
 from hub.model import (
@@ -50,6 +52,18 @@ from hub.store.interface import AnyOf, In, Kind, Query, Store, Transaction
 from sbom.match import package_key
 
 T = TypeVar("T")
+
+
+class _Json(JsonSerializer):
+    """Requests and responses through hub.jsontext (orjson, standard library fallback):
+    decoding search hits is most of a page's work."""
+
+    def json_dumps(self, data: Any) -> bytes:
+        return jsontext.dumps(data).encode()
+
+    def json_loads(self, data: bytes) -> Any:
+        return jsontext.loads(data)
+
 
 SUPPORTED_MAJOR = 8
 LOCK_ID = "writer-lock"
@@ -153,6 +167,7 @@ class ElasticsearchStore(Store):
         self.shards = shards
         self.replicas = replicas
         self._options: dict[str, Any] = {
+            "serializer": _Json(),
             "request_timeout": timeout,
             "retry_on_timeout": True,
             "max_retries": 5,

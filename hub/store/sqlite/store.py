@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from hub import jsontext
 from hub.errors import StoreError
 from hub.intel import IntelSource
 from hub.model import (
@@ -63,7 +64,7 @@ def _migrations() -> list[tuple[int, str, str]]:
 def _column(value: Any) -> Any:
     """A codec-encoded field as SQLite stores it: JSON text for lists and maps, 0/1."""
     if isinstance(value, list | dict):
-        return json.dumps(value, sort_keys=True)
+        return jsontext.dumps(value, sort_keys=True)
     if isinstance(value, bool):
         return int(value)
     return value
@@ -80,7 +81,7 @@ def _decoder(cls: type[T]) -> Callable[[sqlite3.Row], T]:
 
     def read(row: sqlite3.Row) -> T:
         keys = row.keys()
-        return decode(cls, {k: json.loads(row[k]) if k in as_json else row[k] for k in keys})
+        return decode(cls, {k: jsontext.loads(row[k]) if k in as_json else row[k] for k in keys})
 
     return read
 

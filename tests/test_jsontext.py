@@ -1,0 +1,38 @@
+"""hub.jsontext: orjson's speed without losing what the standard library would keep."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hub import jsontext
+
+values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=20,
+)
+
+
+@given(values)
+def test_round_trips_like_the_standard_library(value: object) -> None:
+    text = jsontext.dumps(value)
+    assert jsontext.loads(text) == json.loads(text) == value
+    assert jsontext.loads(text.encode()) == value
+
+
+def test_what_orjson_refuses_falls_back() -> None:
+    huge = {"size": 2**70, "n": -(2**65)}  # beyond 64 bits: a partner's object may hold it
+    assert jsontext.loads(jsontext.dumps(huge)) == huge
+    assert jsontext.loads('{"x": NaN}')["x"] != jsontext.loads('{"x": NaN}')["x"]
+    # JSON has no non-finite numbers: they are written as null, never as invalid JSON.
+    assert jsontext.dumps([float("inf"), float("nan")]) == "[null,null]"
+
+
+def test_sorted_keys_give_one_text_per_value() -> None:
+    assert jsontext.dumps({"b": 1, "a": [2, {"d": 3, "c": 4}]}, sort_keys=True) == (
+        '{"a":[2,{"c":4,"d":3}],"b":1}'
+    )
+    assert jsontext.dumps({"名前": "値"}) == '{"名前":"値"}'
