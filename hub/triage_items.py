@@ -35,6 +35,9 @@ class TriageItem:
     accepted: dict[str, Any] = field(hash=False)  # org id or "*" -> {until, reason, by, at}
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # Set when a playbook opened the item for something scoring has no action for (a
+    # sighting to investigate): {playbook, event, title, kind, org_ids}.
+    origin: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", TriageStatus(self.status).value)

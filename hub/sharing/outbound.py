@@ -21,7 +21,7 @@ from hub.sharing import detections
 from hub.sharing.desk import SharingDesk, iso
 from hub.sharing.identities import ANONYMOUS, SharingPolicy, identity, stix_id
 from hub.sharing.markings import MARKING_IDS, ORDER, Tlp
-from hub.sharing.records import Sighting, TaxiiStatus
+from hub.sharing.records import Sighting, TaxiiCollection, TaxiiStatus
 from hub.store import Store
 from hub.store.interface import FINDINGS, SIGHTINGS, STIX_OBJECTS, TAXII_COLLECTIONS, Query
 
@@ -66,11 +66,16 @@ def _references(vuln_id: str, aliases: set[str]) -> list[dict[str, str]]:
     return refs
 
 
-def vulnerabilities(store: Store, creator: str, tlp: Tlp, now: datetime) -> list[dict[str, Any]]:
-    """A vulnerability object per exploited or critical vulnerability open in agencies,
-    with how many agencies and hosts face it and nothing that names them."""
+def vulnerabilities(
+    store: Store, creator: str, tlp: Tlp, now: datetime, only: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """A vulnerability object per exploited or critical vulnerability open in agencies
+    (or those of `only`), with how many agencies and hosts face it and nothing that names
+    them."""
     out = []
     for vuln_id, e in sorted(_exposures(store).items()):
+        if only is not None and vuln_id not in only:
+            continue
         state = "listed in CISA KEV" + (f" (remediation due {e.kev_due})" if e.kev_due else "")
         description = (
             f"Open in {len(e.agencies)} agencies on {len(e.targets)} hosts or systems;"
@@ -92,7 +97,11 @@ def vulnerabilities(store: Store, creator: str, tlp: Tlp, now: datetime) -> list
 
 
 def sightings(
-    store: Store, creator: str, tlp: Tlp, policy: SharingPolicy = ANONYMOUS
+    store: Store,
+    creator: str,
+    tlp: Tlp,
+    policy: SharingPolicy = ANONYMOUS,
+    only: set[str] | None = None,
 ) -> list[dict[str, Any]]:
     """A sighting per partner indicator seen on agency hosts: how many hosts in how many
     agencies, first and last seen, sighted by the hub (agencies named only if the policy
@@ -100,7 +109,8 @@ def sightings(
     RED is not shared."""
     by_indicator: dict[str, list[Sighting]] = {}
     for s in store.iter_all(SIGHTINGS, active=True):
-        by_indicator.setdefault(s.indicator_id, []).append(s)
+        if only is None or s.indicator_id in only:
+            by_indicator.setdefault(s.indicator_id, []).append(s)
     out = []
     for indicator_id, seen in sorted(by_indicator.items()):
         rows = store.select(
@@ -143,7 +153,6 @@ def publish(
     """Put the hub's identity, current vulnerability objects, indicators from agency
     detections and sightings in a collection. Only objects whose content changed since
     their last version get a new one; None when nothing changed."""
-    desk = SharingDesk(store)
     collection = store.fetch(TAXII_COLLECTIONS, collection_id)
     if collection is None:
         raise NotFound(f"no collection {collection_id}")
@@ -155,11 +164,24 @@ def publish(
         *sightings(store, me["id"], level, policy),
         *detections.shared(store, me["id"], level, policy),
     ]
-    unique = {o["id"]: o for o in fresh}  # an agency named twice is one identity
-    wanted = [o for o in unique.values() if _changed(store, collection_id, o)]
+    return keep_changed(store, collection, fresh, operator.id, "hub:publish", request_id)
+
+
+def keep_changed(
+    store: Store,
+    collection: TaxiiCollection,
+    objects: list[dict[str, Any]],
+    org_id: str,
+    actor: str,
+    request_id: str,
+) -> TaxiiStatus | None:
+    """Keep the objects whose content changed since their last version in the collection
+    (so sharing the same thing again adds nothing); None when nothing changed."""
+    unique = {o["id"]: o for o in objects}  # an agency named twice is one identity
+    wanted = [o for o in unique.values() if _changed(store, collection.id, o)]
     if not wanted:
         return None
-    return desk.keep(collection, wanted, operator.id, "hub:publish", request_id)
+    return SharingDesk(store).keep(collection, wanted, org_id, actor, request_id)
 
 
 def _changed(store: Store, collection_id: str, obj: dict[str, Any]) -> bool:

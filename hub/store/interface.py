@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from hub import audit
 from hub.errors import StoreError
+from hub.events.records import ActionRun, AssetTags, Event, EventCursor
 from hub.intel import FeedState, IntelRecord, IntelSource
 from hub.model import (
     ApiToken,
@@ -84,6 +85,10 @@ STIX_OBJECTS = Kind("stix_objects", StixVersion)
 TAXII_STATUSES = Kind("taxii_statuses", TaxiiStatus)
 TAXII_FEEDS = Kind("taxii_feeds", TaxiiFeed)
 SIGHTINGS = Kind("sightings", Sighting)
+EVENTS = Kind("events", Event)
+ACTION_RUNS = Kind("action_runs", ActionRun)
+ASSET_TAGS = Kind("asset_tags", AssetTags)
+EVENT_CURSORS = Kind("event_cursors", EventCursor)
 # Kinds a backend writes through the generic `_put_many`, with no per-entity code.
 GENERIC_KINDS: tuple[Kind[Any], ...] = (
     FINDINGS,
@@ -105,6 +110,10 @@ GENERIC_KINDS: tuple[Kind[Any], ...] = (
     TAXII_STATUSES,
     TAXII_FEEDS,
     SIGHTINGS,
+    EVENTS,
+    ACTION_RUNS,
+    ASSET_TAGS,
+    EVENT_CURSORS,
 )
 
 
@@ -256,6 +265,18 @@ class Transaction(abc.ABC):
 
     def put_triage(self, item: TriageItem) -> None:
         self._put_many(TRIAGE, [item])
+
+    def put_events(self, events: Sequence[Event]) -> None:
+        self._put_many(EVENTS, events)
+
+    def put_action_runs(self, runs: Sequence[ActionRun]) -> None:
+        self._put_many(ACTION_RUNS, runs)
+
+    def put_asset_tags(self, tags: AssetTags) -> None:
+        self._put_many(ASSET_TAGS, [tags])
+
+    def put_event_cursor(self, cursor: EventCursor) -> None:
+        self._put_many(EVENT_CURSORS, [cursor])
 
     @abc.abstractmethod
     def _audit_head(self) -> AuditEntry | None:

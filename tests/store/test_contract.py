@@ -17,6 +17,7 @@ import pytest
 
 from hub import audit
 from hub.errors import StoreError
+from hub.events.records import ActionRun, AssetTags, Event, EventCursor
 from hub.intel import FeedState, IntelRecord, IntelSource
 from hub.model import (
     ApiToken,
@@ -37,7 +38,11 @@ from hub.scoring.records import ActionShares, ScoreRecord, SystemScoreState
 from hub.sharing.records import Sighting, StixVersion, TaxiiCollection, TaxiiFeed, TaxiiStatus
 from hub.store import Store, Transaction
 from hub.store.interface import (
+    ACTION_RUNS,
     ACTION_SHARES,
+    ASSET_TAGS,
+    EVENT_CURSORS,
+    EVENTS,
     FINDINGS,
     SCORE_CHANGES,
     SCORE_STATES,
@@ -696,6 +701,30 @@ def test_sharing_records_and_rich_queries(store: Store) -> None:
         tx.put_sightings([seen, replace(seen, id="s2", active=False)])
     assert list(store.iter_all(TAXII_FEEDS)) == [feed]
     assert list(store.iter_all(SIGHTINGS, system_id="sys-1", active=True)) == [seen]
+
+
+def test_playbook_records_round_trip(store: Store) -> None:
+    event = Event(Event.key_id("kev_finding", "f1"), "kev_finding", "finding:f1", "org-1", T0,
+                  {"vuln_id": "CVE-1", "due_in_days": 3, "nested": {"a": [1, 2]}})  # fmt: skip
+    run = ActionRun(ActionRun.key_id(event.id, "pb", 0), "pb", event.id, "triage", "done", T0,
+                    {"item": "x"})  # fmt: skip
+    with store.transaction() as tx:
+        tx.put_events([event, replace(event, id="other", status="done")])
+        tx.put_action_runs([run])
+        tx.put_asset_tags(AssetTags("asset-1", "org-1", ("kev-exposed", "ioc-sighted")))
+        tx.put_event_cursor(EventCursor("score", "2026-01-02T03:04:05.678+00:00"))
+    assert store.fetch(EVENTS, event.id) == event
+    assert [e.id for e in store.iter_all(EVENTS, status="pending")] == [event.id]
+    assert store.fetch(ACTION_RUNS, run.id) == run
+    tags = store.fetch(ASSET_TAGS, "asset-1")
+    assert tags is not None and tags.tags == ("kev-exposed", "ioc-sighted")
+    cursor = store.fetch(EVENT_CURSORS, "score")
+    assert cursor is not None and cursor.position.startswith("2026-01-02T03:04:05.678")
+    later = T0 + timedelta(minutes=1)
+    with store.transaction() as tx:
+        tx.put_action_runs([replace(run, id="r2", at=later, playbook="other")])
+    since = Query(newer=("at", T0.isoformat(timespec="milliseconds")))
+    assert store.count_by(ACTION_RUNS, "playbook", since) == {"other": 1}
 
 
 def test_findings_carry_their_origin(store: Store) -> None:

@@ -206,6 +206,7 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         accepted=OPAQUE,
         created_at=DATE,
         updated_at=DATE,
+        origin=OPAQUE,
     ),
     "taxii_collections": _strict(
         id=KEYWORD,
@@ -269,6 +270,30 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         last_seen=DATE,
         active={"type": "boolean"},
     ),
+    "events": _strict(
+        id=KEYWORD,
+        trigger=KEYWORD,
+        subject=KEYWORD,
+        org_id=KEYWORD,
+        at=DATE,
+        fields=OPAQUE,
+        status=KEYWORD,
+        attempts={"type": "integer"},
+        queued_at=DATE,
+        handled_at=DATE,
+        error={"type": "text"},
+    ),
+    "action_runs": _strict(
+        id=KEYWORD,
+        playbook=KEYWORD,
+        event_id=KEYWORD,
+        action=KEYWORD,
+        status=KEYWORD,
+        at=DATE,
+        detail=OPAQUE,
+    ),
+    "asset_tags": _strict(id=KEYWORD, org_id=KEYWORD, tags=KEYWORD),
+    "event_cursors": _strict(id=KEYWORD, position=KEYWORD),
     # Schema version, the writer lock and the one-slot commit journal.
     "meta": {"enabled": False},
 }
@@ -283,5 +308,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     5: ("scores",),
     6: ("score_states", "score_changes", "triage", "action_shares"),
     7: ("taxii_collections", "stix_objects", "taxii_statuses", "taxii_feeds", "sightings"),
+    8: ("triage", "events", "action_runs", "asset_tags", "event_cursors"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)

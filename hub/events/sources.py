@@ -1,0 +1,272 @@
+"""Event sources: each reads one part of the store and says what happened there.
+
+One small interface, one implementation per trigger, the way collectors are built: the
+engine asks the sources its playbooks listen to, and never needs to know how a finding
+differs from a feed. Sources only read; queueing is the outbox's.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
+
+from hub.events.records import Event, EventCursor
+from hub.model import FindingStatus
+from hub.scoring.actions import finding_action
+from hub.store import Store
+from hub.store.codec import encode_time
+from hub.store.interface import (
+    EVENT_CURSORS,
+    FINDINGS,
+    SCORES,
+    SIGHTINGS,
+    STIX_OBJECTS,
+    TAXII_FEEDS,
+    In,
+    Query,
+)
+
+Params = Sequence[dict[str, Any]]
+
+
+class EventSource(abc.ABC):
+    """What one trigger listens to. `fields` names what conditions and templates may read,
+    so a playbook naming another field is refused when it is loaded, not when it runs."""
+
+    trigger: ClassVar[str]
+    fields: ClassVar[frozenset[str]]
+    # Parameters a playbook's trigger may set (name -> type), e.g. sbom_missing's days.
+    params: ClassVar[dict[str, type]] = {}
+
+    @abc.abstractmethod
+    def scan(
+        self, store: Store, now: datetime, params: Sequence[dict[str, Any]]
+    ) -> Iterator[Event]:
+        """Everything this source sees now, as events (`params`: each listening playbook's
+        trigger parameters). The same happening gives the same event id every time."""
+
+    def advance(self, store: Store, events: Sequence[Event]) -> EventCursor | None:
+        """Where the next scan starts, once `events` are safely queued (None: rescans)."""
+        return None
+
+
+_COMMON = frozenset({"trigger", "subject", "org_id", "at"})
+
+
+class KevFindings(EventSource):
+    """An open finding on a vulnerability CISA lists as exploited (KEV)."""
+
+    trigger = "kev_finding"
+    fields = _COMMON | {
+        "finding_id", "vuln_id", "severity", "cvss", "epss", "kev_due", "due_in_days",
+        "purl", "system_id", "asset_id", "action_key", "summary",
+    }  # fmt: skip
+
+    def scan(
+        self, store: Store, now: datetime, params: Sequence[dict[str, Any]]
+    ) -> Iterator[Event]:
+        query = Query({"status": FindingStatus.OPEN.value, "kev": True})
+        for f in store.iter_query(FINDINGS, query):
+            due = None if not f.kev_due else (date.fromisoformat(f.kev_due[:10]) - now.date()).days
+            yield Event(
+                Event.key_id(self.trigger, f.id),
+                self.trigger,
+                f"finding:{f.id}",
+                f.org_id,
+                f.first_seen,
+                {
+                    "finding_id": f.id,
+                    "vuln_id": f.vuln_id,
+                    "severity": f.severity.value,
+                    "cvss": f.cvss,
+                    "epss": f.epss,
+                    "kev_due": f.kev_due or "",
+                    "due_in_days": due,
+                    "purl": f.purl,
+                    "system_id": f.system_id,
+                    "asset_id": f.asset_id,
+                    "action_key": finding_action(f.purl, f.vuln_id, f.fixed_in)[0],
+                    "summary": f.summary,
+                },
+            )
+
+
+class ScoreRecords(EventSource):
+    """A new score of an agency or a system, beside the one before it: conditions decide
+    what matters (over a threshold, a worse grade)."""
+
+    trigger = "score"
+    fields = _COMMON | {
+        "kind", "points", "grade", "flags", "previous_points", "previous_grade",
+        "points_change", "grade_change",
+    }  # fmt: skip
+    _KINDS = ("organization", "system")
+
+    def scan(
+        self, store: Store, now: datetime, params: Sequence[dict[str, Any]]
+    ) -> Iterator[Event]:
+        cursor = store.fetch(EVENT_CURSORS, self.trigger)
+        query = Query(
+            where=(In("kind", self._KINDS),),
+            newer=None if cursor is None else ("computed_at", cursor.position),
+            order_by="computed_at",
+            limit=1000,
+        )
+        while True:
+            page = store.select(SCORES, query)
+            for r in page:
+                before = store.latest_scores(
+                    [r.subject], r.computed_at - timedelta(milliseconds=1)
+                ).get(r.subject)
+                yield Event(
+                    Event.key_id(self.trigger, r.id),
+                    self.trigger,
+                    r.subject,
+                    r.org_id,
+                    r.computed_at,
+                    {
+                        "kind": r.kind,
+                        "points": r.points,
+                        "grade": r.grade,
+                        "flags": list(r.flags),
+                        "previous_points": before.points if before else None,
+                        "previous_grade": before.grade if before else None,
+                        "points_change": r.points - (before.points if before else 0.0),
+                        "grade_change": r.grade - (before.grade if before else 0.0),
+                    },
+                )
+            if len(page) < query.limit:
+                return
+            last = page[-1]
+            query = Query(
+                where=query.where,
+                newer=query.newer,
+                order_by="computed_at",
+                after=(encode_time(last.computed_at), last.id),
+                limit=query.limit,
+            )
+
+    def advance(self, store: Store, events: Sequence[Event]) -> EventCursor | None:
+        if not events:
+            return None
+        newest = max(e.at for e in events)
+        return EventCursor(self.trigger, encode_time(newest))
+
+
+class Sightings(EventSource):
+    """A partner indicator seen on an agency host."""
+
+    trigger = "sighting"
+    fields = _COMMON | {
+        "sighting_id", "indicator_id", "indicator_name", "pattern", "tlp", "system_id",
+        "asset_id", "first_seen", "last_seen",
+    }  # fmt: skip
+
+    def scan(
+        self, store: Store, now: datetime, params: Sequence[dict[str, Any]]
+    ) -> Iterator[Event]:
+        indicators: dict[str, dict[str, Any]] = {}
+        for s in store.iter_all(SIGHTINGS, active=True):
+            if s.indicator_id not in indicators:
+                rows = store.select(
+                    STIX_OBJECTS, Query({"object_id": s.indicator_id, "last": True}, limit=1)
+                )
+                obj = rows[0].object if rows else {}
+                indicators[s.indicator_id] = {
+                    "indicator_name": obj.get("name", ""),
+                    "pattern": obj.get("pattern", ""),
+                    "tlp": rows[0].tlp if rows else "",
+                }
+            yield Event(
+                Event.key_id(self.trigger, s.id),
+                self.trigger,
+                f"asset:{s.asset_id}",
+                s.org_id,
+                s.first_seen,
+                {
+                    "sighting_id": s.id,
+                    "indicator_id": s.indicator_id,
+                    **indicators[s.indicator_id],
+                    "system_id": s.system_id,
+                    "asset_id": s.asset_id,
+                    "first_seen": s.first_seen.isoformat(),
+                    "last_seen": s.last_seen.isoformat(),
+                },
+            )
+
+
+class SbomMissing(EventSource):
+    """A system whose current SBOM is `days` old or more, or that has had none for that
+    long since it was registered. One event per system, lapse and threshold: a new SBOM
+    starts a new lapse."""
+
+    trigger = "sbom_missing"
+    fields = _COMMON | {"system_id", "system_name", "days", "threshold", "since", "has_sbom"}
+    params: ClassVar[dict[str, type]] = {"days": int}
+
+    def scan(
+        self, store: Store, now: datetime, params: Sequence[dict[str, Any]]
+    ) -> Iterator[Event]:
+        thresholds = sorted({int(p.get("days", 30)) for p in params} or {30})
+        current = {r.subject: r for r in store.list_sboms(current=True)}
+        for org in store.list_organizations(limit=10_000):
+            for system in store.iter_all_systems(org.id):
+                sbom = current.get(f"system:{system.id}")
+                since = sbom.submitted_at if sbom else system.created_at
+                days = (now - since).days
+                for threshold in thresholds:
+                    if days < threshold:
+                        continue
+                    yield Event(
+                        Event.key_id(self.trigger, system.id, str(threshold), since.isoformat()),
+                        self.trigger,
+                        f"system:{system.id}",
+                        system.org_id,
+                        since + timedelta(days=threshold),
+                        {
+                            "system_id": system.id,
+                            "system_name": system.name,
+                            "days": days,
+                            "threshold": threshold,
+                            "since": since.isoformat(),
+                            "has_sbom": sbom is not None,
+                        },
+                    )
+
+
+class FeedFailures(EventSource):
+    """A partner TAXII feed whose last sync or push failed; one event per distinct error."""
+
+    trigger = "feed_failed"
+    fields = _COMMON | {"feed_id", "url", "collection_id", "direction", "error", "last_sync"}
+
+    def scan(
+        self, store: Store, now: datetime, params: Sequence[dict[str, Any]]
+    ) -> Iterator[Event]:
+        for feed in store.iter_all(TAXII_FEEDS):
+            if not feed.last_error:
+                continue
+            synced = feed.last_sync.isoformat() if feed.last_sync else ""
+            yield Event(
+                Event.key_id(self.trigger, feed.id, feed.last_error, synced),
+                self.trigger,
+                f"feed:{feed.id}",
+                feed.org_id,
+                now,
+                {
+                    "feed_id": feed.id,
+                    "url": feed.url,
+                    "collection_id": feed.collection_id,
+                    "direction": feed.direction,
+                    "error": feed.last_error,
+                    "last_sync": synced,
+                },
+            )
+
+
+SOURCES: dict[str, EventSource] = {
+    s.trigger: s
+    for s in (KevFindings(), ScoreRecords(), Sightings(), SbomMissing(), FeedFailures())
+}
