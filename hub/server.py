@@ -56,12 +56,14 @@ class HubServer(BaseApplication):  # type: ignore[misc]
 def serve(settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
     """Serve until stopped, with the background work beside the server, each in its own
     process with the server's settings: continuous scoring (`crsa score --watch`) every
-    `score_interval` seconds and sharing runs (`crsa sharing run --watch`) every
-    `sharing_interval` seconds; an interval of 0 turns its work off."""
+    `score_interval` seconds, sharing runs (`crsa sharing run --watch`) every
+    `sharing_interval` seconds and the playbooks (`crsa playbooks run --watch`) every
+    `playbook_interval` seconds; an interval of 0 turns its work off."""
     watchers = []
     for interval, command in (
         (settings.score_interval, ["score"]),
         (settings.sharing_interval, ["sharing", "run"]),
+        (settings.playbook_interval, ["playbooks", "run"]),
     ):
         if interval:
             argv = [sys.executable, "-m", "hub.cli", "--home", str(settings.home), *command]

@@ -45,6 +45,19 @@ class Settings:
     # The sharing policy: whether shared sightings and indicators name the agencies that saw
     # them (their identities); by default they say only how many.
     share_agency_names: bool = False
+    # Playbooks (docs/playbooks.md): the built-in ones in the package, more in a directory;
+    # the served hub runs them every `playbook_interval` seconds (0: off).
+    playbooks_builtin: bool = True
+    playbooks_dir: str = ""
+    playbook_interval: int = 60
+    # Where e-mail actions send from; empty host: e-mail actions fail with a clear reason.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "crsa-hub@localhost"
+    smtp_ca_file: str = ""
     # The dashboards' language until a user picks one: "ja" or "en".
     ui_language: str = "ja"
     host: str = "127.0.0.1"
@@ -74,6 +87,7 @@ class Settings:
             "max_sbom_components",
             "stale_after_days",
             "port",
+            "smtp_port",
             "workers",
             "threads",
             "es_shards",
@@ -81,7 +95,7 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name} must be a positive number")
-        for name in ("score_interval", "sharing_interval"):
+        for name in ("score_interval", "sharing_interval", "playbook_interval"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"setting {name} must be 0 (off) or more seconds")
         if self.ui_language not in ("ja", "en"):
@@ -185,6 +199,16 @@ def default_config_text() -> str:
         f'share_collection = "{s.share_collection}"  # collection id to publish into\n'
         "share_agency_names = false  # true: shared sightings name the agencies\n"
         f'ui_language = "{s.ui_language}"  # the dashboards\' default language: ja or en\n'
+        "playbooks_builtin = true  # run the playbooks shipped in the package\n"
+        f'playbooks_dir = "{s.playbooks_dir}"  # a directory of more playbooks (*.yaml)\n'
+        f"playbook_interval = {s.playbook_interval}  # seconds between playbook runs; 0: off\n"
+        "\n# For e-mail actions:\n"
+        '# smtp_host = ""\n'
+        f"# smtp_port = {s.smtp_port}\n"
+        "# smtp_starttls = false\n"
+        '# smtp_username = ""  and  smtp_password = ""\n'
+        f'# smtp_from = "{s.smtp_from}"\n'
+        '# smtp_ca_file = ""  (CA bundle to check the server\'s STARTTLS certificate)\n'
         '\n# With store = "elasticsearch":\n'
         f'# es_url = "{s.es_url}"  (several nodes: comma-separated)\n'
         '# es_api_key = ""  or  es_username = "" and es_password = ""\n'

@@ -87,6 +87,11 @@ class TriageDesk:
         items = self._items()
         now = self.clock()
         rows = [self._row(a, items.get(a["key"]), who, now) for a in actions.values()]
+        rows += [
+            self._opened(item, who)
+            for item in items.values()
+            if item.origin and item.key not in actions and self._in_scope(item, scope)
+        ]
         if status:
             rows = [r for r in rows if r["status"] == _status(status)]
         if kind:
@@ -102,6 +107,38 @@ class TriageDesk:
         for n, row in enumerate(rows, 1):
             row["rank"] = n
         return rows
+
+    @staticmethod
+    def _in_scope(item: TriageItem, scope: str | None) -> bool:
+        return scope is None or scope in item.origin.get("org_ids", [])
+
+    @staticmethod
+    def _opened(item: TriageItem, who: Principal) -> dict[str, Any]:
+        """A row for an item a playbook opened with no ranked action behind it (a sighting
+        to investigate, a missing SBOM): no risk points of its own, so it ranks by status."""
+        orgs = item.origin.get("org_ids", [])
+        row = {
+            "id": item.id,
+            "key": item.key,
+            "kind": item.origin.get("kind", "playbook"),
+            "title": item.origin.get("title", item.key),
+            "target": "",
+            "points": 0.0,
+            "findings": 0,
+            "assets": 0,
+            "agencies": len(orgs),
+            "kev_due": None,
+            "due_in_days": None,
+            "vulnerabilities": [],
+            "status": item.status,
+            "owner": item.owner,
+            "comments": list(item.comments),
+            "accepted_until": None,
+            "playbook": item.origin.get("playbook", ""),
+        }
+        if not who.scoped:
+            row["org_ids"] = sorted(orgs)
+        return row
 
     def _row(
         self, action: dict[str, Any], item: TriageItem | None, who: Principal, now: datetime

@@ -29,6 +29,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # tested where it matters (tests/test_served.py), elsewhere it would only compete for CPU.
 os.environ.setdefault("CRSA_SCORE_INTERVAL", "0")
 os.environ.setdefault("CRSA_SHARING_INTERVAL", "0")
+os.environ.setdefault("CRSA_PLAYBOOK_INTERVAL", "0")
 BACKENDS = ["sqlite", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)]
 LIMIT = 64 * 1024
 

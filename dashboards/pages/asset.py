@@ -15,7 +15,7 @@ from dashboards.view import chart, current, figure, hub, points, section, shell,
 from hub.errors import HubError
 from hub.model import FindingStatus, utcnow
 from hub.scoring.compute import score_as_of
-from hub.store.interface import SIGHTINGS
+from hub.store.interface import ASSET_TAGS, SIGHTINGS
 
 PAGE = "asset"
 
@@ -60,8 +60,19 @@ def content(asset_id: str) -> Any:
             marker={"symbol": "triangle-up", "size": 10},
         )
     )
+    tagged = store.fetch(ASSET_TAGS, asset.id)
+    tags = html.Div(
+        [
+            dbc.Badge(tag, color="dark", class_name="me-1", id={"type": "asset-tag", "tag": tag})
+            for tag in (tagged.tags if tagged else ())
+        ],
+        id="asset-tags",
+        className="mb-3",
+        title=t("tags"),
+    )
     return [
         html.H1(asset.hostname or asset.identifier, className="h4", id="asset-name"),
+        tags,
         dbc.Row(
             [
                 stat("asset-points", t("points"), points(rec.points) if rec else "-"),

@@ -19,6 +19,8 @@ from hub.triage import TriageDesk
 from hub.triage_items import TriageStatus
 
 PAGE = "triage"
+# Ranked remediation actions, then what playbooks open (docs/playbooks.md).
+KINDS = ["upgrade", "mitigate", "configure", "sighting", "score", "sbom_missing", "feed_failed"]
 SETTABLE = [s.value for s in TriageStatus if s is not TriageStatus.ACCEPTED_RISK]
 
 
@@ -33,6 +35,13 @@ def layout(**_: Any) -> html.Div:
     filters = dbc.Row(
         [
             dbc.Col(dcc.Dropdown(id="triage-status", options=statuses, placeholder=t("status"))),
+            dbc.Col(
+                dcc.Dropdown(
+                    id="triage-kind",
+                    options=[{"label": k, "value": k} for k in KINDS],
+                    placeholder=t("kind"),
+                )
+            ),
             dbc.Col(
                 dcc.Dropdown(
                     id="triage-org", options=orgs, placeholder=t("agency"), disabled=not orgs
@@ -65,11 +74,17 @@ def layout(**_: Any) -> html.Div:
     return shell(PAGE, who, [filters, change, html.Div(id="triage-body")])
 
 
-def rows(status: str | None, org: str | None) -> list[dict[str, Any]]:
+def rows(status: str | None, org: str | None, kind: str | None = None) -> list[dict[str, Any]]:
     who = current()
     if who is None:
         return []
-    return TriageDesk(hub().store).queue(who, status=status, org_id=org)
+    return TriageDesk(hub().store).queue(who, status=status, org_id=org, kind=kind)
+
+
+def _last_playbook(row: dict[str, Any]) -> str:
+    """The playbook that last commented on a ranked action (its comments say who)."""
+    by = [c["by"] for c in row["comments"] if str(c.get("by", "")).startswith("playbook:")]
+    return by[-1].split(":", 1)[1] if by else ""
 
 
 def content(queue: list[dict[str, Any]]) -> Any:
@@ -84,6 +99,7 @@ def content(queue: list[dict[str, Any]]) -> Any:
             "due": r["kev_due"] or "",
             "status": r["status"],
             "owner": r["owner"],
+            "playbook": r.get("playbook") or _last_playbook(r),
         }
         for r in queue
     ]
@@ -114,6 +130,7 @@ def content(queue: list[dict[str, Any]]) -> Any:
                     ("due", t("due")),
                     ("status", t("status")),
                     ("owner", t("owner")),
+                    ("playbook", t("playbook")),
                 ],
             ),
         ),
@@ -125,14 +142,17 @@ def register(app: Dash) -> None:
         Output("triage-body", "children"),
         Input("triage-status", "value"),
         Input("triage-org", "value"),
+        Input("triage-kind", "value"),
         Input("triage-tick", "n_intervals"),
         Input("triage-message", "children"),
     )
-    def refresh(status: str | None, org: str | None, _: int | None, __: Any) -> Any:
+    def refresh(
+        status: str | None, org: str | None, kind: str | None, _: int | None, __: Any
+    ) -> Any:
         who = current()
         if who is None or not may_see(who, PAGE):
             return None
-        return content(rows(status, org))
+        return content(rows(status, org, kind))
 
     @app.callback(
         Output("triage-action", "options"),

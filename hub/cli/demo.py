@@ -12,6 +12,7 @@ import click
 from hub.cli import Env, pass_env
 from hub.demo import build_demo
 from hub.demo.dataset import TOTAL_ASSETS
+from hub.demo.playbooks import run_playbooks
 from hub.demo.threats import seed_threats
 from hub.errors import ConfigError
 from hub.server import serve
@@ -60,6 +61,10 @@ def demo(env: Env, seed: int, host: str, port: int, do_serve: bool) -> None:
         summary = build_demo(store, seed=seed, now=now, progress=bar.update)
     click.echo("advisories, matching, partner indicators, sightings and scores ...", err=True)
     threats = seed_threats(store, settings, home / "demo-feeds", now, random.Random(seed))
+    acted = run_playbooks(store, settings, threats.outbound_collection)
+    click.echo(f"playbooks: {acted.summary()}", err=True)
+    for problem in acted.failed:
+        click.echo(f"  {problem}", err=True)
     store.close()
     config = default_config_text().replace(
         'share_collection = ""', f'share_collection = "{threats.outbound_collection}"'

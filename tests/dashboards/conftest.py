@@ -29,6 +29,7 @@ from werkzeug.serving import make_server
 
 from hub.app import create_app
 from hub.demo import build_demo
+from hub.demo.playbooks import run_playbooks
 from hub.demo.threats import ThreatSummary, seed_threats
 from hub.model import Role
 from hub.settings import load_settings
@@ -65,6 +66,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     now = datetime.now(UTC)
     summary = build_demo(store, seed=2026, now=now)
     threats = seed_threats(store, settings, home / "feeds", now, random.Random(2026))
+    acted = run_playbooks(store, settings, threats.outbound_collection)
+    assert acted.done > 0 and acted.failed == [], acted.failed
     store.close()
     app = create_app(settings)
     port = free_port()

@@ -272,8 +272,10 @@ def test_triage_queue_filters_and_status_changes(page: Page, demo: Demo) -> None
     page.wait_for("triage-saved")
     after = demo.api(f"/triage/{top['id']}", Role.SOC_ANALYST).json()
     assert after["status"] == "in_progress"
+    busy = demo.api("/triage", Role.SOC_ANALYST, status="in_progress", limit="1000").json()
+    assert busy["total"] > 1  # the one just set, and those the demo's playbooks put in progress
     choose(page, "triage-status", "in_progress")
-    until(page, lambda: page.text("triage-count") == "1")
+    until(page, lambda: page.text("triage-count") == str(busy["total"]))
     page.shot("triage")
     page.login(Role.AGENCY_SUBMITTER)
     mine = demo.api("/triage", Role.AGENCY_SUBMITTER, limit="1000").json()
@@ -297,4 +299,24 @@ def test_audit_page_exports_and_verifies(page: Page, demo: Demo) -> None:
     page.click("audit-verify")
     page.wait_for("audit-verified", 60)
     page.shot("audit")
+    assert page.errors() == []
+
+
+def test_the_demo_playbooks_act_visibly(page: Page, demo: Demo) -> None:
+    """Issue 9: the built-in playbooks ran over the demo: sightings under investigation on
+    the triage queue, sighted hosts tagged, KEV findings due soon put in progress."""
+    page.login(Role.SOC_ANALYST)
+    opened = demo.api("/triage", Role.SOC_ANALYST, kind="sighting", limit="1000").json()
+    assert opened["total"] > 0
+    assert {i["playbook"] for i in opened["items"]} == {"sighting-investigate"}
+    page.open("/triage", "triage-count")
+    choose(page, "triage-kind", "sighting")
+    until(page, lambda: page.text("triage-count") == str(opened["total"]))
+    until(page, lambda: "sighting-investigate" in page.text("triage-table"))
+    assert "investigate" in page.text("triage-table")
+    page.shot("triage-playbooks")
+
+    host = opened["items"][0]["title"].rsplit("seen on asset ", 1)[1]
+    page.open(f"/asset?id={host}", "asset-findings")
+    assert "ioc-sighted" in page.text("asset-tags")
     assert page.errors() == []

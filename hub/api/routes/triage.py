@@ -18,7 +18,11 @@ Status = Literal["open", "in_progress", "done", "accepted_risk"]
 
 class TriageQuery(_In):
     status: Status | None = None
-    kind: Literal["upgrade", "mitigate", "configure"] | None = None
+    kind: (
+        Literal["upgrade", "mitigate", "configure", "sighting", "score", "sbom_missing",
+                "feed_failed"]
+        | None
+    ) = None  # fmt: skip
     org_id: str | None = None
     limit: int = Field(default=100, ge=1, le=1000)
 
@@ -42,6 +46,9 @@ class ActionOut(_Out):
     comments: list[dict[str, Any]]
     accepted_until: str | None
     org_ids: list[str] | None = Field(default=None, description="not shown to agency users")
+    playbook: str = Field(
+        default="", description="the playbook that opened an item no ranked action stands behind"
+    )
 
 
 class TriagePage(_Out):
