@@ -185,3 +185,10 @@ def section(title: str, *children: Any) -> html.Section:
 
 def current() -> Principal | None:
     return viewer()
+
+
+def admitted(page: str) -> Principal | None:
+    """The signed-in user if their role may see `page`; None otherwise, and a callback
+    then shows nothing (the layout already said why)."""
+    who = viewer()
+    return who if who is not None and may_see(who, page) else None

@@ -125,7 +125,7 @@ class TriageDesk:
             "target": "",
             "points": 0.0,
             "findings": 0,
-            "assets": 0,
+            "assets": len(item.origin.get("assets", [])),
             "agencies": len(orgs),
             "kev_due": None,
             "due_in_days": None,

@@ -14,6 +14,7 @@ from dashboards import data
 from dashboards.access import may_see
 from dashboards.i18n import t
 from dashboards.view import (
+    admitted,
     chart,
     current,
     denied,
@@ -215,8 +216,8 @@ def register(app: Dash) -> None:
         Input("agency-tick", "n_intervals"),
     )
     def refresh(org_id: str, _: int | None) -> tuple[Any, Any]:
-        who = current()
-        if who is None or not who.sees_org(org_id) or not may_see(who, PAGE):
+        who = admitted(PAGE)
+        if who is None or not who.sees_org(org_id):
             return None, []
         return summary(org_id)
 
@@ -241,8 +242,8 @@ def register(app: Dash) -> None:
     def page(
         org_id: str, system_id: str | None, _n: Any, _p: Any, state: dict[str, Any]
     ) -> tuple[list[Any], dict[str, Any]]:
-        who = current()
-        if who is None or not who.sees_org(org_id) or not may_see(who, PAGE):
+        who = admitted(PAGE)
+        if who is None or not who.sees_org(org_id):
             return [], {"stack": [None], "more": False}
         stack = list(state.get("stack", [None]))
         if ctx.triggered_id in ("agency-org", "agency-system-filter"):

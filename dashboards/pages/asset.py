@@ -9,9 +9,19 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 
-from dashboards.access import may_see
 from dashboards.i18n import t
-from dashboards.view import chart, current, figure, hub, points, section, shell, stat, table
+from dashboards.view import (
+    admitted,
+    chart,
+    current,
+    figure,
+    hub,
+    points,
+    section,
+    shell,
+    stat,
+    table,
+)
 from hub.errors import HubError
 from hub.model import FindingStatus, utcnow
 from hub.scoring.compute import score_as_of
@@ -27,8 +37,8 @@ def layout(id: str | None = None, **_: Any) -> html.Div:
 
 
 def content(asset_id: str) -> Any:
-    who = current()
-    if who is None or not may_see(who, PAGE):
+    who = admitted(PAGE)
+    if who is None:
         return None
     ctx = hub()
     try:

@@ -10,9 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html
 from dash.dcc.express import send_bytes
 
-from dashboards.access import may_see
 from dashboards.i18n import t
-from dashboards.view import current, hub, section, shell, stat, table
+from dashboards.view import admitted, current, hub, section, shell, stat, table
 from hub.audit import verify as verify_chain
 from hub.auth import Action
 from hub.errors import HubError
@@ -73,8 +72,8 @@ def register(app: Dash) -> None:
         Input("audit-result", "children"),
     )
     def refresh(_: int | None, __: Any) -> tuple[Any, Any]:
-        who = current()
-        if who is None or not may_see(who, PAGE):
+        who = admitted(PAGE)
+        if who is None:
             return None, []
         store = hub().store
         head = store.audit_head()
@@ -104,8 +103,8 @@ def register(app: Dash) -> None:
         Input("audit-result", "children"),
     )
     def log(action: str | None, _: int | None, __: Any) -> Any:
-        who = current()
-        if who is None or not may_see(who, PAGE):
+        who = admitted(PAGE)
+        if who is None:
             return None
         store = hub().store
         head = store.audit_head()

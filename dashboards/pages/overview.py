@@ -10,9 +10,9 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, html
 
 from dashboards import data
-from dashboards.access import may_see
 from dashboards.i18n import t
 from dashboards.view import (
+    admitted,
     band,
     chart,
     current,
@@ -36,8 +36,8 @@ def layout(**_: Any) -> html.Div:
 
 
 def body() -> Any:
-    who = current()
-    if who is None or not may_see(who, PAGE):
+    who = admitted(PAGE)
+    if who is None:
         return None
     store = hub().store
     now = utcnow()

@@ -12,9 +12,8 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
 
 from dashboards import data
-from dashboards.access import may_see
 from dashboards.i18n import t
-from dashboards.view import current, hub, section, shell, stat, table
+from dashboards.view import admitted, current, hub, section, shell, stat, table
 from hub.auth import Action, Principal
 from hub.errors import HubError
 from hub.model import FindingStatus
@@ -189,8 +188,8 @@ def register(app: Dash) -> None:
         Input("sbom-upload-result", "children"),
     )
     def refresh(_: int | None, __: Any) -> Any:
-        who = current()
-        return content(who) if who is not None and may_see(who, PAGE) else None
+        who = admitted(PAGE)
+        return content(who) if who is not None else None
 
     @app.callback(
         Output("sbom-diff", "children"),

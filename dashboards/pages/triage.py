@@ -10,9 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
 
 from dashboards import data
-from dashboards.access import may_see
 from dashboards.i18n import t
-from dashboards.view import current, hub, points, section, shell, stat, table
+from dashboards.view import admitted, current, hub, points, section, shell, stat, table
 from hub.auth import Action
 from hub.errors import HubError
 from hub.triage import TriageDesk
@@ -149,8 +148,8 @@ def register(app: Dash) -> None:
     def refresh(
         status: str | None, org: str | None, kind: str | None, _: int | None, __: Any
     ) -> Any:
-        who = current()
-        if who is None or not may_see(who, PAGE):
+        who = admitted(PAGE)
+        if who is None:
             return None
         return content(rows(status, org, kind))
 

@@ -128,13 +128,13 @@ class ScoreRecords(EventSource):
                     r.computed_at,
                     {
                         "kind": r.kind,
-                        "points": r.points,
-                        "grade": r.grade,
+                        "points": round(r.points, 1),
+                        "grade": round(r.grade, 1),
                         "flags": list(r.flags),
-                        "previous_points": before.points if before else None,
-                        "previous_grade": before.grade if before else None,
-                        "points_change": r.points - (before.points if before else 0.0),
-                        "grade_change": r.grade - (before.grade if before else 0.0),
+                        "previous_points": round(before.points, 1) if before else None,
+                        "previous_grade": round(before.grade, 1) if before else None,
+                        "points_change": round(r.points - (before.points if before else 0.0), 1),
+                        "grade_change": round(r.grade - (before.grade if before else 0.0), 1),
                     },
                 )
             if len(page) < query.limit:

@@ -19,7 +19,7 @@ from playbooks.actions.base import Context, Outcome, PlaybookAction
 from playbooks.definition import Playbook, Step, render
 
 _DEFAULT_TITLES = {
-    "sighting": "investigate ${indicator_name} (${indicator_id}) seen on asset ${asset_id}",
+    "sighting": "investigate ${indicator_name} (${indicator_id}), seen on agency hosts",
     "score": "review ${subject}: ${points} risk points, grade ${grade}",
     "sbom_missing": "get a current SBOM for ${system_name} (none for ${days} days)",
     "feed_failed": "repair partner feed ${url}: ${error}",
@@ -62,12 +62,15 @@ class TriageAction(PlaybookAction):
             origin: dict[str, Any] = dict(item.origin)
             title = step.spec.get("title") or _DEFAULT_TITLES.get(event.trigger, "${subject}")
             orgs = sorted({*origin.get("org_ids", []), *([event.org_id] if event.org_id else [])})
+            asset = event.fields.get("asset_id")
+            assets = sorted({*origin.get("assets", []), *([asset] if asset else [])})
             origin.update(
                 playbook=book.name,
                 event=event.id,
                 kind=event.trigger,
                 title=render(title, book, event),
                 org_ids=orgs,
+                assets=assets,
             )
             changed = replace(changed, origin=origin)
 

@@ -316,7 +316,9 @@ def test_the_demo_playbooks_act_visibly(page: Page, demo: Demo) -> None:
     assert "investigate" in page.text("triage-table")
     page.shot("triage-playbooks")
 
-    host = opened["items"][0]["title"].rsplit("seen on asset ", 1)[1]
+    assert sum(i["assets"] for i in opened["items"]) == demo.threats.sightings
+    note = opened["items"][0]["comments"][0]["text"]  # "... seen on asset ID since ..."
+    host = note.split(" seen on asset ", 1)[1].split(" ", 1)[0]
     page.open(f"/asset?id={host}", "asset-findings")
     assert "ioc-sighted" in page.text("asset-tags")
     assert page.errors() == []

@@ -197,9 +197,8 @@ def test_sightings_are_investigated_tagged_and_shared(world: World, tmp_path: Pa
     assert (run.done, run.failed) == (3, [])
 
     [row] = [r for r in TriageDesk(world.store).queue(ROOT) if r["kind"] == "sighting"]
-    assert (
-        row["title"] == f"investigate C2 server ({indicator['id']}) seen on asset {world.asset_a}"
-    )
+    assert row["title"].startswith(f"investigate C2 server ({indicator['id']})")
+    assert row["assets"] == 1 and world.asset_a in row["comments"][0]["text"]
     assert row["org_ids"] == [world.agency_a] and row["playbook"] == "sighting-investigate"
     agency_b = Principal("b", Role.AGENCY_SUBMITTER, world.agency_b)
     assert not [r for r in TriageDesk(world.store).queue(agency_b) if r["kind"] == "sighting"]
