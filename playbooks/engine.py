@@ -156,6 +156,26 @@ class Engine:
             self._handle(ctx, event, budget, run, dry_run)
             if progress:
                 progress(n, len(queue))
+        if not dry_run and (run.queued or run.handled):
+            with self.store.transaction() as tx:  # the run itself, beside each action's entry
+                tx.append_audit(
+                    AuditDraft(
+                        "playbooks",
+                        "playbooks.run",
+                        "outbox",
+                        request_id,
+                        {
+                            "playbooks": sorted(b.name for b in self.books),
+                            "queued": run.queued,
+                            "handled": run.handled,
+                            "done": run.done,
+                            "repeated": run.repeated,
+                            "deferred": run.deferred,
+                            "failed": run.failed[:20],
+                        },
+                        now,
+                    )
+                )
         return run
 
     def _handle(

@@ -87,3 +87,21 @@ def test_killed_mid_run_loses_nothing_and_repeats_nothing(world: World, tmp_path
     assert len(got.keys()) == EVENTS_N and all(d["valid"] for d in got.deliveries)
     repeats = [k for k, n in Counter(d["key"] for d in got.deliveries).items() if n > 1]
     assert len(repeats) == 1 and len(got.deliveries) == EVENTS_N + 1
+
+
+def test_a_refused_playbook_leaves_the_others_running(world: World, tmp_path: Path) -> None:
+    kev(world, 1, 5, datetime.now(UTC))
+    books = tmp_path / "books"
+    books.mkdir()
+    good = BOOK.replace('  - webhook: {url: "URL", retries: 0, timeout: 10}\n', "")
+    (books / "a.yaml").write_text(good, encoding="utf-8")
+    (books / "b.yaml").write_text(good.replace("kev-notify", "broken").replace(
+        "trigger: kev_finding", "trigger: kev_findings"), encoding="utf-8")  # fmt: skip
+    env = _env(world, tmp_path, books)
+    command = [sys.executable, "-m", "hub.cli", "--home", str(tmp_path), "playbooks", "run"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"refused playbook {books / 'b.yaml'}:2: trigger 'kev_findings'" in done.stderr
+    assert "1 actions done" in done.stdout
+    [item] = world.store.iter_all(TRIAGE)
+    assert item.comments[0]["by"] == "playbook:kev-notify"

@@ -82,6 +82,8 @@ def test_kev_findings_open_triage_items_once(world: World, settings: Settings) -
     tags = world.store.fetch(ASSET_TAGS, world.asset_a)
     assert tags is not None and tags.tags == ("kev-exposed",)
     assert playbook_audit(world.store) == ["playbook.triage", "playbook.tag"]
+    [summary] = [e for e in world.store.iter_audit() if e.action == "playbooks.run"]
+    assert (summary.detail["queued"], summary.detail["done"]) == (2, 2)
     events = list(world.store.iter_all(EVENTS))
     assert {e.status for e in events} == {EventStatus.DONE.value} and len(events) == 2
 
