@@ -63,6 +63,7 @@ class Playbook:
     rate_seconds: int
     description: str = ""
     enabled: bool = True
+    backfill: bool = False
 
     def matches(self, fields: dict[str, Any]) -> bool:
         return all(c.holds(fields) for c in self.conditions)
@@ -184,6 +185,7 @@ def _check(data: dict[str, Any], root: yaml.Node | None, path: str) -> Playbook:
         rate_seconds=int(rate.get("per_seconds", DEFAULT_RATE[1])),
         description=data.get("description", ""),
         enabled=bool(data.get("enabled", True)),
+        backfill=bool(data.get("backfill", False)),
     )
 
 

@@ -21,13 +21,13 @@ from pathlib import Path
 
 from hub.errors import HubError
 from hub.events.outbox import enqueue, pending
-from hub.events.records import ActionRun, Event, EventStatus
+from hub.events.records import ActionRun, Event, EventCursor, EventStatus
 from hub.events.sources import SOURCES
 from hub.model import AuditDraft, utcnow
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.codec import encode_time
-from hub.store.interface import ACTION_RUNS, EVENTS, Query
+from hub.store.interface import ACTION_RUNS, EVENT_CURSORS, EVENTS, Query
 from playbooks.actions import ACTIONS, ActionError, Context, PlaybookAction
 from playbooks.definition import BUILTIN, Playbook, PlaybookError, load_all
 
@@ -130,7 +130,32 @@ class Engine:
                 fresh += [e for e in seen if e.id not in known]
             else:
                 fresh += enqueue(self.store, seen, now, source.advance(self.store, seen))
+                self._backfill(trigger)
         return fresh
+
+    def _backfill(self, trigger: str) -> None:
+        """A playbook new to this hub acts on events queued from now on; one that says
+        `backfill: true` also gets the events already handled, reopened for it (the
+        playbooks that handled them before find their actions done and do nothing)."""
+        names = sorted(b.name for b in self.books if b.trigger == trigger)
+        cursor_id = f"playbooks:{trigger}"
+        cursor = self.store.fetch(EVENT_CURSORS, cursor_id)
+        known = set(cursor.position.split(",")) if cursor else set(names)
+        wanted = [b for b in self.books if b.trigger == trigger and b.name not in known]
+        if cursor is not None and not wanted:
+            return
+        backfilling = tuple(sorted(b.name for b in wanted if b.backfill))
+        if backfilling:
+            handled = Query({"trigger": trigger, "status": EventStatus.DONE.value})
+            reopened = [
+                replace(e, status=EventStatus.PENDING.value, handled_at=None, only_for=backfilling)
+                for e in self.store.iter_query(EVENTS, handled)
+            ]
+            for start in range(0, len(reopened), 500):
+                with self.store.transaction() as tx:
+                    tx.put_events(reopened[start : start + 500])
+        with self.store.transaction() as tx:
+            tx.put_event_cursor(EventCursor(cursor_id, ",".join(sorted(known | set(names)))))
 
     def run_once(
         self,
@@ -182,7 +207,13 @@ class Engine:
         self, ctx: Context, event: Event, budget: _Budget, run: EngineRun, dry_run: bool
     ) -> None:
         fields = event.view()
-        books = [b for b in self.books if b.trigger == event.trigger and b.matches(fields)]
+        books = [
+            b
+            for b in self.books
+            if b.trigger == event.trigger
+            and (not event.only_for or b.name in event.only_for)
+            and b.matches(fields)
+        ]
         complete = True
         problems: list[str] = []
         for book in books:
@@ -213,7 +244,9 @@ class Engine:
         run.handled += 1
         run.failed += [f"event {event.id}: {p}" for p in problems]
         if complete:
-            updated = replace(event, status=EventStatus.DONE.value, handled_at=ctx.now, error="")
+            updated = replace(
+                event, status=EventStatus.DONE.value, handled_at=ctx.now, error="", only_for=()
+            )
         else:
             attempts = event.attempts + (1 if problems else 0)
             gave_up = attempts >= MAX_ATTEMPTS

@@ -33,9 +33,12 @@ class Event:
     queued_at: datetime | None = None
     handled_at: datetime | None = None
     error: str = ""
+    # Reopened for some playbooks only (a backfill): the others leave it alone.
+    only_for: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", EventStatus(self.status).value)
+        object.__setattr__(self, "only_for", tuple(self.only_for))
 
     @staticmethod
     def key_id(trigger: str, *what: str) -> str:

@@ -259,3 +259,20 @@ def test_events_queue_once_whatever_a_source_sees(world: World) -> None:
         tx.put_events([done])
     assert enqueue(world.store, [e], t0) == []  # seen again: still done, not reset
     assert world.store.fetch(EVENTS, e.id) == done
+
+
+def test_a_new_playbook_backfills_only_when_it_asks(world: World, settings: Settings) -> None:
+    t0 = utcnow()
+    kev(world, 1, 3, t0)
+    kev(world, 2, 3, t0)
+    assert engine(world.store, settings, KEV_TRIAGE).run_once("t").done == 4
+    quiet = "name: kev-quiet\ntrigger: kev_finding\nactions:\n  - tag: {tag: quiet}\n"
+    later = engine(world.store, settings, KEV_TRIAGE, quiet).run_once("t")
+    assert (later.handled, later.done) == (0, 0)  # acts on new events only
+    eager = quiet.replace("kev-quiet", "kev-eager").replace("quiet}", "eager}")
+    eager += "backfill: true\n"
+    back = engine(world.store, settings, KEV_TRIAGE, quiet, eager).run_once("t")
+    assert (back.handled, back.done, back.repeated) == (2, 2, 0)  # only the new one acts
+    tags = world.store.fetch(ASSET_TAGS, world.asset_a)
+    assert tags is not None and tags.tags == ("eager", "kev-exposed")
+    assert engine(world.store, settings, KEV_TRIAGE, quiet, eager).run_once("t").handled == 0

@@ -282,6 +282,7 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         queued_at=DATE,
         handled_at=DATE,
         error={"type": "text"},
+        only_for=KEYWORD,
     ),
     "action_runs": _strict(
         id=KEYWORD,

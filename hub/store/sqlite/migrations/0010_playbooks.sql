@@ -13,7 +13,8 @@ CREATE TABLE events (
     attempts INTEGER NOT NULL,
     queued_at TEXT,
     handled_at TEXT,
-    error TEXT NOT NULL
+    error TEXT NOT NULL,
+    only_for TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX events_status ON events (status, id);
 
