@@ -103,8 +103,8 @@ def test_login_is_required_and_bad_tokens_refused(page: Page, demo: Demo) -> Non
     page.wait_for("token")
     assert "/ui/login" in page.driver.current_url
     page.driver.find_element(By.ID, "token").send_keys("crsa_not_a_token")
-    page.click("login")
-    assert "invalid or revoked" in page.driver.page_source
+    page.click("login")  # a form post: the answer is a new page, wait for it
+    until(page, lambda: "invalid or revoked" in page.driver.page_source)
     update = requests.post(f"{demo.url}/ui/_dash-update-component", json={}, timeout=10)
     assert update.status_code == 401  # no session: no data through the callbacks either
     page.errors()  # the refused login's 401 is expected in the console
