@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from hub.errors import HubError
-from hub.events.outbox import enqueue, pending
+from hub.events.outbox import enqueue, pending, unseen
 from hub.events.records import ActionRun, Event, EventCursor, EventStatus
 from hub.events.sources import SOURCES
 from hub.model import AuditDraft, utcnow
@@ -120,14 +120,7 @@ class Engine:
             params = [b.params for b in self.books if b.trigger == trigger]
             seen = list(source.scan(self.store, now, params))
             if dry_run:
-                known = {
-                    e.id
-                    for start in range(0, len(seen), 500)
-                    for e in self.store.select(
-                        EVENTS, Query(ids=tuple(x.id for x in seen[start : start + 500]), limit=500)
-                    )
-                }
-                fresh += [e for e in seen if e.id not in known]
+                fresh += unseen(self.store, seen)
             else:
                 fresh += enqueue(self.store, seen, now, source.advance(self.store, seen))
                 self._backfill(trigger)

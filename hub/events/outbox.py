@@ -18,31 +18,27 @@ from hub.store.interface import EVENTS, Query
 _CHUNK = 500
 
 
+def unseen(store: Store, events: Iterable[Event]) -> list[Event]:
+    """The events the outbox does not hold yet (each once), in the order given."""
+    batch = list({e.id: e for e in events}.values())
+    known: set[str] = set()
+    for start in range(0, len(batch), _CHUNK):
+        ids = tuple(e.id for e in batch[start : start + _CHUNK])
+        known |= {e.id for e in store.select(EVENTS, Query(ids=ids, limit=len(ids)))}
+    return [e for e in batch if e.id not in known]
+
+
 def enqueue(
     store: Store, events: Iterable[Event], now: datetime, cursor: EventCursor | None = None
 ) -> list[Event]:
-    """Store the events not queued before (with the source's new read position in the same
-    transaction, so a crash never leaves a position past events it did not keep); returns
-    the new ones."""
-    fresh: list[Event] = []
-    batch: dict[str, Event] = {}
-
-    def flush() -> None:
-        if not batch:
-            return
-        known = {e.id for e in store.select(EVENTS, Query(ids=tuple(batch), limit=len(batch)))}
-        fresh.extend(replace(e, queued_at=now) for i, e in batch.items() if i not in known)
-        batch.clear()
-
-    for event in events:
-        batch[event.id] = event
-        if len(batch) >= _CHUNK:
-            flush()
-    flush()
-    for start in range(0, max(len(fresh), 1), _CHUNK):
-        chunk = fresh[start : start + _CHUNK]
-        last = start + _CHUNK >= len(fresh)
-        if not chunk and not (last and cursor):
+    """Store the events not queued before, and the source's new read position with the
+    last of them (so a crash never leaves a position past events it did not keep);
+    returns the new ones."""
+    fresh = [replace(e, queued_at=now) for e in unseen(store, events)]
+    chunks = [fresh[n : n + _CHUNK] for n in range(0, len(fresh), _CHUNK)] or [[]]
+    for n, chunk in enumerate(chunks, 1):
+        last = n == len(chunks)
+        if not chunk and not (last and cursor is not None):
             continue
         with store.transaction() as tx:
             tx.put_events(chunk)

@@ -116,10 +116,16 @@ class ScoreRecords(EventSource):
         )
         while True:
             page = store.select(SCORES, query)
+            if not page:
+                return
+            # Each record's predecessor: the latest before the page (one read), then the
+            # page itself, which comes in time order.
+            latest = store.latest_scores(
+                sorted({r.subject for r in page}), page[0].computed_at - timedelta(milliseconds=1)
+            )
             for r in page:
-                before = store.latest_scores(
-                    [r.subject], r.computed_at - timedelta(milliseconds=1)
-                ).get(r.subject)
+                before = latest.get(r.subject)
+                latest[r.subject] = r
                 yield Event(
                     Event.key_id(self.trigger, r.id),
                     self.trigger,
