@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from hub.errors import AuthError, Forbidden
 from hub.model import ApiToken, Role
 from hub.store import Store
+from hub.store.interface import Kind, Query, token_by_hash
 
 TOKEN_PREFIX = "crsa_"  # noqa: S105 - a prefix that makes leaked tokens greppable
 
@@ -111,12 +113,37 @@ class Principal:
             raise Forbidden(f"role {self.role.value} may act only for its own organization")
 
 
+@dataclass(frozen=True)
+class Login:
+    """Authentication split into its read and its verdict, so the read can travel in one
+    round trip with the reads it guards (`Store.select_many`, the TAXII listings)."""
+
+    digest: str
+
+    @classmethod
+    def of(cls, presented: str | None) -> Login:
+        if not presented:
+            raise AuthError("missing bearer token", hint="send 'Authorization: Bearer <token>'")
+        return cls(hash_token(presented))
+
+    @property
+    def read(self) -> tuple[Kind[ApiToken], Query]:
+        return token_by_hash(self.digest)
+
+    def principal(self, found: Sequence[ApiToken]) -> Principal:
+        """The principal if `found` (the answer to `read`) holds a live token; never says
+        which part was wrong."""
+        token = found[0] if found else None
+        if (
+            token is None
+            or not hmac.compare_digest(token.token_hash, self.digest)
+            or not token.active
+        ):
+            raise AuthError("invalid or revoked token")
+        return Principal.from_token(token)
+
+
 def authenticate(store: Store, presented: str | None) -> Principal:
-    """The principal behind a bearer token, or AuthError; never says which part was wrong."""
-    if not presented:
-        raise AuthError("missing bearer token", hint="send 'Authorization: Bearer <token>'")
-    digest = hash_token(presented)
-    token = store.find_token(digest)
-    if token is None or not hmac.compare_digest(token.token_hash, digest) or not token.active:
-        raise AuthError("invalid or revoked token")
-    return Principal.from_token(token)
+    """The principal behind a bearer token, or AuthError."""
+    login = Login.of(presented)
+    return login.principal(store.select(*login.read))

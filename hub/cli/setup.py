@@ -22,9 +22,15 @@ def init(env: Env) -> None:
     if not settings.config_path.exists():
         settings.config_path.write_text(default_config_text(), encoding="utf-8")
     store = open_store(settings, must_exist=False)
+    done: dict[str, int] = {}
+
+    def progress(what: str, n: int) -> None:
+        done[what] = done.get(what, 0) + n
+        click.echo(f"  {what}: {done[what]:,}", err=True)
+
     try:
         before = store.schema_version()
-        version = store.migrate()
+        version = store.migrate(progress)
     finally:
         store.close()
     state = "created" if before == 0 else ("upgraded" if version != before else "up to date")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.auth import Principal
+from hub.auth import Login, Principal
 from hub.errors import Forbidden, InvalidSubmission, NotFound
 from hub.model import AuditDraft, Role, utcnow
 from hub.sharing import markings
@@ -111,6 +111,52 @@ def visible_to(reader_org: str) -> AnyOf:
     )
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One page asked of a collection (or of one object in it): filters, size, position."""
+
+    collection_id: str
+    filters: Filters = Filters()
+    limit: int = DEFAULT_PAGE
+    next_token: str | None = None
+    object_id: str | None = None
+
+    def query(self, reader_org: str) -> Query:
+        """The page as one store query, for what `reader_org` may see: one row more than
+        the page, to know whether more follow."""
+        filters = self.filters
+        where: list[In | AnyOf] = [visible_to(reader_org)]
+        if self.object_id is not None:
+            where.append(In("object_id", (self.object_id,)))
+        if filters.ids:
+            where.append(In("object_id", filters.ids))
+        if filters.types:
+            where.append(In("type", filters.types))
+        if filters.spec_versions:
+            where.append(In("spec_version", filters.spec_versions))
+        chosen = _versions(filters.versions)
+        if chosen is not None:
+            where.append(chosen)
+        return Query(
+            equals={"collection_id": self.collection_id, "deleted": False},
+            where=tuple(where),
+            newer=(
+                None
+                if filters.added_after is None
+                else ("date_added", filters.added_after.isoformat(timespec="milliseconds"))
+            ),
+            order_by="date_added",
+            after=None if self.next_token is None else decode_cursor(self.next_token),
+            limit=max(1, min(self.limit, MAX_PAGE)) + 1,
+        )
+
+
+def _cut(rows: list[StixVersion], size: int) -> Page:
+    more = len(rows) > size
+    items = rows[:size]
+    return Page(items, more, encode_cursor(items[-1]) if more else None)
+
+
 class SharingDesk:
     def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow) -> None:
         self.store = store
@@ -179,59 +225,63 @@ class SharingDesk:
         return [c for c in found if self.can_read(who, c) or self.can_write(who, c)]
 
     def collection(self, who: Principal, collection_id: str) -> TaxiiCollection:
-        found = self.store.fetch(TAXII_COLLECTIONS, collection_id)
+        return self._check_visible(
+            who, self.store.fetch(TAXII_COLLECTIONS, collection_id), collection_id
+        )
+
+    def _check_visible(
+        self, who: Principal, found: TaxiiCollection | None, collection_id: str
+    ) -> TaxiiCollection:
+        """A collection the caller may neither read nor write does not exist for it."""
         if found is None or not (self.can_read(who, found) or self.can_write(who, found)):
             raise NotFound(f"no collection {collection_id}")
         return found
 
-    def _readable(self, who: Principal, collection_id: str) -> TaxiiCollection:
-        c = self.collection(who, collection_id)
+    def _check_readable(
+        self, who: Principal, found: TaxiiCollection | None, collection_id: str
+    ) -> TaxiiCollection:
+        c = self._check_visible(who, found, collection_id)
         if not self.can_read(who, c):
             raise Forbidden(f"no read access to collection {collection_id}")
         return c
 
-    # Reads -----------------------------------------------------------------------
-    def page(
-        self,
-        who: Principal,
-        collection_id: str,
-        filters: Filters,
-        *,
-        limit: int = DEFAULT_PAGE,
-        next_token: str | None = None,
-        object_id: str | None = None,
-    ) -> Page:
-        """One page of object versions the caller may read, oldest added first."""
-        self._readable(who, collection_id)
-        where: list[In | AnyOf] = [visible_to(who.org_id or "")]
-        if object_id is not None:
-            where.append(In("object_id", (object_id,)))
-        if filters.ids:
-            where.append(In("object_id", filters.ids))
-        if filters.types:
-            where.append(In("type", filters.types))
-        if filters.spec_versions:
-            where.append(In("spec_version", filters.spec_versions))
-        chosen = _versions(filters.versions)
-        if chosen is not None:
-            where.append(chosen)
-        size = max(1, min(limit, MAX_PAGE))
-        query = Query(
-            equals={"collection_id": collection_id, "deleted": False},
-            where=tuple(where),
-            newer=(
-                None
-                if filters.added_after is None
-                else ("date_added", filters.added_after.isoformat(timespec="milliseconds"))
-            ),
-            order_by="date_added",
-            after=None if next_token is None else decode_cursor(next_token),
-            limit=size + 1,
+    def _readable(self, who: Principal, collection_id: str) -> TaxiiCollection:
+        return self._check_readable(
+            who, self.store.fetch(TAXII_COLLECTIONS, collection_id), collection_id
         )
-        rows = self.store.select(STIX_OBJECTS, query)
-        more = len(rows) > size
-        items = rows[:size]
-        return Page(items, more, encode_cursor(items[-1]) if more else None)
+
+    # Reads -----------------------------------------------------------------------
+    def page(self, who: Principal, listing: Listing) -> Page:
+        """One page of object versions the caller may read, oldest added first."""
+        self._readable(who, listing.collection_id)
+        query = listing.query(who.org_id or "")
+        return _cut(self.store.select(STIX_OBJECTS, query), query.limit - 1)
+
+    def page_signed_in(self, login: Login, reader_org: str, listing: Listing) -> Page:
+        """`page` for a token whose organization is already known (a token never changes
+        organization): the token, the collection and the page are read in one round trip,
+        then the token and the rights are judged on what was read, exactly as `page`
+        would, before the page is given out. A bad page token, or a token of another
+        organization after all, is served by `page`, which judges in the usual order."""
+        try:
+            query = listing.query(reader_org)
+        except InvalidSubmission:
+            return self._page_after_login(login, listing)
+        tokens, found, rows = self.store.select_many(
+            [
+                login.read,
+                (TAXII_COLLECTIONS, Query(ids=(listing.collection_id,), limit=1)),
+                (STIX_OBJECTS, query),
+            ]
+        )
+        who = login.principal(tokens)
+        if (who.org_id or "") != reader_org:
+            return self._page_after_login(login, listing)
+        self._check_readable(who, found[0] if found else None, listing.collection_id)
+        return _cut(rows, query.limit - 1)
+
+    def _page_after_login(self, login: Login, listing: Listing) -> Page:
+        return self.page(login.principal(self.store.select(*login.read)), listing)
 
     def status(self, who: Principal, status_id: str) -> TaxiiStatus:
         found = self.store.fetch(TAXII_STATUSES, status_id)
@@ -354,12 +404,9 @@ class SharingDesk:
         c = self._readable(who, collection_id)
         if not self.can_write(who, c):
             raise Forbidden(f"no write access to collection {collection_id}")
+        every = replace(filters, versions=filters.versions or ("all",))
         chosen = self.page(
-            who,
-            collection_id,
-            replace(filters, versions=filters.versions or ("all",)),
-            limit=MAX_PAGE,
-            object_id=object_id,
+            who, Listing(collection_id, every, limit=MAX_PAGE, object_id=object_id)
         ).items
         if not chosen:
             raise NotFound(f"no object {object_id} in collection {collection_id}")

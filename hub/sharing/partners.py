@@ -24,7 +24,7 @@ from taxii2client.v21 import Collection, as_pages
 from hub.auth import Principal
 from hub.errors import Forbidden, HubError, InvalidSubmission, NotFound
 from hub.model import AuditDraft, OrgKind, Role, derive_id, utcnow
-from hub.sharing.desk import Filters, SharingDesk
+from hub.sharing.desk import Filters, Listing, SharingDesk
 from hub.sharing.records import TaxiiFeed
 from hub.store import Store
 from hub.store.interface import TAXII_COLLECTIONS, TAXII_FEEDS
@@ -187,12 +187,9 @@ class PartnerFeeds:
         token: str | None = None
         try:
             while True:
+                every = Filters(versions=("all",), added_after=after)
                 page = desk.page(
-                    reader,
-                    feed.collection_id,
-                    Filters(versions=("all",), added_after=after),
-                    limit=PAGE,
-                    next_token=token,
+                    reader, Listing(feed.collection_id, every, limit=PAGE, next_token=token)
                 )
                 if page.items:
                     envelope = {"objects": [v.object for v in page.items]}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -52,6 +52,12 @@ from hub.triage_items import TriageItem
 
 DEFAULT_LIMIT = 100
 T = TypeVar("T")
+# progress(what, n): n more of `what` done, for long work such as a migration's copy.
+Progress = Callable[[str, int], None]
+
+
+def quiet(_what: str, _n: int) -> None:
+    """Progress nobody watches."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,11 @@ class Query:
             after,
             limit,
         )
+
+
+def token_by_hash(token_hash: str) -> tuple[Kind[ApiToken], Query]:
+    """The read that finds a token by its hash: what authentication asks of any store."""
+    return TOKENS, Query.page(None, 1, token_hash=token_hash)
 
 
 class Transaction(abc.ABC):
@@ -310,8 +321,9 @@ class Store(abc.ABC):
     name: str
 
     @abc.abstractmethod
-    def migrate(self) -> int:
-        """Bring the schema up to date; return the schema version now in force."""
+    def migrate(self, progress: Progress = quiet) -> int:
+        """Bring the schema up to date; return the schema version now in force. A step
+        that copies data (an Elasticsearch index rebuilt) reports through `progress`."""
 
     @abc.abstractmethod
     def schema_version(self) -> int:
@@ -337,6 +349,11 @@ class Store(abc.ABC):
     def select(self, kind: Kind[T], query: Query) -> list[T]:
         """A page of any kind for a `Query`; its translation stays in each backend."""
         return self._select(kind, query)
+
+    def select_many(self, reads: Sequence[tuple[Kind[Any], Query]]) -> list[list[Any]]:
+        """Independent reads answered together, each as `select` would: a backend that pays
+        for every round trip (Elasticsearch, one multi-search) answers them in one."""
+        return [self._select(kind, query) for kind, query in reads]
 
     # Organizations
     def get_organization(self, org_id: str) -> Organization | None:
@@ -399,7 +416,7 @@ class Store(abc.ABC):
         return self._fetch(TOKENS, token_id)
 
     def find_token(self, token_hash: str) -> ApiToken | None:
-        found = self._select(TOKENS, Query.page(None, 1, token_hash=token_hash))
+        found = self._select(*token_by_hash(token_hash))
         return found[0] if found else None
 
     def list_tokens(self, *, org_id: str | None = None) -> list[ApiToken]:

@@ -20,8 +20,8 @@ from werkzeug.exceptions import HTTPException
 from hub import errors
 from hub.api import errors as api_errors
 from hub.api.endpoint import read_body
-from hub.auth import Principal, authenticate
-from hub.sharing.desk import MAX_PAGE, Filters, Page, SharingDesk, iso
+from hub.auth import Login, Principal
+from hub.sharing.desk import MAX_PAGE, Filters, Listing, Page, SharingDesk, iso
 from hub.sharing.records import StixVersion, TaxiiCollection, TaxiiStatus
 from hub.taxii import media
 
@@ -41,7 +41,7 @@ def _desk() -> SharingDesk:
     return SharingDesk(_hub().store)
 
 
-def _principal() -> Principal:
+def _login() -> Login:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     secret: str | None = None
@@ -56,7 +56,43 @@ def _principal() -> Principal:
         raise errors.AuthError(
             "authentication required", hint="HTTP Basic with your API token as the password"
         )
-    return authenticate(_hub().store, secret)
+    return Login.of(secret)
+
+
+def _signed_in(login: Login) -> Principal:
+    who = login.principal(_hub().store.select(*login.read))
+    _known_orgs().remember(login.digest, who.org_id or "")
+    return who
+
+
+def _principal() -> Principal:
+    return _signed_in(_login())
+
+
+class KnownOrgs:
+    """The organization of each token this worker has seen sign in. A token never changes
+    organization, so this is never stale; it only lets a listing read the token, the
+    collection and the page in one round trip (`SharingDesk.page_signed_in`), where the
+    token and the rights are still judged on what was read. Bounded: a flood of tokens
+    only empties it."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._orgs: dict[str, str] = {}
+
+    def get(self, digest: str) -> str | None:
+        return self._orgs.get(digest)
+
+    def remember(self, digest: str, org_id: str) -> None:
+        if len(self._orgs) >= self.LIMIT:
+            self._orgs.clear()
+        self._orgs[digest] = org_id
+
+
+def _known_orgs() -> KnownOrgs:
+    known: KnownOrgs = current_app.extensions.setdefault("crsa-taxii-orgs", KnownOrgs())
+    return known
 
 
 @bp.before_request
@@ -201,6 +237,18 @@ def collection(collection_id: str) -> Response:
     return media.respond(_collection(desk.collection(who, collection_id), desk, who))
 
 
+def _asked(
+    collection_id: str, object_id: str | None, allow: frozenset[str], versions: tuple[str, ...]
+) -> Listing:
+    return Listing(
+        collection_id,
+        _filters(versions_default=versions, allow=set(allow)),
+        _limit(),
+        request.args.get("next"),
+        object_id,
+    )
+
+
 def _listing(
     collection_id: str,
     object_id: str | None = None,
@@ -208,15 +256,20 @@ def _listing(
     allow: frozenset[str] = frozenset({"id", "type", "version", "spec_version"}),
     versions_default: tuple[str, ...] = ("last",),
 ) -> Page:
-    """One page of a collection (or of one object) for this request's filters."""
-    page = _desk().page(
-        _principal(),
-        collection_id,
-        _filters(versions_default=versions_default, allow=set(allow)),
-        limit=_limit(),
-        next_token=request.args.get("next"),
-        object_id=object_id,
-    )
+    """One page of a collection (or of one object) for this request's filters. Errors come
+    in the same order on either path: 401, then a bad filter, then 404/403."""
+    login = _login()
+    known = _known_orgs().get(login.digest)
+    if known is None:
+        who = _signed_in(login)
+        page = _desk().page(who, _asked(collection_id, object_id, allow, versions_default))
+    else:
+        try:
+            listing = _asked(collection_id, object_id, allow, versions_default)
+        except errors.HubError:
+            _signed_in(login)  # an unknown or revoked token hears 401 first
+            raise
+        page = _desk().page_signed_in(login, known, listing)
     if object_id is not None and not page.items and request.args.get("next") is None:
         raise errors.NotFound(f"no object {object_id} in collection {collection_id}")
     return page

@@ -54,6 +54,7 @@ from hub.store.interface import (
     TRIAGE,
     AnyOf,
     In,
+    Kind,
     Query,
 )
 from hub.store.interface import INTEL as INTEL_KIND
@@ -693,6 +694,14 @@ def test_sharing_records_and_rich_queries(store: Store) -> None:
     assert select(after=cursor) == [
         n for n in [1, 2, 3, 4] if n not in {v.object["n"] for v in first}
     ]
+    reads: list[tuple[Kind[Any], Query]] = [
+        (STIX_OBJECTS, Query(equals={"collection_id": "c1"}, order_by="date_added",
+                             where=(visible,))),
+        (TAXII_COLLECTIONS, Query(ids=("c1",), limit=1)),
+        (TAXII_COLLECTIONS, Query(ids=("c9",), limit=1)),
+    ]  # fmt: skip
+    together = store.select_many(reads)  # in one round trip where the backend can
+    assert together == [store.select(k, q) for k, q in reads] == [[rows[0], rows[2]], [c], []]
     feed = TaxiiFeed("f1", "o1", "https://isac.example/api1/collections/x/", "c1", "u", "p", "",
                      None, "", 0, "out")  # fmt: skip
     seen = Sighting("s1", "indicator--1", "o1", "sys-1", "a1", T0, T0, True)

@@ -1,13 +1,19 @@
 """Elasticsearch-only: a schema-2 cluster is upgraded in place; existing findings gain the
-new fields (mappings only grow) and read back with them empty."""
+new fields (mappings only grow) and read back with them empty. An index whose sort came
+later is rebuilt sorted with all its documents."""
 
 from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from devtools.esnode import Cluster
+from hub.sharing.records import StixVersion
 from hub.store.elasticsearch import mappings
 from hub.store.elasticsearch import store as es_module
+from hub.store.interface import STIX_OBJECTS, Query
 from tests.conftest import drop_indices, es_store
 
 pytestmark = pytest.mark.elasticsearch
@@ -77,5 +83,63 @@ def test_schema_2_cluster_upgrades_with_its_findings(
         fields = store.es.indices.get_mapping(index=store.index("findings"))
         properties = next(iter(fields.values()))["mappings"]["properties"]
         assert {"aliases", "product_id", "vex", "kev_due"} <= set(properties)
+    finally:
+        drop_indices(store)
+
+
+def _version(n: int) -> StixVersion:
+    oid = f"indicator--{n:04d}"
+    added = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n // 10)  # ten per minute
+    return StixVersion(
+        StixVersion.key_id("c1", oid, "v"), "c1", oid, "indicator", "2.1", "v", added,
+        "green", "o1", (), True, True, False, {"id": oid, "n": n},
+    )  # fmt: skip
+
+
+def test_stix_objects_made_unsorted_are_rebuilt_sorted_with_every_version(
+    es_node: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A schema-8 store kept its STIX versions in an unsorted index; the upgrade copies
+    them into a sorted one, which takes the old name, and every read and write by that
+    name still finds them all, in the same order."""
+    store = es_store(es_node.urls)
+    with monkeypatch.context() as patch:
+        patch.setattr(es_module, "MIGRATIONS", {k: mappings.MIGRATIONS[k] for k in range(1, 9)})
+        patch.setattr(es_module, "SCHEMA_VERSION", 8)
+        patch.setattr(es_module, "SORTED", {})
+        assert store.migrate() == 8
+    try:
+        with store.transaction() as tx:
+            tx.put_stix_versions([_version(n) for n in range(2500)])
+        assert not store._is_sorted("stix_objects")
+        query = Query(equals={"collection_id": "c1"}, order_by="date_added", limit=3000)
+        before = [v.id for v in store.select(STIX_OBJECTS, query)]
+        reported: list[tuple[str, int]] = []
+        assert store.migrate(lambda what, n: reported.append((what, n))) == 9
+        assert store._is_sorted("stix_objects")
+        assert sum(n for _, n in reported) == 2500
+        assert {what for what, _ in reported} == {"stix_objects re-sorted"}
+        assert [v.id for v in store.select(STIX_OBJECTS, query)] == before
+        cursor = store.select(STIX_OBJECTS, replace(query, limit=1000))[-1]
+        after = (cursor.date_added.isoformat(timespec="milliseconds"), cursor.id)
+        assert [v.id for v in store.select(STIX_OBJECTS, replace(query, after=after))] == before[
+            1000:
+        ]
+        with store.transaction() as tx:  # writes by the old name land in the new index
+            tx.put_stix_versions([_version(2500)])
+        assert len(store.select(STIX_OBJECTS, query)) == 2501
+        reported.clear()
+        assert store.migrate(lambda what, n: reported.append((what, n))) == 9
+        assert reported == []  # nothing left to rebuild
+    finally:
+        drop_indices(store)
+
+
+def test_a_new_store_creates_stix_objects_sorted(es_node: Cluster) -> None:
+    store = es_store(es_node.urls)
+    try:
+        store.migrate()
+        assert store._is_sorted("stix_objects")
+        assert not store.es.indices.exists_alias(name=store.index("stix_objects"))
     finally:
         drop_indices(store)

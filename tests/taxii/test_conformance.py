@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,8 +13,10 @@ from flask.testing import FlaskClient
 from stix2validator import ValidationOptions, validate_instance
 
 from hub.auth import Principal
+from hub.registry import Registry
 from hub.sharing.desk import SharingDesk
 from hub.sharing.markings import MARKING_IDS, Tlp, definition
+from hub.store.interface import TAXII_COLLECTIONS
 from tests.conftest import World
 
 TAXII = "application/taxii+json;version=2.1"
@@ -337,3 +340,31 @@ def test_every_served_object_passes_the_oasis_validator(
         for obj in served:
             result = validate_instance(obj, options)
             assert result.is_valid, (who, obj["id"], [str(e) for e in result.errors])
+
+
+def test_a_token_the_server_knows_is_judged_afresh_on_every_listing(
+    client: FlaskClient, world: World, collection: str
+) -> None:
+    """After its first request a token's listings read the token, the collection and the
+    page together; revocation and lost rights still take effect on the next request, and
+    errors keep their order (401 before a bad filter, a bad page token after the rights)."""
+    post(client, world, "partner", collection, [indicator(n) for n in range(3)])
+    url = f"{ROOT}/collections/{collection}/objects/"
+    for who in ("partner", "agency_a"):
+        assert len(client.get(url, headers=basic(world, who)).get_json()["objects"]) == 3
+    page = client.get(f"{url}?limit=1", headers=basic(world, "partner")).get_json()
+    assert len(page["objects"]) == 1 and page["more"]
+    assert client.get(f"{url}?next=garbage", headers=basic(world, "partner")).status_code == 400
+
+    c = world.store.fetch(TAXII_COLLECTIONS, collection)
+    assert c is not None
+    with world.store.transaction() as tx:  # agency A may now only write
+        tx.put_taxii_collection(replace(c, readers=(world.partner,)))
+    assert client.get(url, headers=basic(world, "agency_a")).status_code == 403
+    assert client.get(f"{url}?next=garbage", headers=basic(world, "agency_a")).status_code == 403
+
+    partner = next(t for t in world.store.list_tokens(org_id=world.partner))
+    Registry(world.store).revoke_token(Principal.operator("tests"), partner.id, "t")
+    for asked in (url, f"{url}?limit=zero", f"{url}?next={page['next']}"):
+        refused = client.get(asked, headers=basic(world, "partner"))
+        assert refused.status_code == 401 and refused.content_type == TAXII

@@ -12,9 +12,10 @@ Bulk requests refresh what they wrote, so a search after a commit sees it.
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -47,8 +48,8 @@ from hub.model import (
 from hub.scoring.records import ScoreRecord
 from hub.settings import Settings
 from hub.store.codec import JsonDoc, decode, encode, encode_time
-from hub.store.elasticsearch.mappings import MAPPINGS, MIGRATIONS, SCHEMA_VERSION
-from hub.store.interface import AnyOf, In, Kind, Query, Store, Transaction
+from hub.store.elasticsearch.mappings import MAPPINGS, MIGRATIONS, SCHEMA_VERSION, SORTED
+from hub.store.interface import AnyOf, In, Kind, Progress, Query, Store, Transaction, quiet
 from sbom.match import package_key
 
 T = TypeVar("T")
@@ -267,8 +268,9 @@ class ElasticsearchStore(Store):
                 return 0
             return int(doc["_source"]["version"])
 
-    def migrate(self) -> int:
+    def migrate(self, progress: Progress = quiet) -> int:
         current = self.schema_version()
+        rebuild: list[str] = []
         with self._errors():
             for version, kinds in sorted(MIGRATIONS.items()):
                 if version <= current:
@@ -278,13 +280,7 @@ class ElasticsearchStore(Store):
                         name=self.index(kind),
                         index_patterns=[self.index(kind)],
                         priority=100,
-                        template={
-                            "settings": {
-                                "number_of_shards": 1 if kind == "meta" else self.shards,
-                                "number_of_replicas": self.replicas,
-                            },
-                            "mappings": MAPPINGS[kind],
-                        },
+                        template={"settings": self._settings(kind), "mappings": MAPPINGS[kind]},
                     )
                     if not self.es.indices.exists(index=self.index(kind)):
                         self.es.indices.create(index=self.index(kind))
@@ -292,24 +288,66 @@ class ElasticsearchStore(Store):
                         self.es.indices.put_mapping(
                             index=self.index(kind), properties=MAPPINGS[kind]["properties"]
                         )
+                    if kind in SORTED and kind not in rebuild and not self._is_sorted(kind):
+                        rebuild.append(kind)
                 self.es.cluster.health(
                     index=",".join(self.index(k) for k in kinds),
                     wait_for_status="yellow",
                     timeout="60s",
                 )
+            # Only under the lease: replaying a live writer's journal after a newer commit
+            # would put older values back, and a rebuild must not miss a commit.
+            with self._writer_lock() as renew:
+                self._recover()
+                for kind in rebuild:
+                    self._rebuild_sorted(kind, renew, progress)
             if current < SCHEMA_VERSION:
                 self.es.index(
                     index=self.index("meta"), id="schema", document={"version": SCHEMA_VERSION}
                 )
-            # Only under the lease: replaying a live writer's journal after a newer commit
-            # would put older values back.
-            with self._writer_lock():
-                self._recover()
         return SCHEMA_VERSION
+
+    def _settings(self, kind: str) -> JsonDoc:
+        settings: JsonDoc = {
+            "number_of_shards": 1 if kind == "meta" else self.shards,
+            "number_of_replicas": self.replicas,
+        }
+        if kind in SORTED:
+            settings["sort.field"] = list(SORTED[kind])
+            settings["sort.order"] = ["asc"] * len(SORTED[kind])
+        return settings
+
+    def _is_sorted(self, kind: str) -> bool:
+        # Only sorted indices answer: an unsorted one is left out of the response.
+        found = self.es.indices.get_settings(index=self.index(kind), name="index.sort.field")
+        return bool(found.body)
+
+    def _rebuild_sorted(self, kind: str, renew: Callable[[], None], progress: Progress) -> None:
+        """Copy an unsorted index into a sorted one, then swap them in one step: the old
+        index is deleted and its name becomes an alias of the new one, atomically, so every
+        read and write by that name finds all the documents. A copy cut short is started
+        over (the stale target is dropped first); the writer lock keeps commits out."""
+        name = self.index(kind)
+        target = f"{name}-sorted"
+        self.es.indices.delete(index=target, ignore_unavailable=True)
+        self.es.indices.create(index=target, settings=self._settings(kind), mappings=MAPPINGS[kind])
+        hits = helpers.scan(self.es, index=name, size=PAGE, preserve_order=False)
+        while chunk := list(itertools.islice(hits, PAGE)):
+            helpers.bulk(
+                self.es,
+                ({"_index": target, "_id": h["_id"], "_source": h["_source"]} for h in chunk),
+                chunk_size=PAGE,
+            )
+            progress(f"{kind} re-sorted", len(chunk))
+            renew()
+        self.es.indices.refresh(index=target)
+        self.es.indices.update_aliases(
+            actions=[{"remove_index": {"index": name}}, {"add": {"index": target, "alias": name}}]
+        )
 
     # Writes --------------------------------------------------------------------
     @contextmanager
-    def _writer_lock(self) -> Iterator[None]:
+    def _writer_lock(self) -> Iterator[Callable[[], None]]:
         meta = self.index("meta")
         owner = uuid.uuid4().hex
         deadline = time.monotonic() + self.lock_wait
@@ -331,13 +369,7 @@ class ElasticsearchStore(Store):
                     break
                 if datetime.fromisoformat(current["_source"]["expires"]) < datetime.now(UTC):
                     try:  # the holder died: take the lease over, compare-and-set
-                        held = self.es.index(
-                            index=meta,
-                            id=LOCK_ID,
-                            document=lease,
-                            if_seq_no=current["_seq_no"],
-                            if_primary_term=current["_primary_term"],
-                        )
+                        held = self._replace_lease(current, lease)
                         break
                     except ConflictError:
                         continue
@@ -348,8 +380,21 @@ class ElasticsearchStore(Store):
                 )
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
+
+        def renew() -> None:
+            """Extend the lease: work longer than it (a big rebuild) keeps the lock."""
+            nonlocal held
+            lease = {"owner": owner, "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat()}
+            try:
+                held = self._replace_lease(held, lease)
+            except ConflictError:
+                raise StoreError(
+                    "lost the writer lock to another writer during a long operation",
+                    hint="make sure one migration runs at a time, then run it again",
+                ) from None
+
         try:
-            yield
+            yield renew
         finally:
             # If our lease expired and was taken over, there is nothing of ours to release.
             with suppress(NotFoundError, ConflictError):
@@ -359,6 +404,16 @@ class ElasticsearchStore(Store):
                     if_seq_no=held["_seq_no"],
                     if_primary_term=held["_primary_term"],
                 )
+
+    def _replace_lease(self, current: Any, lease: JsonDoc) -> Any:
+        """Write `lease` over the lock document as it was read, or ConflictError."""
+        return self.es.index(
+            index=self.index("meta"),
+            id=LOCK_ID,
+            document=lease,
+            if_seq_no=current["_seq_no"],
+            if_primary_term=current["_primary_term"],
+        )
 
     def _apply(self, actions: list[JsonDoc]) -> None:
         """Bulk-write, then refresh the indices written once, so the next search reads them.
@@ -454,6 +509,14 @@ class ElasticsearchStore(Store):
         return filters
 
     def _select(self, kind: Kind[T], query: Query) -> list[T]:
+        body = self._search_body(query)
+        with self._errors():
+            result = self.es.search(index=self.index(kind.name), **body)
+        return [decode(kind.cls, hit["_source"]) for hit in result["hits"]["hits"]]
+
+    def _search_body(self, query: Query) -> JsonDoc:
+        """The search for a `Query`: its filters, its order with `id` breaking ties, and
+        its cursor as `search_after`."""
         filters = self._filters(query)
         after: list[Any] | None = None
         if query.order_by == "id":
@@ -464,8 +527,29 @@ class ElasticsearchStore(Store):
             if isinstance(query.after, tuple):  # dates sort as epoch milliseconds
                 millis = int(datetime.fromisoformat(query.after[0]).timestamp() * 1000)
                 after = [millis, query.after[1]]
-        hits = self._search(kind.name, filters, sort, query.limit, after)
-        return [decode(kind.cls, d) for d in hits]
+        body: JsonDoc = {
+            "query": {"bool": {"filter": filters}} if filters else {"match_all": {}},
+            "sort": sort,
+            "size": query.limit,
+            "track_total_hits": False,
+        }
+        if after is not None:
+            body["search_after"] = after
+        return body
+
+    def select_many(self, reads: Sequence[tuple[Kind[Any], Query]]) -> list[list[Any]]:
+        """One multi-search: every read of a TAXII request in one round trip."""
+        searches: list[JsonDoc] = []
+        for kind, query in reads:
+            searches += [{"index": self.index(kind.name)}, self._search_body(query)]
+        with self._errors():
+            result = self.es.msearch(searches=searches)
+        answers: list[list[Any]] = []
+        for (kind, _), response in zip(reads, result["responses"], strict=True):
+            if "error" in response:
+                raise StoreError(f"Elasticsearch error: {response['error']}")
+            answers.append([decode(kind.cls, hit["_source"]) for hit in response["hits"]["hits"]])
+        return answers
 
     def list_asset_packages(self, asset_id: str) -> list[Package]:
         doc = self._get("asset-packages", asset_id)

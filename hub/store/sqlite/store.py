@@ -38,9 +38,11 @@ from hub.store.interface import (
     AnyOf,
     In,
     Kind,
+    Progress,
     Query,
     Store,
     Transaction,
+    quiet,
 )
 from sbom.match import package_key
 
@@ -322,7 +324,7 @@ class SqliteStore(Store):
         row = self._one("PRAGMA user_version")
         return int(row[0]) if row else 0
 
-    def migrate(self) -> int:
+    def migrate(self, progress: Progress = quiet) -> int:
         conn = self._conn()
         current = self.schema_version()
         for version, name, sql in _migrations():
