@@ -24,7 +24,7 @@ from taxii2client.v21 import Collection, as_pages
 from hub.auth import Principal
 from hub.errors import Forbidden, HubError, InvalidSubmission, NotFound
 from hub.model import AuditDraft, OrgKind, Role, derive_id, utcnow
-from hub.sharing.desk import Filters, Listing, SharingDesk
+from hub.sharing.desk import Filters, Listing, Page, SharingDesk
 from hub.sharing.records import TaxiiFeed
 from hub.store import Store
 from hub.store.interface import TAXII_COLLECTIONS, TAXII_FEEDS
@@ -44,6 +44,20 @@ class SyncResult:
     received: int
     kept: int
     refused: int
+
+
+def _bookmark(page: Page, before: str) -> str:
+    """How far a push may resume after: `added_after` is strict, so only whole groups of
+    one date_added (a batch adds many at once) may fall behind it. A group the page cut
+    in two is sent again after an interruption, which changes nothing at the partner (the
+    same version twice), instead of being skipped."""
+    last = page.items[-1].date_added
+    if page.more:
+        whole = [v.date_added for v in page.items if v.date_added < last]
+        if not whole:
+            return before
+        last = whole[-1]
+    return last.isoformat(timespec="milliseconds")
 
 
 class PartnerFeeds:
@@ -200,7 +214,7 @@ class PartnerFeeds:
                     sent += len(page.items)
                     kept += status.success_count
                     refused += status.failure_count
-                    mark = page.items[-1].date_added.isoformat(timespec="milliseconds")
+                    mark = _bookmark(page, feed.added_after)
                     feed = replace(feed, added_after=mark, received=feed.received + len(page.items))
                     self._record(feed)
                     if progress:
