@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from collectors.vulns import SOURCES, SourceReport, location_for
+from hub.errors import HubError
 from hub.intel import FeedState, IntelRecord, IntelSource
 from hub.inventory import rematch_assets
 from hub.model import AuditDraft, utcnow
@@ -73,8 +74,38 @@ def sync_feed(
     progress: SyncProgress | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> FeedResult:
+    """Sync one feed. A failure (unreachable, unreadable, not the format it claims) is
+    recorded on the feed and in the audit log before it is raised: the `feed_failed`
+    playbooks act on it, and `crsa feeds list` shows it. Records written before the
+    failure stay (each is a whole record); the next sync fetches the feed again."""
+    try:
+        return _sync(store, feed, request_id, progress, clock)
+    except HubError as exc:
+        failed = replace(feed, last_error=exc.message[:500], failed_at=clock())
+        with store.transaction() as tx:
+            tx.put_feed(failed)
+            tx.append_audit(
+                AuditDraft(
+                    SYNC_ACTOR, "feed.failed", feed.id, request_id, {"error": failed.last_error},
+                    clock(),
+                )
+            )  # fmt: skip
+        raise
+
+
+def _sync(
+    store: Store,
+    feed: FeedState,
+    request_id: str,
+    progress: SyncProgress | None,
+    clock: Callable[[], datetime],
+) -> FeedResult:
     payload = location_for(feed.location).fetch(feed.validator)
     if payload is None:
+        if feed.last_error:  # reachable again, and nothing new since the last success
+            feed = replace(feed, last_error="", failed_at=None)
+            with store.transaction() as tx:
+                tx.put_feed(feed)
         return FeedResult(feed, unchanged=True)
     report = SourceReport()
     known = store.intel_digests(feed.source)
@@ -127,6 +158,8 @@ def sync_feed(
         synced_at=clock(),
         records=len(seen),
         last_changed=result.written,
+        last_error="",
+        failed_at=None,
     )
     with store.transaction() as tx:
         tx.put_feed(result.feed)

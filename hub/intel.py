@@ -56,6 +56,10 @@ class FeedState:
     synced_at: datetime | None
     records: int
     last_changed: int
+    # Why the last sync failed ("" after a success), and when: a feed that silently stops
+    # updating would leave KEV due dates and EPSS ranks stale with nobody told.
+    last_error: str = ""
+    failed_at: datetime | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "source", IntelSource(self.source))

@@ -40,10 +40,15 @@ def add(env: Env, source: str, location: str) -> None:
 @feeds.command("list")
 @pass_env
 def list_(env: Env) -> None:
-    """Registered feeds: id, source, last sync, records, location."""
+    """Registered feeds: id, source, last sync, records, location, and why the last sync
+    failed if it did."""
     for f in env.store.list_feeds():
         when = f.synced_at.strftime("%Y-%m-%dT%H:%M") if f.synced_at else "never"
-        click.echo(f"{f.id}\t{f.source.value}\t{when}\t{f.records}\t{f.location}")
+        line = f"{f.id}\t{f.source.value}\t{when}\t{f.records}\t{f.location}"
+        if f.last_error:
+            failed = f.failed_at.strftime("%Y-%m-%dT%H:%M") if f.failed_at else "?"
+            line += f"\tfailed {failed}: {f.last_error}"
+        click.echo(line)
 
 
 @feeds.command("sync")

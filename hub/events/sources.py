@@ -19,6 +19,7 @@ from hub.store import Store
 from hub.store.codec import encode_time
 from hub.store.interface import (
     EVENT_CURSORS,
+    FEEDS,
     FINDINGS,
     SCORES,
     SIGHTINGS,
@@ -243,7 +244,10 @@ class SbomMissing(EventSource):
 
 
 class FeedFailures(EventSource):
-    """A partner TAXII feed whose last sync or push failed; one event per distinct error."""
+    """A feed whose last sync or push failed, one event per distinct error since its last
+    success: partner TAXII feeds (direction `in` or `out`) and the intelligence feeds
+    (OSV, KEV, EPSS, JVN: direction `intel`, their location as the url), whose silent
+    failure would leave exploited-vulnerability due dates and ranks stale."""
 
     trigger = "feed_failed"
     fields = _COMMON | {"feed_id", "url", "collection_id", "direction", "error", "last_sync"}
@@ -252,24 +256,45 @@ class FeedFailures(EventSource):
         self, store: Store, now: datetime, params: Sequence[dict[str, Any]]
     ) -> Iterator[Event]:
         for feed in store.iter_all(TAXII_FEEDS):
-            if not feed.last_error:
-                continue
-            synced = feed.last_sync.isoformat() if feed.last_sync else ""
-            yield Event(
-                Event.key_id(self.trigger, feed.id, feed.last_error, synced),
-                self.trigger,
-                f"feed:{feed.id}",
-                feed.org_id,
-                now,
-                {
-                    "feed_id": feed.id,
-                    "url": feed.url,
-                    "collection_id": feed.collection_id,
-                    "direction": feed.direction,
-                    "error": feed.last_error,
-                    "last_sync": synced,
-                },
-            )
+            if feed.last_error:
+                yield self._event(
+                    now, feed.id, feed.org_id, feed.url, feed.collection_id, feed.direction,
+                    feed.last_error, feed.last_sync,
+                )  # fmt: skip
+        for intel in store.iter_all(FEEDS):
+            if intel.last_error:
+                yield self._event(
+                    now, intel.id, "", intel.location, "", "intel", intel.last_error,
+                    intel.synced_at,
+                )  # fmt: skip
+
+    def _event(
+        self,
+        now: datetime,
+        feed_id: str,
+        org_id: str,
+        url: str,
+        collection_id: str,
+        direction: str,
+        error: str,
+        last_sync: datetime | None,
+    ) -> Event:
+        synced = last_sync.isoformat() if last_sync else ""
+        return Event(
+            Event.key_id(self.trigger, feed_id, error, synced),
+            self.trigger,
+            f"feed:{feed_id}",
+            org_id,
+            now,
+            {
+                "feed_id": feed_id,
+                "url": url,
+                "collection_id": collection_id,
+                "direction": direction,
+                "error": error,
+                "last_sync": synced,
+            },
+        )
 
 
 SOURCES: dict[str, EventSource] = {

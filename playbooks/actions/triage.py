@@ -22,7 +22,7 @@ _DEFAULT_TITLES = {
     "sighting": "investigate ${indicator_name} (${indicator_id}), seen on agency hosts",
     "score": "review ${subject}: ${points} risk points, grade ${grade}",
     "sbom_missing": "get a current SBOM for ${system_name} (none for ${days} days)",
-    "feed_failed": "repair partner feed ${url}: ${error}",
+    "feed_failed": "repair ${direction} feed ${url}: ${error}",
 }
 
 

@@ -4,6 +4,7 @@ nothing, and every action is in the audit log."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -11,8 +12,12 @@ from pathlib import Path
 import pytest
 from stix2validator import ValidationOptions, validate_instance
 
+from collectors.vulns import FeedError
 from hub.auth import Principal
 from hub.events.records import Event, EventStatus
+from hub.feeds import register as register_feed
+from hub.feeds import sync_feed
+from hub.intel import IntelSource
 from hub.model import Role, utcnow
 from hub.scoring.actions import finding_action
 from hub.scoring.records import ScoreRecord
@@ -276,3 +281,35 @@ def test_a_new_playbook_backfills_only_when_it_asks(world: World, settings: Sett
     tags = world.store.fetch(ASSET_TAGS, world.asset_a)
     assert tags is not None and tags.tags == ("eager", "kev-exposed")
     assert engine(world.store, settings, KEV_TRIAGE, quiet, eager).run_once("t").handled == 0
+
+
+def test_a_failing_intelligence_feed_is_recorded_and_opens_one_item(
+    world: World, settings: Settings, tmp_path: Path
+) -> None:
+    """A KEV catalog that can no longer be read: the sync fails with the reason kept on
+    the feed and in the audit log, `feed-failed` opens one item for it (not one per
+    retry), and the next good sync clears the error."""
+    catalog = tmp_path / "kev.json"
+    entry = {"cveID": "CVE-2026-0001", "dateAdded": "2026-01-01", "dueDate": "2026-01-22"}
+    catalog.write_text(json.dumps({"vulnerabilities": [entry]}))
+    feed = register_feed(world.store, IntelSource.KEV, str(catalog), "t", "tests")
+    assert sync_feed(world.store, feed, "t").written == 1
+    catalog.write_text("<html>maintenance</html>")
+    for _ in range(2):  # the watcher retries; the failure is the same one
+        with pytest.raises(FeedError, match="not JSON"):
+            sync_feed(world.store, world.store.get_feed(feed.id) or feed, "t")
+    failed = world.store.get_feed(feed.id)
+    assert failed is not None and "not JSON" in failed.last_error and failed.failed_at
+    assert any(e.action == "feed.failed" for e in world.store.iter_audit())
+
+    books = [load_file(BUILTIN / "feed-failed.yaml")]
+    assert Engine(world.store, settings, books).run_once("t").done == 1
+    assert Engine(world.store, settings, books).run_once("t").queued == 0
+    [row] = [r for r in TriageDesk(world.store).queue(ROOT) if r["kind"] == "feed_failed"]
+    assert row["title"].startswith(f"repair intel feed {catalog}: kev.json: the KEV catalog")
+    assert "intel feed" in row["comments"][0]["text"] and row["org_ids"] == []
+
+    catalog.write_text(json.dumps({"vulnerabilities": [entry]}))
+    healed = sync_feed(world.store, failed, "t").feed
+    assert (healed.last_error, healed.failed_at) == ("", None)
+    assert world.store.get_feed(feed.id) == healed

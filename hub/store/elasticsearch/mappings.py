@@ -144,6 +144,8 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         synced_at=DATE,
         records={"type": "long"},
         last_changed={"type": "long"},
+        last_error={"type": "text"},
+        failed_at=DATE,
     ),
     "telemetry": _strict(
         id=KEYWORD,
@@ -317,7 +319,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     6: ("score_states", "score_changes", "triage", "action_shares"),
     7: ("taxii_collections", "stix_objects", "taxii_statuses", "taxii_feeds", "sightings"),
     8: ("triage", "events", "action_runs", "asset_tags", "event_cursors"),
-    # stix_objects sorted on disk (SORTED): an index created unsorted is rebuilt.
-    9: ("stix_objects",),
+    # stix_objects sorted on disk (SORTED): an index created unsorted is rebuilt; feeds
+    # remember their last failure.
+    9: ("stix_objects", "feeds"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)
