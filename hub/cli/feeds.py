@@ -9,6 +9,7 @@ from hub.feeds import refresh
 from hub.feeds import register as register_feed
 from hub.intel import IntelSource
 from hub.sharing.partners import PartnerFeeds
+from hub.vault import Vault
 
 
 def register(main: click.Group) -> None:
@@ -116,7 +117,7 @@ def taxii_add(
 ) -> None:
     """Register a partner collection and print the feed's id. Served hubs sync and push
     every feed each `sharing_interval` seconds."""
-    feed = PartnerFeeds(env.store).add(
+    feed = PartnerFeeds(env.store, Vault.of(env.settings.home)).add(
         env.who(),
         url,
         into,
@@ -136,7 +137,7 @@ def taxii_add(
 @pass_env
 def taxii_list(env: Env) -> None:
     """Each partner feed with its bookmark, last sync and last error."""
-    for f in PartnerFeeds(env.store).list():
+    for f in PartnerFeeds(env.store, Vault.of(env.settings.home)).list():
         when = f.last_sync.isoformat(timespec="seconds") if f.last_sync else "never"
         state = f"error: {f.last_error}" if f.last_error else "ok"
         click.echo(
@@ -150,7 +151,7 @@ def taxii_list(env: Env) -> None:
 @pass_env
 def taxii_sync(env: Env, feed_ids: tuple[str, ...]) -> None:
     """Fetch what each partner added since the last sync (every feed, or those named)."""
-    desk = PartnerFeeds(env.store)
+    desk = PartnerFeeds(env.store, Vault.of(env.settings.home))
     chosen = list(feed_ids) or [f.id for f in desk.list()]
     if not chosen:
         click.echo("no partner feeds; add one with: crsa feeds taxii add", err=True)

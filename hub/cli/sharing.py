@@ -10,6 +10,7 @@ from hub.cli.watching import watch
 from hub.model import utcnow
 from hub.sharing.cycle import SharingRun, run_sharing
 from hub.sharing.identities import SharingPolicy
+from hub.vault import Vault
 
 
 def register(main: click.Group) -> None:
@@ -48,6 +49,7 @@ def run_command(env: Env, watching: bool, interval: int) -> None:
             env.request_id(),
             share_collection=env.settings.share_collection,
             policy=policy,
+            vault=Vault.of(env.settings.home),
             say=(lambda line: click.echo(line, err=True)) if say else (lambda _: None),
         )
         return _summary(run)

@@ -21,6 +21,7 @@ from hub.sharing.outbound import publish
 from hub.sharing.partners import PartnerFeeds, SyncResult
 from hub.sharing.records import TaxiiStatus
 from hub.store import Store
+from hub.vault import Vault
 
 
 @dataclass
@@ -39,10 +40,11 @@ def run_sharing(
     *,
     share_collection: str = "",
     policy: SharingPolicy,
+    vault: Vault,
     say: Callable[[str], None] = lambda _: None,
     clock: Callable[[], datetime] | None = None,
 ) -> SharingRun:
-    feeds = PartnerFeeds(store, clock) if clock else PartnerFeeds(store)
+    feeds = PartnerFeeds(store, vault, clock) if clock else PartnerFeeds(store, vault)
     run = SharingRun()
     everything = feeds.list()
     for feed in (f for f in everything if f.direction == "in"):

@@ -28,6 +28,7 @@ from hub.sharing.desk import Filters, Listing, Page, SharingDesk
 from hub.sharing.records import TaxiiFeed
 from hub.store import Store
 from hub.store.interface import TAXII_COLLECTIONS, TAXII_FEEDS
+from hub.vault import Vault, VaultError
 
 PAGE = 500
 RETRIES = 3
@@ -64,10 +65,12 @@ class PartnerFeeds:
     def __init__(
         self,
         store: Store,
+        vault: Vault,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
+        self.vault = vault  # seals the partners' passwords in the store
         self.clock = clock
         self.sleep = sleep
 
@@ -101,16 +104,27 @@ class PartnerFeeds:
         if direction not in ("in", "out"):
             raise InvalidSubmission(f"direction {direction!r} is neither in nor out")
         url = url if url.endswith("/") else url + "/"
-        feed = TaxiiFeed(
-            derive_id("taxii-feed", direction, url, into),
-            org_id, url, into, user, password, "", None, "", 0, direction,
-        )  # fmt: skip
+        feed_id = derive_id("taxii-feed", direction, url, into)
+        existing = self.store.fetch(TAXII_FEEDS, feed_id)
+        if existing is None:
+            action = "taxii.feed.add"
+            feed = TaxiiFeed(
+                feed_id, org_id, url, into, user, self.vault.seal(password), "", None, "", 0,
+                direction,
+            )  # fmt: skip
+        elif self._same(existing, org_id, user, password):
+            return existing  # the same feed again changes nothing
+        else:  # new credentials or owner; the bookmark and counts stay
+            action = "taxii.feed.update"
+            feed = replace(
+                existing, org_id=org_id, username=user, password=self.vault.seal(password)
+            )
         with self.store.transaction() as tx:
             tx.put_taxii_feed(feed)
             tx.append_audit(
                 AuditDraft(
                     who.actor,
-                    "taxii.feed.add",
+                    action,
                     feed.id,
                     request_id,
                     {"url": url, "collection": into, "org_id": org_id, "direction": direction},
@@ -118,6 +132,28 @@ class PartnerFeeds:
                 )
             )
         return feed
+
+    def _same(self, feed: TaxiiFeed, org_id: str, user: str, password: str) -> bool:
+        """Whether adding (org, user, password) again would change nothing stored: a
+        password stored before sealing existed is rewritten sealed."""
+        if (feed.org_id, feed.username) != (org_id, user) or not self.vault.is_sealed(
+            feed.password
+        ):
+            return False
+        try:
+            return self.vault.open(feed.password) == password
+        except VaultError:
+            return False  # sealed with another key: the new password replaces it
+
+    def _connection(self, feed: TaxiiFeed) -> _HTTPConnection:
+        """A TAXII connection with the feed's credentials; a credential this hub cannot
+        open is recorded as the feed's error, like any other failure to reach it."""
+        try:
+            password = self.vault.open(feed.password)
+        except VaultError as exc:
+            self._record(replace(feed, last_error=exc.message[:500], last_sync=self.clock()))
+            raise
+        return _HTTPConnection(feed.username or None, password or None, version="2.1")
 
     def list(self) -> list[TaxiiFeed]:
         return list(self.store.iter_all(TAXII_FEEDS))
@@ -143,7 +179,7 @@ class PartnerFeeds:
             if stamp:
                 latest.append(stamp)
 
-        conn = _HTTPConnection(feed.username or None, feed.password or None, version="2.1")
+        conn = self._connection(feed)
         conn.session.hooks["response"].append(remember)
         remote = Collection(feed.url, conn=conn)
         desk = SharingDesk(self.store, self.clock)
@@ -192,7 +228,7 @@ class PartnerFeeds:
         feed = self.store.fetch(TAXII_FEEDS, feed_id)
         if feed is None or feed.direction != "out":
             raise NotFound(f"no push feed {feed_id}")
-        conn = _HTTPConnection(feed.username or None, feed.password or None, version="2.1")
+        conn = self._connection(feed)
         remote = Collection(feed.url, conn=conn)
         desk = SharingDesk(self.store, self.clock)
         reader = Principal(f"push:{feed.id}", Role.ADMIN, feed.org_id)  # reads as the partner

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 from taxii2client.v21 import Collection, as_pages
 
@@ -24,6 +25,8 @@ from hub.sharing.desk import SharingDesk
 from hub.sharing.markings import MARKING_IDS, Tlp
 from hub.sharing.partners import FeedError, PartnerFeeds
 from hub.store import Store
+from hub.store.interface import TAXII_FEEDS
+from hub.vault import Vault, VaultError
 from tests.scoring.test_scores import host_batch
 from tests.taxii.test_conformance import ROOT, TAXII, indicator
 from tests.test_served import free_port, run, serve, stop, wait_healthy
@@ -104,7 +107,7 @@ def publish(base: str, objects: list[dict[str, object]]) -> None:
 
 @pytest.mark.slow
 def test_sync_in_from_medallion_with_bookmarks(
-    medallion: str, store: Store, client: FlaskClient
+    medallion: str, store: Store, client: FlaskClient, tmp_path: Path
 ) -> None:
     reg = Registry(store)
     root = Principal.operator("tests")
@@ -114,7 +117,7 @@ def test_sync_in_from_medallion_with_bookmarks(
     local = SharingDesk(store).add_collection(
         root, "From the ISAC", "t", readers=[agency.id, isac.id], writers=[], default_tlp="green"
     )
-    feeds = PartnerFeeds(store, sleep=lambda _: None)
+    feeds = PartnerFeeds(store, Vault.of(tmp_path), sleep=lambda _: None)
     url = f"{medallion}/isac/collections/{REMOTE}/"
     feed = feeds.add(root, url, local.id, isac.id, "t", user="isac", password="s3cret")
 
@@ -125,6 +128,25 @@ def test_sync_in_from_medallion_with_bookmarks(
 
     again = feeds.sync(feed.id, "t")
     assert again.received == 0  # nothing new since the bookmark
+
+    # The partner's password is sealed in the store; adding the same feed again changes
+    # nothing (the bookmark stays), new credentials replace the old and keep the bookmark.
+    stored = store.fetch(TAXII_FEEDS, feed.id)
+    assert stored is not None and stored.password.startswith("sealed:v1:")
+    assert "s3cret" not in repr(stored)
+    assert feeds.add(root, url, local.id, isac.id, "t", user="isac", password="s3cret") == stored
+    assert store.fetch(TAXII_FEEDS, feed.id) == stored
+    # A hub without the key that sealed it cannot use it, and says so on the feed.
+    stranger = PartnerFeeds(store, Vault(Fernet.generate_key()), sleep=lambda _: None)
+    with pytest.raises(VaultError, match="cannot be opened"):
+        stranger.sync(feed.id, "t")
+    broken_key = store.fetch(TAXII_FEEDS, feed.id)
+    assert broken_key is not None and "cannot be opened" in broken_key.last_error
+    renewed = stranger.add(root, url, local.id, isac.id, "t", user="isac", password="s3cret")
+    assert renewed.added_after == stored.added_after and renewed.password != stored.password
+    assert stranger.sync(feed.id, "t").received == 0
+    back = feeds.add(root, url, local.id, isac.id, "t", user="isac", password="s3cret")
+    assert back.added_after == stored.added_after and feeds.vault.open(back.password) == "s3cret"
 
     publish(medallion, [indicator(n, modified="2026-02-01T00:00:00.000Z") for n in range(5)])
     publish(medallion, [indicator(n) for n in range(1000, 1010)])
@@ -152,7 +174,7 @@ def test_sync_in_from_medallion_with_bookmarks(
 
 
 @pytest.mark.slow
-def test_push_out_to_medallion_respects_tlp(medallion: str, store: Store) -> None:
+def test_push_out_to_medallion_respects_tlp(medallion: str, store: Store, tmp_path: Path) -> None:
     reg = Registry(store)
     root = Principal.operator("tests")
     isac = reg.add_organization(root, "Partner ISAC", OrgKind.PARTNER, "t").value
@@ -164,7 +186,7 @@ def test_push_out_to_medallion_respects_tlp(medallion: str, store: Store) -> Non
     objects = [indicator(n, object_marking_refs=[MARKING_IDS[tlp]]) for n, tlp in levels.items()]
     status = SharingDesk(store).keep(local, objects, agency.id, "tests", "t")
     assert status.success_count == 5
-    feeds = PartnerFeeds(store, sleep=lambda _: None)
+    feeds = PartnerFeeds(store, Vault.of(tmp_path), sleep=lambda _: None)
     url = f"{medallion}/isac/collections/{REMOTE}/"
     push = feeds.add(
         root, url, local.id, isac.id, "t", user="isac", password="s3cret", direction="out"
@@ -185,7 +207,7 @@ class _Crash(Exception):
 
 @pytest.mark.slow
 def test_a_push_cut_short_inside_one_batch_resumes_without_a_gap(
-    medallion: str, store: Store
+    medallion: str, store: Store, tmp_path: Path
 ) -> None:
     """1,200 objects added at one moment go out in pages of 500; the pusher dies after the
     first page was accepted. The next push must send the other 700 too (the bookmark may
@@ -196,7 +218,7 @@ def test_a_push_cut_short_inside_one_batch_resumes_without_a_gap(
     desk = SharingDesk(store)
     local = desk.add_collection(root, "Out", "t", readers=[isac.id], default_tlp="green")
     desk.keep(local, [indicator(n) for n in range(1200)], isac.id, "tests", "t")
-    feeds = PartnerFeeds(store, sleep=lambda _: None)
+    feeds = PartnerFeeds(store, Vault.of(tmp_path), sleep=lambda _: None)
     url = f"{medallion}/isac/collections/{REMOTE}/"
     push = feeds.add(
         root, url, local.id, isac.id, "t", user="isac", password="s3cret", direction="out"
