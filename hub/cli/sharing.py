@@ -40,7 +40,7 @@ def _summary(run: SharingRun) -> str:
 def run_command(env: Env, watching: bool, interval: int) -> None:
     """Sync every partner feed, match their indicators, publish into `share_collection` (a
     setting) and push to partners. Failed partners are reported and the rest goes on."""
-    policy = SharingPolicy(name_agencies=env.settings.share_agency_names)
+    policy = SharingPolicy.of(env.settings)
 
     def step(say: bool) -> str:
         run = run_sharing(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -275,7 +276,7 @@ PORTAL_V2 = (
 )
 
 
-def cyclonedx(system: str, version: int, components: tuple[tuple[str, str, str], ...]) -> bytes:
+def cyclonedx(system: str, version: int, components: Sequence[tuple[str, str, str]]) -> bytes:
     """A CycloneDX 1.6 SBOM of the kind a supplier's build pipeline delivers."""
     root = {
         "type": "application",
@@ -284,15 +285,34 @@ def cyclonedx(system: str, version: int, components: tuple[tuple[str, str, str],
         "bom-ref": "root",
         "supplier": {"name": "Demo supplier K.K."},
     }
-    doc = {
+    serial = f"urn:uuid:7d3c1a52-8f7d-4b0e-a1f4-6d2b7c9e0a{version:02d}"
+    return sbom_document(
+        components, subject=root, serial=serial, version=version,
+        author="Demo supplier build pipeline",
+    )  # fmt: skip
+
+
+def sbom_document(
+    components: Sequence[tuple[str, str, str]],
+    *,
+    subject: dict[str, Any],
+    serial: str,
+    version: int = 1,
+    spec: str = "1.6",
+    author: str,
+    vulnerabilities: list[dict[str, Any]] | None = None,
+) -> bytes:
+    """A CycloneDX SBOM of `subject` whose (name, version, purl) components each depend on
+    nothing and are all the subject's dependencies: the demo's and the tests' documents."""
+    doc: dict[str, Any] = {
         "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "serialNumber": f"urn:uuid:7d3c1a52-8f7d-4b0e-a1f4-6d2b7c9e0a{version:02d}",
+        "specVersion": spec,
+        "serialNumber": serial,
         "version": version,
         "metadata": {
             "timestamp": "2026-11-01T09:00:00Z",
-            "component": root,
-            "authors": [{"name": "Demo supplier build pipeline"}],
+            "component": subject,
+            "authors": [{"name": author}],
         },
         "components": [
             {
@@ -305,8 +325,12 @@ def cyclonedx(system: str, version: int, components: tuple[tuple[str, str, str],
             }
             for name, ver, purl in components
         ],
-        "dependencies": [{"ref": "root", "dependsOn": [p for _, _, p in components]}],
+        "dependencies": [
+            {"ref": subject.get("bom-ref", "root"), "dependsOn": [p for _, _, p in components]}
+        ],
     }
+    if vulnerabilities:
+        doc["vulnerabilities"] = vulnerabilities
     return json.dumps(doc).encode()
 
 

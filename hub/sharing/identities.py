@@ -17,6 +17,7 @@ from typing import Any
 import stix2
 
 from hub.model import Organization
+from hub.settings import Settings
 from hub.sharing.desk import iso
 from hub.store import Store
 
@@ -48,6 +49,11 @@ def identity(org: Organization, operator: bool = False) -> dict[str, Any]:
 @dataclass(frozen=True)
 class SharingPolicy:
     name_agencies: bool = False
+
+    @classmethod
+    def of(cls, settings: Settings) -> SharingPolicy:
+        """The policy the operator set: every path that shares reads it from here."""
+        return cls(name_agencies=settings.share_agency_names)
 
     def witnesses(
         self, store: Store, creator: str, org_ids: Iterable[str]

@@ -35,7 +35,7 @@ class ShareAction(PlaybookAction):
         tlp = Tlp(step.spec["tlp"])
         me = identity(operators[0], operator=True)
         if event.trigger == "sighting":
-            policy = SharingPolicy(name_agencies=ctx.settings.share_agency_names)
+            policy = SharingPolicy.of(ctx.settings)
             made = sightings(ctx.store, me["id"], tlp, policy, only={event.fields["indicator_id"]})
         else:
             made = vulnerabilities(

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hub.demo.threats import sbom_document
+
 DJANGO_CVE = "CVE-2023-46695"
 DJANGO_GHSA = "GHSA-qmf9-6jqf-j8fq"
 ROUTER_PURL = "pkg:generic/acme/router@7.1"
@@ -29,37 +31,10 @@ def cyclonedx(
     vulnerabilities: list[dict[str, Any]] | None = None,
 ) -> bytes:
     """(name, version, purl) triples, each depending on nothing but listed as a dependency."""
-    doc: dict[str, Any] = {
-        "bomFormat": "CycloneDX",
-        "specVersion": spec,
-        "serialNumber": serial,
-        "version": version,
-        "metadata": {
-            "timestamp": "2026-11-01T09:00:00Z",
-            "authors": [{"name": "Agency A build pipeline"}],
-            "component": subject or PORTAL,
-        },
-        "components": [
-            {
-                "type": "library",
-                "bom-ref": purl,
-                "name": name,
-                "version": ver,
-                "purl": purl,
-                "supplier": {"name": "upstream"},
-            }
-            for name, ver, purl in components
-        ],
-        "dependencies": [
-            {
-                "ref": subject.get("bom-ref", "root") if subject else "root",
-                "dependsOn": [p for _, _, p in components],
-            }
-        ],
-    }
-    if vulnerabilities:
-        doc["vulnerabilities"] = vulnerabilities
-    return json.dumps(doc).encode()
+    return sbom_document(
+        components, subject=subject or PORTAL, serial=serial, version=version, spec=spec,
+        author="Agency A build pipeline", vulnerabilities=vulnerabilities,
+    )  # fmt: skip
 
 
 def osv(
