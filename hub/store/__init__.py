@@ -10,7 +10,8 @@ __all__ = ["DEFAULT_LIMIT", "Store", "Transaction", "open_store"]
 
 
 def open_store(settings: Settings, *, must_exist: bool = True) -> Store:
-    """The configured backend; with `must_exist`, refuse a store nobody initialised."""
+    """The configured backend; with `must_exist`, refuse a store nobody initialised, or
+    one whose schema is not this code's (`crsa init` upgrades it)."""
     store: Store
     if settings.store == "elasticsearch":
         from hub.store.elasticsearch import ElasticsearchStore
@@ -24,7 +25,21 @@ def open_store(settings: Settings, *, must_exist: bool = True) -> Store:
         where = f"a hub database at {settings.sqlite_path}"
         if must_exist and not settings.sqlite_path.exists():
             raise NotInitialized(f"no {where}", hint="run `crsa init` (or set CRSA_HOME)")
-    if must_exist and store.schema_version() == 0:
-        store.close()
-        raise NotInitialized(f"no hub in {where}", hint="run `crsa init` first")
+    if must_exist:
+        found, latest = store.schema_version(), store.latest_schema()
+        if found != latest:
+            store.close()
+        if found == 0:
+            raise NotInitialized(f"no hub in {where}", hint="run `crsa init` first")
+        if found < latest:
+            # Reading an older schema would fail later, mid-request, on a missing column.
+            raise NotInitialized(
+                f"{where} has schema version {found}; this crsa-hub needs {latest}",
+                hint="run `crsa init` to upgrade it (safe to run again), then start again",
+            )
+        if found > latest:
+            raise NotInitialized(
+                f"{where} has schema version {found}, newer than this crsa-hub knows ({latest})",
+                hint="run the crsa-hub release that upgraded it",
+            )
     return store

@@ -330,6 +330,10 @@ class Store(abc.ABC):
         """0 for an empty store that was never migrated."""
 
     @abc.abstractmethod
+    def latest_schema(self) -> int:
+        """The schema version this code writes and reads: `migrate` brings a store to it."""
+
+    @abc.abstractmethod
     def transaction(self) -> AbstractContextManager[Transaction]: ...
 
     @abc.abstractmethod

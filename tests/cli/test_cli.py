@@ -47,6 +47,29 @@ def test_init_is_safe_to_repeat(home: Path) -> None:
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_a_hub_on_an_older_schema_is_refused_until_init_upgrades_it(home: Path) -> None:
+    """A store left behind by an older release must not be served (a missing column would
+    fail mid-request): every command says which versions and what to run."""
+    agency = ok(home, "org", "add", "Agency", "--kind", "agency")
+    db = sqlite3.connect(home / "crsa.db")
+    latest = db.execute("PRAGMA user_version").fetchone()[0]
+    db.execute("ALTER TABLE feeds DROP COLUMN failed_at")  # as the previous release had it
+    db.execute("ALTER TABLE feeds DROP COLUMN last_error")
+    db.execute(f"PRAGMA user_version = {latest - 1}")
+    db.commit()
+    db.close()
+    message = refused(home, "org", "list")
+    assert f"schema version {latest - 1}; this crsa-hub needs {latest}" in message
+    assert "crsa init" in message
+    assert "upgraded" in ok(home, "init")
+    assert agency in ok(home, "org", "list")
+    db = sqlite3.connect(home / "crsa.db")
+    db.execute(f"PRAGMA user_version = {latest + 1}")
+    db.commit()
+    db.close()
+    assert "newer than this crsa-hub knows" in refused(home, "org", "list")
+
+
 def test_an_operator_sets_up_a_hub(home: Path) -> None:
     op = ok(home, "org", "add", "Ops Center", "--kind", "operator")
     agency = ok(home, "org", "add", "Digital Agency", "--kind", "agency")

@@ -268,6 +268,9 @@ class ElasticsearchStore(Store):
                 return 0
             return int(doc["_source"]["version"])
 
+    def latest_schema(self) -> int:
+        return SCHEMA_VERSION
+
     def migrate(self, progress: Progress = quiet) -> int:
         current = self.schema_version()
         rebuild: list[str] = []

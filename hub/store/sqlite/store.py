@@ -324,6 +324,9 @@ class SqliteStore(Store):
         row = self._one("PRAGMA user_version")
         return int(row[0]) if row else 0
 
+    def latest_schema(self) -> int:
+        return _migrations()[-1][0]
+
     def migrate(self, progress: Progress = quiet) -> int:
         conn = self._conn()
         current = self.schema_version()
