@@ -203,6 +203,13 @@ class Transaction(abc.ABC):
     def _put_many(self, kind: Kind[T], items: Sequence[T]) -> None:
         """Upsert values of one of GENERIC_KINDS by id, every field as it is."""
 
+    def put_copies(self, kind: Kind[T], items: Sequence[T]) -> None:
+        """Values of one of GENERIC_KINDS exactly as another store holds them: copying a
+        hub between stores (`hub.store.migrate`), where no domain rule may apply twice."""
+        if kind not in GENERIC_KINDS:
+            raise StoreError(f"{kind.name} is not copied as it is")
+        self._put_many(kind, items)
+
     @abc.abstractmethod
     def put_sbom_packages(self, sbom_id: str, packages: Sequence[Package]) -> None:
         """The SBOM's identified components; written once, with the SBOM."""

@@ -1,21 +1,24 @@
 """Copying a hub from one store to another, resumably, with the audit chain intact.
 
-Entities are copied with idempotent puts, so a second run (after an
-interruption, or to catch up with writes made meanwhile) is safe. Audit
-entries are copied verbatim after the target's head, which must be an entry
-of the source chain: a target that holds another hub's history is refused.
+Every kind is copied: organizations, systems, assets and their software, findings, tokens,
+and each of GENERIC_KINDS as it is (SBOMs with their components, intelligence, scores,
+triage, TAXII collections and objects, partner feeds, sightings, playbook records). Puts
+are idempotent, so a second run (after an interruption, or to catch up with writes made
+meanwhile) is safe. Audit entries are copied verbatim after the target's head, which must
+be an entry of the source chain: a target that holds another hub's history is refused.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from hub import audit
 from hub.errors import StoreError
 from hub.model import AuditDraft, StoreCounts
-from hub.store.interface import Store
+from hub.store.interface import FINDINGS, GENERIC_KINDS, SBOMS, Kind, Store
 
 BATCH = 500
 T = TypeVar("T")
@@ -37,6 +40,21 @@ def _pages(fetch: Callable[[str | None], list[T]], key: Callable[[T], str]) -> I
         if len(page) < BATCH:
             return
         after = key(page[-1])
+
+
+def _copy_kind(
+    source: Store, target: Store, kind: Kind[Any], progress: Callable[[str, int], None]
+) -> None:
+    """Every value of `kind`, in batches, as it is; an SBOM with its components."""
+    what = kind.name.replace("_", " ")
+    items = source.iter_all(kind)
+    while batch := list(itertools.islice(items, BATCH)):
+        with target.transaction() as tx:
+            tx.put_copies(kind, batch)
+            if kind is SBOMS:
+                for sbom in batch:
+                    tx.put_sbom_packages(sbom.id, source.list_sbom_packages(sbom.id))
+        progress(what, len(batch))
 
 
 def migrate_store(
@@ -83,6 +101,10 @@ def migrate_store(
         with target.transaction() as tx:
             tx.put_findings(findings)
         progress("findings", len(findings))
+    for kind in GENERIC_KINDS:
+        if kind is FINDINGS:
+            continue  # above
+        _copy_kind(source, target, kind, progress)
     tokens = source.list_tokens()
     with target.transaction() as tx:
         for token in tokens:

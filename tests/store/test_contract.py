@@ -58,6 +58,7 @@ from hub.store.interface import (
     Query,
 )
 from hub.store.interface import INTEL as INTEL_KIND
+from hub.store.interface import ORGANIZATIONS as ORGANIZATIONS_KIND
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
 from hub.telemetry import AssetTelemetry, InventoryBatch
 from hub.triage_items import TriageItem
@@ -709,6 +710,12 @@ def test_sharing_records_and_rich_queries(store: Store) -> None:
         tx.put_taxii_feed(feed)
         tx.put_sightings([seen, replace(seen, id="s2", active=False)])
     assert list(store.iter_all(TAXII_FEEDS)) == [feed]
+    copied = replace(feed, id="f2", received=7)
+    with store.transaction() as tx:  # as a migration copies it: every field as it is
+        tx.put_copies(TAXII_FEEDS, [copied])
+        with pytest.raises(StoreError, match="not copied as it is"):
+            tx.put_copies(ORGANIZATIONS_KIND, [org("X")])
+    assert store.fetch(TAXII_FEEDS, "f2") == copied
     assert list(store.iter_all(SIGHTINGS, system_id="sys-1", active=True)) == [seen]
 
 

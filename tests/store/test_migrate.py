@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +14,19 @@ from devtools.esnode import Cluster
 from hub import audit
 from hub.auth import Principal
 from hub.cli import main
+from hub.feeds import register as register_feed
+from hub.feeds import sync_feed
+from hub.intel import IntelSource
 from hub.model import Criticality, Finding, FindingStatus, OrgKind, Package, Role, Severity
 from hub.registry import Registry
+from hub.sharing.desk import SharingDesk
+from hub.sharing.partners import PartnerFeeds
+from hub.store.interface import GENERIC_KINDS, STIX_OBJECTS
 from hub.store.sqlite import SqliteStore
+from hub.vault import Vault
 from tests.conftest import drop_indices, es_store
+from tests.store.test_contract import PKGS, sbom_record
+from tests.taxii.test_conformance import indicator
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -67,7 +77,27 @@ def make_hub(home: Path) -> SqliteStore:
                         )
                     ]
                 )
+    _share_and_supply(store, home, ops.id)
     return store
+
+
+def _share_and_supply(store: SqliteStore, home: Path, ops: str) -> None:
+    """What later parts of the hub keep: a TAXII collection with its objects, a partner
+    feed with a sealed password, an SBOM with its components, intelligence records."""
+    root = Principal.operator("tests")
+    isac = Registry(store).add_organization(root, "ISAC", OrgKind.PARTNER, "t").value
+    desk = SharingDesk(store)
+    shared = desk.add_collection(root, "Shared", "t", readers=[isac.id], default_tlp="green")
+    desk.keep(shared, [indicator(n) for n in range(30)], ops, "tests", "t")
+    url = "https://isac.example/api1/collections/x/"
+    PartnerFeeds(store, Vault.of(home)).add(root, url, shared.id, isac.id, "t", password="pw")
+    sbom = sbom_record("system:s", ops, 1, True)
+    with store.transaction() as tx:
+        tx.put_sbom(sbom)
+        tx.put_sbom_packages(sbom.id, PKGS)
+    kev = home / "kev.json"
+    kev.write_text(json.dumps({"vulnerabilities": [{"cveID": "CVE-2024-27351"}]}))
+    sync_feed(store, register_feed(store, IntelSource.KEV, str(kev), "t", "tests"), "t")
 
 
 def test_migrate_copies_everything_and_the_chain_still_verifies(
@@ -91,11 +121,18 @@ def test_migrate_copies_everything_and_the_chain_still_verifies(
     for asset in source.list_assets(limit=100):
         assert target.get_asset(asset.id) == asset
         assert target.list_asset_packages(asset.id) == source.list_asset_packages(asset.id)
+    for kind in GENERIC_KINDS:  # everything else the hub keeps, exactly
+        assert list(target.iter_all(kind)) == list(source.iter_all(kind)), kind.name
+    assert len(list(target.iter_all(STIX_OBJECTS))) == 30
+    [sbom] = target.list_sboms()
+    assert target.list_sbom_packages(sbom.id) == source.list_sbom_packages(sbom.id) != []
+    assert target.get_intel("kev:CVE-2024-27351") is not None
+    assert "copied       30 stix objects" in first.stderr
 
     on_es = {**env, "CRSA_STORE": "elasticsearch"}
     verified = crsa(home, on_es, "audit", "verify")
     assert verified.exit_code == 0 and head.hash in verified.stdout
-    assert crsa(home, on_es, "org", "list").stdout.count("\n") == 4
+    assert crsa(home, on_es, "org", "list").stdout.count("\n") == 5  # the ISAC too
 
     again = crsa(home, env, "store", "migrate", "--to", "elasticsearch")
     assert again.exit_code == 0 and "1 new audit entries" in again.stdout
