@@ -303,7 +303,8 @@ class ElasticsearchStore(Store):
             with self._writer_lock() as renew:
                 self._recover()
                 for kind in rebuild:
-                    self._rebuild_sorted(kind, renew, progress)
+                    if not self._is_sorted(kind):  # another migration may have done it
+                        self._rebuild_sorted(kind, renew, progress)
             if current < SCHEMA_VERSION:
                 self.es.index(
                     index=self.index("meta"), id="schema", document={"version": SCHEMA_VERSION}
