@@ -21,6 +21,7 @@ from hub.auth import Principal
 from hub.errors import HubError, NotFound
 from hub.model import OrgKind, Role
 from hub.registry import Registry
+from hub.sharing import partners
 from hub.sharing.desk import SharingDesk
 from hub.sharing.markings import MARKING_IDS, Tlp
 from hub.sharing.partners import FeedError, PartnerFeeds
@@ -207,17 +208,18 @@ class _Crash(Exception):
 
 @pytest.mark.slow
 def test_a_push_cut_short_inside_one_batch_resumes_without_a_gap(
-    medallion: str, store: Store, tmp_path: Path
+    medallion: str, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """1,200 objects added at one moment go out in pages of 500; the pusher dies after the
-    first page was accepted. The next push must send the other 700 too (the bookmark may
+    """12 objects added at one moment go out in pages of 5; the pusher dies after the
+    first page was accepted. The next push must send the other 7 too (the bookmark may
     not pass a moment some of whose objects were never sent)."""
+    monkeypatch.setattr(partners, "PAGE", 5)
     reg = Registry(store)
     root = Principal.operator("tests")
     isac = reg.add_organization(root, "Partner ISAC", OrgKind.PARTNER, "t").value
     desk = SharingDesk(store)
     local = desk.add_collection(root, "Out", "t", readers=[isac.id], default_tlp="green")
-    desk.keep(local, [indicator(n) for n in range(1200)], isac.id, "tests", "t")
+    desk.keep(local, [indicator(n) for n in range(12)], isac.id, "tests", "t")
     feeds = PartnerFeeds(store, Vault.of(tmp_path), sleep=lambda _: None)
     url = f"{medallion}/isac/collections/{REMOTE}/"
     push = feeds.add(
@@ -233,7 +235,7 @@ def test_a_push_cut_short_inside_one_batch_resumes_without_a_gap(
     remote = Collection(url, user="isac", password="s3cret")
     there = {o["id"] for page in as_pages(remote.get_objects, per_request=100)
              for o in page.get("objects", [])}  # fmt: skip
-    assert there == {indicator(n)["id"] for n in range(1200)}
+    assert there == {indicator(n)["id"] for n in range(12)}
     assert feeds.push(push.id, "t").received == 0  # the whole batch is behind the bookmark
 
 
