@@ -40,6 +40,7 @@ class FeedResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     # How the written OSV advisories name packages: who they may concern.
     changed_keys: set[str] = field(default_factory=set)
+    error: str = ""  # why this feed's sync failed (the others went on)
 
 
 def register(
@@ -184,12 +185,21 @@ def sync_all(
     progress: SyncProgress | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> list[FeedResult]:
-    """Sync every registered feed (or `feeds`), OSV first so enrichers see its ids."""
+    """Sync every registered feed (or `feeds`), OSV first so enrichers see its ids. A feed
+    that fails does not stop the others (a JVN mirror being down must not hold back KEV due
+    dates): its result carries the error, which is also recorded on the feed."""
     order = {IntelSource.OSV: 0, IntelSource.JVN: 1, IntelSource.KEV: 2, IntelSource.EPSS: 3}
     chosen = sorted(
         feeds if feeds is not None else store.list_feeds(), key=lambda f: order[f.source]
     )
-    return [sync_feed(store, f, request_id, progress=progress, clock=clock) for f in chosen]
+    results = []
+    for feed in chosen:
+        try:
+            results.append(sync_feed(store, feed, request_id, progress=progress, clock=clock))
+        except HubError as exc:
+            failed = store.get_feed(feed.id) or feed
+            results.append(FeedResult(failed, unchanged=True, error=exc.message))
+    return results
 
 
 def refresh(

@@ -78,6 +78,7 @@ def sync(env: Env) -> None:
         click.echo(err=True)
     for r in results:
         state = "unchanged" if r.unchanged else f"{r.written} written of {r.feed.records}"
+        state = f"failed: {r.error}" if r.error else state
         click.echo(f"{r.feed.source.value}\t{state}\t{r.feed.location}")
         for where, why in r.skipped[:5]:
             click.echo(f"  skipped {where}: {why}", err=True)
@@ -89,6 +90,12 @@ def sync(env: Env) -> None:
             f" {report.opened} findings opened,"
             f" {report.fixed} fixed, {report.updated} updated",
             err=True,
+        )
+    failed = [r for r in results if r.error]
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} of {len(results)} feeds failed (the others were synced);"
+            " fix their location or wait for it to answer, then run crsa feeds sync again"
         )
 
 

@@ -252,3 +252,26 @@ def test_unreachable_and_unknown_locations_are_clear_errors(tmp_path: Path) -> N
     assert payload is not None
     assert list(payload.members()) == [("epss.csv", b"cve,epss\nCVE-2024-1,0.5\n")]
     assert location_for(str(gz)).fetch(payload.validator) is None
+
+
+def test_one_feed_failing_does_not_hold_back_the_others(tmp_path: Path) -> None:
+    """JVN syncs before KEV; its file gone must not stop KEV's due dates from arriving. The
+    command says which failed, exits 1, and `crsa feeds list` keeps the reason."""
+    home = tmp_path / "hub"
+    ok(home, "init")
+    jvn = tmp_path / "jvndb_new.rdf"
+    jvn.write_text(JVN_RSS, encoding="utf-8")
+    kev = tmp_path / "kev.json"
+    kev.write_text(json.dumps({"vulnerabilities": [{"cveID": "CVE-2026-0001"}]}))
+    ok(home, "feeds", "add", "jvn", str(jvn))
+    ok(home, "feeds", "add", "kev", str(kev))
+    jvn.unlink()
+    result = crsa(home, "feeds", "sync")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "1 of 2 feeds failed (the others were synced)" in result.output
+    lines = dict(line.split("\t", 1) for line in result.stdout.strip().splitlines())
+    assert lines["kev"].startswith("1 written of 1")
+    assert lines["jvn"].startswith("failed: feed location") and "does not exist" in lines["jvn"]
+    listed = ok(home, "feeds", "list").stdout
+    [jvn_line] = [line for line in listed.splitlines() if "\tjvn\t" in line]
+    assert "\tfailed " in jvn_line and "does not exist" in jvn_line
