@@ -16,6 +16,7 @@ import itertools
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -273,26 +274,20 @@ class ElasticsearchStore(Store):
 
     def migrate(self, progress: Progress = quiet) -> int:
         current = self.schema_version()
-        rebuild: list[str] = []
+        # Every mapping is the latest (mappings only grow), so each kind a missing version
+        # touches is installed once; concurrently, since creating an index mostly waits
+        # for its shard to start (31 indices: 3.4 s one by one).
+        kinds = list(
+            dict.fromkeys(k for v, ks in sorted(MIGRATIONS.items()) if v > current for k in ks)
+        )
         with self._errors():
-            for version, kinds in sorted(MIGRATIONS.items()):
-                if version <= current:
-                    continue
-                for kind in kinds:
-                    self.es.indices.put_index_template(
-                        name=self.index(kind),
-                        index_patterns=[self.index(kind)],
-                        priority=100,
-                        template={"settings": self._settings(kind), "mappings": MAPPINGS[kind]},
-                    )
-                    if not self.es.indices.exists(index=self.index(kind)):
-                        self.es.indices.create(index=self.index(kind))
-                    elif kind != "meta":
-                        self.es.indices.put_mapping(
-                            index=self.index(kind), properties=MAPPINGS[kind]["properties"]
-                        )
-                    if kind in SORTED and kind not in rebuild and not self._is_sorted(kind):
-                        rebuild.append(kind)
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                rebuild = [
+                    k
+                    for k, unsorted in zip(kinds, pool.map(self._install, kinds), strict=True)
+                    if unsorted
+                ]
+            if kinds:
                 self.es.cluster.health(
                     index=",".join(self.index(k) for k in kinds),
                     wait_for_status="yellow",
@@ -310,6 +305,23 @@ class ElasticsearchStore(Store):
                     index=self.index("meta"), id="schema", document={"version": SCHEMA_VERSION}
                 )
         return SCHEMA_VERSION
+
+    def _install(self, kind: str) -> bool:
+        """The kind's template and index (created, or its mapping brought up to date);
+        whether the index still needs rebuilding sorted."""
+        self.es.indices.put_index_template(
+            name=self.index(kind),
+            index_patterns=[self.index(kind)],
+            priority=100,
+            template={"settings": self._settings(kind), "mappings": MAPPINGS[kind]},
+        )
+        if not self.es.indices.exists(index=self.index(kind)):
+            self.es.indices.create(index=self.index(kind))
+        elif kind != "meta":
+            self.es.indices.put_mapping(
+                index=self.index(kind), properties=MAPPINGS[kind]["properties"]
+            )
+        return kind in SORTED and not self._is_sorted(kind)
 
     def _settings(self, kind: str) -> JsonDoc:
         settings: JsonDoc = {
