@@ -130,6 +130,10 @@ class Login:
     def read(self) -> tuple[Kind[ApiToken], Query]:
         return token_by_hash(self.digest)
 
+    def against(self, store: Store) -> Principal:
+        """The verdict on the token as the store holds it now, read on its own."""
+        return self.principal(store.select(*self.read))
+
     def principal(self, found: Sequence[ApiToken]) -> Principal:
         """The principal if `found` (the answer to `read`) holds a live token; never says
         which part was wrong."""
@@ -145,5 +149,4 @@ class Login:
 
 def authenticate(store: Store, presented: str | None) -> Principal:
     """The principal behind a bearer token, or AuthError."""
-    login = Login.of(presented)
-    return login.principal(store.select(*login.read))
+    return Login.of(presented).against(store)

@@ -281,7 +281,7 @@ class SharingDesk:
         return _cut(rows, query.limit - 1)
 
     def _page_after_login(self, login: Login, listing: Listing) -> Page:
-        return self.page(login.principal(self.store.select(*login.read)), listing)
+        return self.page(login.against(self.store), listing)
 
     def status(self, who: Principal, status_id: str) -> TaxiiStatus:
         found = self.store.fetch(TAXII_STATUSES, status_id)

@@ -426,10 +426,6 @@ class Store(abc.ABC):
     def get_token(self, token_id: str) -> ApiToken | None:
         return self._fetch(TOKENS, token_id)
 
-    def find_token(self, token_hash: str) -> ApiToken | None:
-        found = self._select(*token_by_hash(token_hash))
-        return found[0] if found else None
-
     def list_tokens(self, *, org_id: str | None = None) -> list[ApiToken]:
         """Every token, oldest first (tokens number in the thousands at most)."""
         tokens: list[ApiToken] = []

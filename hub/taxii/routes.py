@@ -60,7 +60,7 @@ def _login() -> Login:
 
 
 def _signed_in(login: Login) -> Principal:
-    who = login.principal(_hub().store.select(*login.read))
+    who = login.against(_hub().store)
     _known_orgs().remember(login.digest, who.org_id or "")
     return who
 
@@ -91,7 +91,9 @@ class KnownOrgs:
 
 
 def _known_orgs() -> KnownOrgs:
-    known: KnownOrgs = current_app.extensions.setdefault("crsa-taxii-orgs", KnownOrgs())
+    known: KnownOrgs | None = current_app.extensions.get("crsa-taxii-orgs")
+    if known is None:  # the app's first TAXII request
+        known = current_app.extensions.setdefault("crsa-taxii-orgs", KnownOrgs())
     return known
 
 

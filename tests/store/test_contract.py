@@ -56,6 +56,7 @@ from hub.store.interface import (
     In,
     Kind,
     Query,
+    token_by_hash,
 )
 from hub.store.interface import INTEL as INTEL_KIND
 from hub.store.interface import ORGANIZATIONS as ORGANIZATIONS_KIND
@@ -296,16 +297,16 @@ def test_tokens_find_list_and_revoke(store: Store) -> None:
         tx.put_token(token(b.id, 9, Role.AGENCY_SUBMITTER))
     t1 = token(a.id, 1)
     assert store.get_token(t1.id) == t1
-    assert store.find_token(t1.token_hash) == t1
-    assert store.find_token("f" * 64) is None
+    assert store.select(*token_by_hash(t1.token_hash)) == [t1]
+    assert store.select(*token_by_hash("f" * 64)) == []
     assert store.get_token("missing") is None
     assert [t.id for t in store.list_tokens(org_id=a.id)] == ["tok-000", "tok-001", "tok-002"]
     assert len(store.list_tokens()) == 4
 
     with store.transaction() as tx:
         tx.put_token(replace(t1, revoked_at=T0 + timedelta(days=3)))
-    found = store.find_token(t1.token_hash)
-    assert found is not None and not found.active and found.revoked_at == T0 + timedelta(days=3)
+    [found] = store.select(*token_by_hash(t1.token_hash))
+    assert not found.active and found.revoked_at == T0 + timedelta(days=3)
 
 
 def test_audit_chain_append_head_iterate(store: Store) -> None:
