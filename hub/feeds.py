@@ -215,10 +215,14 @@ def refresh(
     the hosts running a package a changed advisory names (every host when KEV, EPSS or
     JVN changed, since those re-rate findings of any package)."""
     results = sync_all(store, request_id, progress=progress, clock=clock)
-    if not any(r.written for r in results):
-        return results, None
     desk = SbomDesk(store, settings, clock)
+    # A submission the hub died in the middle of is finished here too, feeds changed or not.
+    pending = desk.finish_pending(request_id, progress=rematch_progress)
+    if not any(r.written for r in results):
+        return results, pending if pending.sboms else None
     report = desk.rematch(request_id, reason="feeds changed", progress=rematch_progress)
+    report.opened += pending.opened
+    report.fixed += pending.fixed
     enrichment = any(r.written and r.feed.source is not IntelSource.OSV for r in results)
     keys = None if enrichment else set().union(*(r.changed_keys for r in results))
     assets, opened, fixed = rematch_assets(store, settings, request_id, keys=keys)

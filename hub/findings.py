@@ -63,14 +63,21 @@ def reconcile(existing: Sequence[Finding], fresh: Sequence[Finding], now: dateti
             writes.append(f)
             opened += 1
             continue
-        merged = replace(f, first_seen=before.first_seen, fixed_at=None)
+        # Evidence may arrive out of order (concurrent submissions): the finding was first
+        # seen at the earlier of the two times, and last seen at the later.
+        merged = replace(
+            f,
+            first_seen=min(before.first_seen, f.first_seen),
+            last_seen=max(before.last_seen, f.last_seen),
+            fixed_at=None,
+        )
         if before.status is FindingStatus.FIXED:
             opened += 1  # it came back
-        elif _content(before) == _content(merged) and before.last_seen >= merged.last_seen:
+        elif _content(before) == _content(merged) and before.last_seen >= f.last_seen:
             continue
         else:
             updated += 1
-        writes.append(replace(merged, last_seen=max(before.last_seen, merged.last_seen)))
+        writes.append(merged)
     gone = [
         replace(f, status=FindingStatus.FIXED, fixed_at=now)
         for f in old.values()

@@ -70,11 +70,9 @@ class IntelView:
         matches: list[Match] = []
         skipped: list[Skipped] = []
         for purl in purls:
-            found = self.index.match(purl)
-            if isinstance(found, Skipped):
-                skipped.append(found)
-            else:
-                matches += found
+            found = self.index.judge(purl)
+            matches += found.matches
+            skipped += found.unjudged
         with self.memo_lock:
             self.memo[key] = (matches, skipped)
             while len(self.memo) > MEMO_SETS:

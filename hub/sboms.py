@@ -13,15 +13,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from hub import crashpoints
 from hub.auth import Action, Principal
-from hub.errors import Conflict, InvalidSubmission, NotFound
+from hub.errors import Conflict, Forbidden, InvalidSubmission, NotFound, StoreError
 from hub.findings import MATCHER, Reconciled, apply, refresh_scope
 from hub.matching import IntelView, Scope, intel_view
 from hub.model import AuditDraft, FindingStatus, Package, VexState, utcnow
 from hub.registry import Outcome, Registry
 from hub.settings import Settings
 from hub.store import Store
-from hub.store.interface import FINDINGS, PRODUCTS
+from hub.store.interface import FINDINGS, PRODUCTS, SBOMS, Transaction
 from hub.supply import Deployment, Product, SbomRecord, VexStatement
 from sbom.intake import Limits, ParsedSbom, read_sbom, read_vex
 from sbom.match import Skipped
@@ -120,7 +121,8 @@ class SbomDesk:
         name: str = "",
         version: str = "",
     ) -> Submission:
-        """The product is named by the SBOM's own subject, or by the overrides given."""
+        """The product is named by the SBOM's own subject, or by the overrides given. The
+        first agency to submit a product owns it; only it and the operator may replace it."""
         who.require(Action.WRITE_INVENTORY)
         parsed = read_sbom(data, media_type, self.limits)
         facts = parsed.facts
@@ -143,9 +145,32 @@ class SbomDesk:
             version,
             facts.subject_purl,
             self.clock(),
+            (who.org_id or "") if who.scoped else "",
         )
-        org_id = who.org_id or ""
-        return self._record(who, f"product:{product.id}", org_id, parsed, product, request_id)
+        return self._record(
+            who, f"product:{product.id}", product.org_id, parsed, product, request_id
+        )
+
+    def product_owner(self, product: Product) -> str:
+        """The owning organization ("" for the operator). Products stored before owners
+        were recorded belong to the organization of their first SBOM."""
+        if product.org_id:
+            return product.org_id
+        history = self.store.list_sboms(subject=f"product:{product.id}")
+        return history[0].org_id if history else ""
+
+    def _may_replace(self, who: Principal, product: Product) -> None:
+        """An agency may submit a product's SBOM only if the product is its own; the
+        operator's staff (unscoped roles) may replace any."""
+        if not who.scoped:
+            return
+        if who.org_id != self.product_owner(product):
+            raise Forbidden(
+                f"product {product.id} belongs to another organization: only it and the"
+                " operator may submit its SBOM",
+                hint="ask the hub operator to submit it, or name your own build of the"
+                " product (another supplier, name or version)",
+            )
 
     def _record(
         self,
@@ -156,93 +181,173 @@ class SbomDesk:
         product: Product | None,
         request_id: str,
     ) -> Submission:
+        """Store the SBOM, then bring its findings up to date. Every decision that depends
+        on what is stored already (a replay, the one current SBOM, who owns a product) is
+        taken inside the writing transaction, under the store's writer lock, so concurrent
+        submissions cannot each see a stale history. The SBOM is stored `matched=False`
+        and marked matched when its findings are written: a hub killed in between finishes
+        the work on restart, or when the same document is submitted again."""
         facts = parsed.facts
         packages = packages_of(parsed)
         key = SbomRecord.key_id(subject, facts.serial_number, facts.doc_version, parsed.sha256)
-        existing = self.store.get_sbom(key)
-        if existing is not None:
-            # The same document in another encoding (JSON and XML, JSON and tag-value) or
-            # re-serialized is a replay; other components under the same identity are not.
-            same = existing.sha256 == parsed.sha256 or [
-                p.purl for p in self.store.list_sbom_packages(existing.id)
-            ] == [p.purl for p in packages]
-            if not same:
-                raise Conflict(
-                    f"SBOM {existing.id} has serial number {facts.serial_number} and version"
-                    f" {facts.doc_version} already, with other components",
-                    hint="a changed document needs a new version (CycloneDX `version`) or,"
-                    " for SPDX, a new documentNamespace",
-                )
-            return Submission(existing, False, parsed, product)
         now = self.clock()
-        history = self.store.list_sboms(subject=subject)
-        newer = [
-            r
-            for r in history
-            if r.serial_number
-            and r.serial_number == facts.serial_number
-            and r.doc_version > facts.doc_version
-        ]
-        record = SbomRecord(
-            id=key,
-            subject=subject,
-            org_id=org_id or (who.org_id or ""),
-            format=parsed.format,
-            spec_version=parsed.spec_version,
-            encoding=parsed.encoding,
-            serial_number=facts.serial_number,
-            doc_version=facts.doc_version,
-            sha256=parsed.sha256,
-            size=parsed.size,
-            components=len(parsed.extracted.components),
-            unidentified=len(parsed.extracted.skipped),
-            quality=parsed.quality.score,
-            missing=parsed.quality.missing,
-            submitted_by=who.actor,
-            submitted_at=now,
-            current=not newer,
-        )
-        statements = self._statements(subject, record.org_id, parsed.vex, f"sbom:{key}", now)
         with self.store.transaction() as tx:
-            if product is not None and self.store.get_product(product.id) is None:
-                tx.put_product(product)
-            if record.current:
-                for old in history:
-                    if old.current:
-                        tx.put_sbom(replace(old, current=False))
-            tx.put_sbom(record)
-            tx.put_sbom_packages(record.id, packages)
-            if statements:
-                tx.put_vex(statements)
-            tx.append_audit(
-                AuditDraft(
-                    actor=who.actor,
-                    action="sbom.submit",
-                    target=record.id,
-                    request_id=request_id,
-                    detail={
-                        "subject": subject,
-                        "format": f"{record.format} {record.spec_version} {record.encoding}",
-                        "sha256": record.sha256,
-                        "components": record.components,
-                        "unidentified": record.unidentified,
-                        "quality": record.quality,
-                        "current": record.current,
-                        "vex_statements": len(statements),
-                    },
-                    at=now,
+            stored = self.store.get_product(product.id) if product is not None else None
+            if stored is not None:
+                self._may_replace(who, stored)
+            existing = self.store.get_sbom(key)
+            if existing is not None:
+                # The same document in another encoding (JSON and XML, JSON and tag-value)
+                # or re-serialized is a replay; other components under one identity are not.
+                same = existing.sha256 == parsed.sha256 or [
+                    p.purl for p in self.store.list_sbom_packages(existing.id)
+                ] == [p.purl for p in packages]
+                if not same:
+                    raise Conflict(
+                        f"SBOM {existing.id} has serial number {facts.serial_number} and"
+                        f" version {facts.doc_version} already, with other components",
+                        hint="a changed document needs a new version (CycloneDX `version`)"
+                        " or, for SPDX, a new documentNamespace",
+                    )
+                record = None
+            else:
+                history = self.store.list_sboms(subject=subject)
+                newer = [
+                    r
+                    for r in history
+                    if r.serial_number
+                    and r.serial_number == facts.serial_number
+                    and r.doc_version > facts.doc_version
+                ]
+                record = SbomRecord(
+                    id=key,
+                    subject=subject,
+                    org_id=org_id or (who.org_id or ""),
+                    format=parsed.format,
+                    spec_version=parsed.spec_version,
+                    encoding=parsed.encoding,
+                    serial_number=facts.serial_number,
+                    doc_version=facts.doc_version,
+                    sha256=parsed.sha256,
+                    size=parsed.size,
+                    components=len(parsed.extracted.components),
+                    unidentified=len(parsed.extracted.skipped),
+                    quality=parsed.quality.score,
+                    missing=parsed.quality.missing,
+                    submitted_by=who.actor,
+                    submitted_at=now,
+                    current=not newer,
+                    matched=bool(newer),  # history needs no findings
                 )
-            )
+                claims = parsed.vex
+                self._write(tx, who, record, history, packages, claims, product, stored, request_id)
+        if record is None:
+            assert existing is not None
+            if existing.current and not existing.matched:
+                # A submission the hub died in the middle of: finish it now.
+                report = RematchReport()
+                resumed = self._settle(existing.subject, report, request_id, "sbom resumed")
+                findings = {"scopes": report.scopes, "opened": report.opened, "fixed": report.fixed}
+                return Submission(self.store.get_sbom(key) or existing, False, parsed,
+                                  self._product(product), findings, resumed)  # fmt: skip
+            return Submission(existing, False, parsed, self._product(product))
+        crashpoints.reach(crashpoints.SBOM_STORED)
         report = RematchReport()
         unmatched: list[Skipped] = []
         if record.current:
-            for scope in self._scopes(record):
-                unmatched += self._match(
-                    scope, record, packages, report, request_id, "sbom submitted"
-                )
+            unmatched = self._settle(subject, report, request_id, "sbom submitted")
         findings = {"scopes": report.scopes, "opened": report.opened, "fixed": report.fixed}
-        stored = self.store.get_product(product.id) if product else None
-        return Submission(record, True, parsed, stored, findings, unmatched)
+        done = self.store.get_sbom(record.id) or record
+        return Submission(done, True, parsed, self._product(product), findings, unmatched)
+
+    def _product(self, product: Product | None) -> Product | None:
+        return self.store.get_product(product.id) if product is not None else None
+
+    def _write(
+        self,
+        tx: Transaction,
+        who: Principal,
+        record: SbomRecord,
+        history: Sequence[SbomRecord],
+        packages: Sequence[Package],
+        claims: Sequence[VexClaim],
+        product: Product | None,
+        stored: Product | None,
+        request_id: str,
+    ) -> None:
+        """The SBOM, its components and VEX claims, the end of the subject's previous
+        current SBOM, and the audit entry: one transaction."""
+        source = f"sbom:{record.id}"
+        statements = self._statements(
+            record.subject, record.org_id, claims, source, record.submitted_at
+        )
+        if product is not None and stored is None:
+            tx.put_product(product)
+        if record.current:
+            for old in history:
+                if old.current:
+                    tx.put_sbom(replace(old, current=False))
+        tx.put_sbom(record)
+        tx.put_sbom_packages(record.id, packages)
+        if statements:
+            tx.put_vex(statements)
+        tx.append_audit(
+            AuditDraft(
+                actor=who.actor,
+                action="sbom.submit",
+                target=record.id,
+                request_id=request_id,
+                detail={
+                    "subject": record.subject,
+                    "format": f"{record.format} {record.spec_version} {record.encoding}",
+                    "sha256": record.sha256,
+                    "components": record.components,
+                    "unidentified": record.unidentified,
+                    "quality": record.quality,
+                    "current": record.current,
+                    "vex_statements": len(statements),
+                },
+                at=record.submitted_at,
+            )
+        )
+
+    def _settle(
+        self, subject: str, report: RematchReport, request_id: str, reason: str
+    ) -> list[Skipped]:
+        """Match the subject's current SBOM and mark it matched, until the SBOM matched is
+        still the current one when it is marked: a concurrent submission that became
+        current meanwhile is matched again here, so the last writer leaves the findings of
+        the SBOM in force, whatever the interleaving."""
+        unmatched: list[Skipped] = []
+        for _ in range(100):
+            current = self.store.list_sboms(subject=subject, current=True)
+            if not current:
+                return unmatched
+            record = current[-1]
+            packages = self.store.list_sbom_packages(record.id)
+            unmatched = []
+            for scope in self._scopes(record):
+                unmatched += self._match(scope, record, packages, report, request_id, reason)
+            crashpoints.reach(crashpoints.SBOM_FINDINGS_WRITTEN)
+            with self.store.transaction() as tx:
+                latest = self.store.get_sbom(record.id)
+                if latest is not None and latest.current:
+                    if not latest.matched:
+                        tx.put_sbom(replace(latest, matched=True))
+                    return unmatched
+        raise StoreError(f"the SBOMs of {subject} kept changing while they were matched")
+
+    def finish_pending(self, request_id: str, progress: Progress | None = None) -> RematchReport:
+        """Finish every submission the hub stored but died before matching: run at start
+        (`crsa serve`), by `crsa feeds sync` and `crsa sbom resume`."""
+        report = RematchReport()
+        pending = list(self.store.iter_all(SBOMS, current=True, matched=False))
+        for n, record in enumerate(pending, 1):
+            if progress:
+                progress(n, len(pending), record.subject)
+            report.sboms += 1
+            self._settle(record.subject, report, request_id, "sbom resumed")
+        return report
 
     @staticmethod
     def _statements(
@@ -381,13 +486,24 @@ class SbomDesk:
         return self.store.list_sboms(subject=subject)
 
     def sbom(self, who: Principal, sbom_id: str) -> SbomRecord:
+        """One SBOM; another agency's system SBOM answers exactly as an unknown id does,
+        naming nothing of that agency's."""
         who.require(Action.READ)
         record = self.store.get_sbom(sbom_id)
         if record is None:
             raise NotFound(f"no SBOM {sbom_id}")
         if record.subject_kind == "system":
-            self.registry.system(who, record.subject_id)
+            system = self.store.get_system(record.subject_id)
+            if system is None or not who.sees_org(system.org_id):
+                raise NotFound(f"no SBOM {sbom_id}")
         return record
+
+    def unmatched(self, who: Principal, sbom_id: str) -> list[Skipped]:
+        """The SBOM's components the matcher cannot judge against today's advisories."""
+        record = self.sbom(who, sbom_id)
+        view = intel_view(self.store)
+        purls = [p.purl for p in self.store.list_sbom_packages(record.id)]
+        return view.match_set(purls)[1]
 
     def diff(self, who: Principal, old_id: str, new_id: str) -> SbomDiff:
         old, new = self.sbom(who, old_id), self.sbom(who, new_id)

@@ -25,6 +25,9 @@ class Product:
     version: str
     purl: str  # the product's own purl when its SBOM gives one; joins it to host inventory
     created_at: datetime
+    # The organization that may replace the product's SBOM: its first submitter's agency,
+    # "" for the operator's. Written before owners existed: the first SBOM's (SbomDesk).
+    org_id: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "supplier", clean_name(self.supplier, "product supplier"))
@@ -46,7 +49,9 @@ class SbomRecord:
     """One submitted SBOM, without its components (kept as a package list beside it).
 
     `subject` is "system:<id>" or "product:<id>"; `current` marks the newest SBOM of
-    its subject, older ones stay as history.
+    its subject, older ones stay as history. `matched` is false from the moment the SBOM
+    is stored until its findings are brought up to date: a hub that dies in between finds
+    it so on restart (`SbomDesk.finish_pending`) and finishes the work.
     """
 
     id: str
@@ -66,6 +71,7 @@ class SbomRecord:
     submitted_by: str
     submitted_at: datetime
     current: bool
+    matched: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "missing", tuple(self.missing))

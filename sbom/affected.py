@@ -74,6 +74,28 @@ def is_affected(affected: Affected, version: str) -> bool:
     """Whether `version` of this package is affected by this entry (ranges or versions)."""
     if any(in_range(affected.ecosystem, r, version) for r in affected.ranges):
         return True
+    return _listed(affected, version)
+
+
+def judge(affected: Affected, version: str) -> tuple[bool, tuple[str, ...]]:
+    """Whether `version` is affected, judging every range the ecosystem's rules can order,
+    and why each range they cannot (PYSEC-2021-371's `fixed: 0.2.0-n653` in PyPI) was left
+    out: one malformed bound must not hide the package's other, valid advisories."""
+    unjudged: list[str] = []
+    for rng in affected.ranges:
+        try:
+            if in_range(affected.ecosystem, rng, version):
+                return True, tuple(unjudged)
+        except UnsupportedVersion as exc:
+            unjudged.append(str(exc))
+    try:
+        return _listed(affected, version), tuple(unjudged)
+    except UnsupportedVersion as exc:
+        return False, (*unjudged, str(exc))
+
+
+def _listed(affected: Affected, version: str) -> bool:
+    """Whether `version` is in the entry's explicit `versions` list."""
     if not affected.versions:
         return False
     v = parse(affected.ecosystem, version)
@@ -93,11 +115,14 @@ def fixes_above(affected: Affected, version: str) -> tuple[str, ...]:
     version falls in, newer than it (other branches' fixes and commit hashes left out).
     A version affected only through the explicit `versions` list gets every newer fix."""
     candidates = [r for r in affected.ranges if r.type != "GIT"]
-    containing = [r for r in candidates if in_range(affected.ecosystem, r, version)]
+    containing = [r for r in candidates if _within(affected.ecosystem, r, version)]
     found: set[str] = set()
     for rng in containing or candidates:
         semver = rng.type == "SEMVER"
-        current = parse(affected.ecosystem, version, semver=semver)
+        try:
+            current = parse(affected.ecosystem, version, semver=semver)
+        except UnsupportedVersion:
+            continue
         for event in rng.events:
             if event.kind != "fixed":
                 continue
@@ -107,3 +132,11 @@ def fixes_above(affected: Affected, version: str) -> tuple[str, ...]:
             except UnsupportedVersion:
                 continue
     return tuple(sorted(found))
+
+
+def _within(ecosystem: str, rng: Range, version: str) -> bool:
+    """`in_range`, with a range that cannot be ordered counted as not containing it."""
+    try:
+        return in_range(ecosystem, rng, version)
+    except UnsupportedVersion:
+        return False

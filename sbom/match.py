@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sbom.advisory import Advisory, Affected
-from sbom.affected import fixes_above, is_affected
+from sbom.affected import fixes_above, judge
 from sbom.ecosystems import OsvPackage, Unmatchable, osv_package, pypi_name
-from sbom.versions import UnsupportedVersion, base_ecosystem, supported
+from sbom.versions import UnsupportedVersion, base_ecosystem, parse, supported
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,24 @@ class Match:
 class Skipped:
     purl: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One component's matches; `whole` when it could not be judged at all, `partial` for
+    advisory ranges left out (each a `Skipped` naming the advisory)."""
+
+    matches: list[Match]
+    partial: list[Skipped]
+    whole: Skipped | None
+
+    @classmethod
+    def skipped(cls, why: Skipped) -> Judged:
+        return cls([], [], why)
+
+    @property
+    def unjudged(self) -> list[Skipped]:
+        return [self.whole] if self.whole is not None else self.partial
 
 
 def _key(ecosystem: str, name: str) -> tuple[str, str]:
@@ -78,20 +96,32 @@ class AdvisoryIndex:
             self._entries[_key(affected.ecosystem, affected.name)].append((advisory, affected))
 
     def match(self, purl: str) -> list[Match] | Skipped:
+        """The component's matches, or why it could not be judged at all."""
+        found = self.judge(purl)
+        return found.whole if found.whole is not None else found.matches
+
+    def judge(self, purl: str) -> Judged:
+        """The component's matches, and every advisory range that could not be evaluated
+        for it: an advisory whose bound the ecosystem cannot order is left out alone, the
+        package's other advisories still decide."""
         try:
             package: OsvPackage = osv_package(purl)
         except Unmatchable as exc:
-            return Skipped(purl, str(exc))
+            return Judged.skipped(Skipped(purl, str(exc)))
         if not supported(package.ecosystem):
-            return Skipped(purl, f"no version rules for {package.ecosystem}")
+            return Judged.skipped(Skipped(purl, f"no version rules for {package.ecosystem}"))
+        try:
+            parse(package.ecosystem, package.version)
+        except UnsupportedVersion as exc:
+            return Judged.skipped(Skipped(purl, str(exc)))
         hits: list[tuple[Advisory, tuple[str, ...]]] = []
+        partial: list[Skipped] = []
         for advisory, affected in self._entries.get(_key(package.ecosystem, package.name), []):
-            try:
-                if is_affected(affected, package.version):
-                    hits.append((advisory, fixes_above(affected, package.version)))
-            except UnsupportedVersion as exc:
-                return Skipped(purl, str(exc))
-        return _merge(purl, hits)
+            hit, unjudged = judge(affected, package.version)
+            partial += [Skipped(purl, f"{advisory.id} not evaluated: {why}") for why in unjudged]
+            if hit:
+                hits.append((advisory, fixes_above(affected, package.version)))
+        return Judged(_merge(purl, hits), partial, None)
 
 
 def _merge(purl: str, hits: list[tuple[Advisory, tuple[str, ...]]]) -> list[Match]:

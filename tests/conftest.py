@@ -88,6 +88,17 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     drop_indices(es)
 
 
+def hub_env(store: Store, home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `crsa` process (CLI or `crsa serve`) on `store`, as a test's
+    in-process hub sees it: the same SQLite file is the home's, the same Elasticsearch
+    indices are named by prefix."""
+    env = {**os.environ, "CRSA_HOME": str(home), **extra}
+    if isinstance(store, ElasticsearchStore):
+        env |= {"CRSA_STORE": "elasticsearch", "CRSA_ES_URL": ",".join(store.urls),
+                "CRSA_ES_INDEX_PREFIX": store.prefix}  # fmt: skip
+    return env
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(home=tmp_path, max_request_bytes=LIMIT)

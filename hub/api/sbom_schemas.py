@@ -29,9 +29,12 @@ class SbomOut(_Out):
     components: int
     unidentified: int
     quality: QualityOut
-    submitted_by: str
+    submitted_by: str = Field(
+        description="who submitted it; empty on another agency's product SBOM"
+    )
     submitted_at: datetime
     current: bool
+    matched: bool = Field(description="false while its findings are still being brought up to date")
 
 
 class ProductOut(_Out):
@@ -54,6 +57,11 @@ class SkippedOut(_Out):
     reason: str
 
 
+class UnmatchedOut(_Out):
+    purl: str
+    reason: str = Field(description="why the component, or one advisory range, was not judged")
+
+
 class FindingTally(_Out):
     scopes: int = Field(description="systems and assets the SBOM reaches")
     opened: int
@@ -66,11 +74,18 @@ class SubmissionOut(_Out):
     product: ProductOut | None
     unidentified: list[SkippedOut] = Field(description="first 100 unidentified components")
     findings: FindingTally | None
-    unmatched: int = Field(description="components no version rules could judge")
+    unmatched: int = Field(description="components or advisory ranges no rules could judge")
+    not_matched: list[UnmatchedOut] = Field(
+        description="the first 1,000 of them, each with its reason"
+    )
 
 
 class SbomPage(_Out):
     items: list[SbomOut]
+
+
+class UnmatchedPage(_Out):
+    items: list[UnmatchedOut]
 
 
 class ProductSbomQuery(_In):

@@ -32,6 +32,10 @@ def _report(out: Submission) -> None:
     r = out.record
     if not out.changed:
         click.echo(f"{r.id}\t(already submitted on {r.submitted_at:%Y-%m-%d}: nothing changed)")
+        if out.findings:
+            f = out.findings
+            click.echo(f"finished a submission cut short: {f['opened']} findings opened", err=True)
+        _skipped(out)
         return
     click.echo(r.id)
     click.echo(
@@ -49,6 +53,23 @@ def _report(out: Submission) -> None:
         )
     if not r.current:
         click.echo("note: a newer version of this document is current; kept as history", err=True)
+    _skipped(out)
+
+
+def _skipped(out: Submission) -> None:
+    """Every component the hub could not identify or judge, with the reason: a gap in
+    coverage the supplier or the agency can close."""
+    unidentified = out.parsed.extracted.skipped if out.parsed is not None else []
+    for u in unidentified:
+        click.echo(f"  unidentified: {u.name or '(unnamed)'} {u.version}: {u.reason}", err=True)
+    for k in out.unmatched:
+        click.echo(f"  not matched: {k.purl}: {k.reason}", err=True)
+    if unidentified or out.unmatched:
+        click.echo(
+            f"{len(unidentified)} unidentified and {len(out.unmatched)} unmatched: give"
+            " components a purl the hub's advisories can name (see docs/sbom.md)",
+            err=True,
+        )
 
 
 @click.group()
@@ -76,6 +97,19 @@ def submit(env: Env, file: Path, system_id: str | None, as_product: bool, media_
             p = out.product
             click.echo(f"product {p.id}: {p.supplier} {p.name} {p.version}", err=True)
     _report(out)
+
+
+@sbom.command("resume")
+@pass_env
+def resume(env: Env) -> None:
+    """Finish SBOM submissions the hub stored but was stopped before matching (a crash);
+    `crsa serve` does this when it starts."""
+
+    def progress(n: int, total: int, subject: str) -> None:
+        click.echo(f"[{n}/{total}] {subject}", err=True)
+
+    report = _desk(env).finish_pending(env.request_id(), progress=progress)
+    click.echo(f"{report.sboms} submission(s) finished: {report.opened} findings opened")
 
 
 @sbom.command("list")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 import click
 
 from hub.cli import Env, pass_env
+from hub.sboms import SbomDesk
 from hub.server import serve as run_server
 from hub.settings import load_settings
 from hub.store import open_store
@@ -22,6 +25,17 @@ def register(main: click.Group) -> None:
 def serve(env: Env, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the API (and later TAXII and dashboards) with a production WSGI server."""
     settings = load_settings(home=env.settings.home, host=host, port=port, workers=workers)
-    open_store(settings).close()  # fail here, clearly, rather than in every worker
+    store = open_store(settings)  # fail here, clearly, rather than in every worker
+    try:
+        # Submissions a killed hub stored but never matched are finished before serving.
+        finished = SbomDesk(store, settings).finish_pending(f"serve-{uuid.uuid4().hex[:12]}")
+    finally:
+        store.close()
+    if finished.sboms:
+        click.echo(
+            f"finished {finished.sboms} SBOM submission(s) cut short: "
+            f"{finished.opened} findings opened",
+            err=True,
+        )
     click.echo(f"crsa-hub serving on http://{settings.host}:{settings.port}/ (Ctrl+C stops)")
     run_server(settings)

@@ -7,7 +7,6 @@ is the store's own crash test (tests/store/test_es_commits.py: the journal)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -17,9 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hub import audit
-from hub.store.elasticsearch import ElasticsearchStore
 from hub.store.interface import ACTION_RUNS, EVENTS, TRIAGE
-from tests.conftest import World
+from tests.conftest import World, hub_env
 from tests.playbooks.servers import webhook_receiver
 from tests.playbooks.test_engine import kev
 
@@ -34,12 +32,8 @@ actions:
 
 
 def _env(world: World, home: Path, books: Path) -> dict[str, str]:
-    env = {**os.environ, "CRSA_HOME": str(home), "CRSA_PLAYBOOKS_BUILTIN": "false",
-           "CRSA_PLAYBOOKS_DIR": str(books), "CRSA_WEBHOOK_SECRET": "s3cret"}  # fmt: skip
-    if isinstance(world.store, ElasticsearchStore):
-        env |= {"CRSA_STORE": "elasticsearch", "CRSA_ES_URL": ",".join(world.store.urls),
-                "CRSA_ES_INDEX_PREFIX": world.store.prefix}  # fmt: skip
-    return env
+    return hub_env(world.store, home, CRSA_PLAYBOOKS_BUILTIN="false",
+                   CRSA_PLAYBOOKS_DIR=str(books), CRSA_WEBHOOK_SECRET="s3cret")  # fmt: skip
 
 
 def test_killed_mid_run_loses_nothing_and_repeats_nothing(world: World, tmp_path: Path) -> None:

@@ -171,3 +171,29 @@ def test_fixed_in_names_only_the_upgrades_that_close_it() -> None:
     assert isinstance(found, list) and found[0].fixed == ("3.2.23",)
     found = index.match("pkg:pypi/django@4.1.2")
     assert isinstance(found, list) and found[0].fixed == ("4.1.13",)
+
+
+def test_one_unorderable_bound_skips_that_advisory_alone() -> None:
+    """PYSEC-2021-371 names `fixed: 0.2.0-n653`, which PyPI's rules cannot order; before,
+    it made the whole package unmatchable and hid its valid advisories."""
+    index = AdvisoryIndex(
+        [
+            advisory("PYSEC-2021-371", ["CVE-2021-1"], name="ansible", fixed="0.2.0-n653"),
+            advisory("PYSEC-2023-1", ["CVE-2023-2"], name="ansible", fixed="2.16.0"),
+        ]
+    )
+    found = index.judge("pkg:pypi/ansible@2.9.0")
+    assert [m.primary_id for m in found.matches] == ["CVE-2023-2"]
+    assert found.whole is None
+    [partial] = found.partial
+    assert partial.purl == "pkg:pypi/ansible@2.9.0"
+    assert "PYSEC-2021-371 not evaluated" in partial.reason and "0.2.0-n653" in partial.reason
+    matches = index.match("pkg:pypi/ansible@2.9.0")
+    assert isinstance(matches, list) and [m.primary_id for m in matches] == ["CVE-2023-2"]
+
+
+def test_a_component_version_its_ecosystem_cannot_order_is_skipped_whole() -> None:
+    index = AdvisoryIndex([advisory("PYSEC-2023-1", ["CVE-2023-2"], name="ansible")])
+    found = index.judge("pkg:pypi/ansible@not..a..version")
+    assert found.matches == [] and found.whole is not None
+    assert "not..a..version" in found.whole.reason

@@ -28,8 +28,12 @@ def list_findings(call: Call) -> FindingPage:
     who = call.who
     who.require(Action.READ)
     q: FindingQuery = call.query
+    # A filter on another agency's system or asset answers as an unknown one does (404),
+    # never an empty page that would confirm it exists.
     if q.system_id is not None:
         call.registry.system(who, q.system_id)
+    if q.asset_id:
+        call.registry.asset(who, q.asset_id)
     items = call.store.list_findings(
         org_id=who.org_filter(q.org_id),
         system_id=q.system_id,

@@ -18,12 +18,14 @@ from hub.api.sbom_schemas import (
     SbomPage,
     SkippedOut,
     SubmissionOut,
+    UnmatchedOut,
+    UnmatchedPage,
     VexOut,
     VexStatementOut,
     VulnChangeOut,
 )
 from hub.api.schemas import PackageOut, PackagePage, PageQuery
-from hub.auth import Action
+from hub.auth import Action, Principal
 from hub.errors import NotFound
 from hub.sboms import RematchReport, SbomDesk, Submission
 from hub.supply import SbomRecord
@@ -37,21 +39,25 @@ def _desk(call: Call) -> SbomDesk:
     return SbomDesk(call.store, call.hub.settings)
 
 
-def sbom_out(r: SbomRecord) -> SbomOut:
-    return SbomOut.model_validate(
-        {**r.__dict__, "quality": QualityOut(score=r.quality, missing=list(r.missing))}
-    )
+def sbom_out(r: SbomRecord, who: Principal | None = None) -> SbomOut:
+    """Another agency's product SBOM is readable (every agency may run the product), but
+    not who uploaded it: the uploading organization and token stay with their owner."""
+    shown = {**r.__dict__, "quality": QualityOut(score=r.quality, missing=list(r.missing))}
+    if who is not None and who.scoped and who.org_id != r.org_id:
+        shown |= {"org_id": "", "submitted_by": ""}
+    return SbomOut.model_validate(shown)
 
 
-def _submission(s: Submission) -> SubmissionOut:
+def _submission(s: Submission, who: Principal) -> SubmissionOut:
     skipped = s.parsed.extracted.skipped if s.parsed is not None else []
     return SubmissionOut(
-        sbom=sbom_out(s.record),
+        sbom=sbom_out(s.record, who),
         changed=s.changed,
         product=None if s.product is None else ProductOut.model_validate(s.product),
         unidentified=[SkippedOut.model_validate(k) for k in skipped[:100]],
         findings=FindingTally.model_validate(s.findings) if s.findings else None,
         unmatched=len(s.unmatched),
+        not_matched=[UnmatchedOut(purl=k.purl, reason=k.reason) for k in s.unmatched[:1000]],
     )
 
 
@@ -73,7 +79,7 @@ def submit_system_sbom(call: Call, system_id: str) -> tuple[SubmissionOut, int]:
     out = _desk(call).submit_for_system(
         call.who, system_id, doc.data, doc.media_type, call.request_id
     )
-    return _submission(out), 201 if out.changed else 200
+    return _submission(out, call.who), 201 if out.changed else 200
 
 
 @router.route(
@@ -110,7 +116,7 @@ def submit_product_sbom(call: Call) -> tuple[SubmissionOut, int]:
         name=q.name,
         version=q.version,
     )
-    return _submission(out), 201 if out.changed else 200
+    return _submission(out, call.who), 201 if out.changed else 200
 
 
 @router.route(
@@ -146,12 +152,25 @@ def get_product(call: Call, product_id: str) -> ProductOut:
 )
 def list_product_sboms(call: Call, product_id: str) -> SbomPage:
     get_product(call, product_id)
-    return SbomPage(items=[sbom_out(r) for r in _desk(call).history(f"product:{product_id}")])
+    history = _desk(call).history(f"product:{product_id}")
+    return SbomPage(items=[sbom_out(r, call.who) for r in history])
 
 
 @router.route("GET", "/sboms/<sbom_id>", summary="One SBOM", response=SbomOut, errors=(404,))
 def get_sbom(call: Call, sbom_id: str) -> SbomOut:
-    return sbom_out(_desk(call).sbom(call.who, sbom_id))
+    return sbom_out(_desk(call).sbom(call.who, sbom_id), call.who)
+
+
+@router.route(
+    "GET",
+    "/sboms/<sbom_id>/unmatched",
+    summary="Components (or advisory ranges) the matcher could not judge, each with why",
+    response=UnmatchedPage,
+    errors=(404,),
+)
+def list_sbom_unmatched(call: Call, sbom_id: str) -> UnmatchedPage:
+    skipped = _desk(call).unmatched(call.who, sbom_id)
+    return UnmatchedPage(items=[UnmatchedOut(purl=k.purl, reason=k.reason) for k in skipped])
 
 
 @router.route(
@@ -179,8 +198,8 @@ def diff_sboms(call: Call, sbom_id: str) -> DiffOut:
     q: DiffQuery = call.query
     d = _desk(call).diff(call.who, q.against, sbom_id)
     return DiffOut(
-        old=sbom_out(d.old),
-        new=sbom_out(d.new),
+        old=sbom_out(d.old, call.who),
+        new=sbom_out(d.new, call.who),
         added=[PackageOut.model_validate(p) for p in d.added],
         removed=[PackageOut.model_validate(p) for p in d.removed],
         changed=[

@@ -95,7 +95,13 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         fixed_in=KEYWORD,
     ),
     "products": _strict(
-        id=KEYWORD, supplier=KEYWORD, name=KEYWORD, version=KEYWORD, purl=KEYWORD, created_at=DATE
+        id=KEYWORD,
+        supplier=KEYWORD,
+        name=KEYWORD,
+        version=KEYWORD,
+        purl=KEYWORD,
+        created_at=DATE,
+        org_id=KEYWORD,
     ),
     "sboms": _strict(
         id=KEYWORD,
@@ -115,6 +121,7 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         submitted_by=KEYWORD,
         submitted_at=DATE,
         current={"type": "boolean"},
+        matched={"type": "boolean"},
     ),
     # Like asset-packages: one document per SBOM holding its whole component list.
     "sbom-packages": _strict(
@@ -322,5 +329,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # stix_objects sorted on disk (SORTED): an index created unsorted is rebuilt; feeds
     # remember their last failure.
     9: ("stix_objects", "feeds"),
+    # SBOMs record whether their findings were brought up to date; products their owner.
+    10: ("sboms", "products"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)
