@@ -112,8 +112,7 @@ class TriageDesk:
     def _in_scope(item: TriageItem, scope: str | None) -> bool:
         return scope is None or scope in item.origin.get("org_ids", [])
 
-    @staticmethod
-    def _opened(item: TriageItem, who: Principal) -> dict[str, Any]:
+    def _opened(self, item: TriageItem, who: Principal) -> dict[str, Any]:
         """A row for an item a playbook opened with no ranked action behind it (a sighting
         to investigate, a missing SBOM): no risk points of its own, so it ranks by status."""
         orgs = item.origin.get("org_ids", [])
@@ -132,13 +131,28 @@ class TriageDesk:
             "vulnerabilities": [],
             "status": item.status,
             "owner": item.owner,
-            "comments": list(item.comments),
+            "comments": self._comments(item, who),
             "accepted_until": None,
             "playbook": item.origin.get("playbook", ""),
         }
         if not who.scoped:
             row["org_ids"] = sorted(orgs)
         return row
+
+    def _comments(self, item: TriageItem, who: Principal) -> list[dict[str, Any]]:
+        """An action shared by several agencies carries all their comments; an agency sees
+        only its own organization's, like the rest of its data. Comments written before
+        they recorded an organization are attributed through their author's token."""
+        if not who.scoped:
+            return list(item.comments)
+        return [c for c in item.comments if self._comment_org(c) == who.org_id]
+
+    def _comment_org(self, comment: dict[str, Any]) -> str | None:
+        if "org_id" in comment:
+            return str(comment["org_id"])
+        kind, _, token_id = str(comment.get("by", "")).partition(":")
+        token = self.store.get_token(token_id) if kind == "token" else None
+        return None if token is None else token.org_id
 
     def _row(
         self, action: dict[str, Any], item: TriageItem | None, who: Principal, now: datetime
@@ -164,7 +178,7 @@ class TriageDesk:
             "vulnerabilities": action["vulns"],
             "status": status,
             "owner": item.owner if item else "",
-            "comments": list(item.comments) if item else [],
+            "comments": self._comments(item, who) if item else [],
             "accepted_until": accepted.isoformat() if accepted else None,
         }
         if not who.scoped:
@@ -223,7 +237,12 @@ class TriageDesk:
         if owner is not None:
             changed = replace(changed, owner=owner.strip())
         if comment is not None:
-            note = {"at": now.isoformat(), "by": who.actor, "text": comment.strip()}
+            note = {
+                "at": now.isoformat(),
+                "by": who.actor,
+                "org_id": who.org_id or "",
+                "text": comment.strip(),
+            }
             changed = replace(changed, comments=(*changed.comments, note))
         if accepting:
             assert accepted_until is not None

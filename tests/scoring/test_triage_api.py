@@ -204,3 +204,30 @@ def test_auditor_exports_verify_recompute_and_change_nothing(
         == 403
     )
     assert world.snapshot() == before
+
+
+def test_an_agency_reads_only_its_own_comments_on_a_shared_action(
+    client: FlaskClient, world: World
+) -> None:
+    """Issue 17, item 5: on an action both agencies share, B read A's comments with A's
+    token ids through the API."""
+    seed(world)
+    action = queue(client, world, "soc")["items"][0]
+    assert action["agencies"] == 2
+    said = patch(client, world, "agency_a", action["id"], comment="A: host a patched Sunday")
+    assert said.status_code == 200
+    assert patch(client, world, "agency_b", action["id"], comment="B: waiting").status_code == 200
+    assert patch(client, world, "soc", action["id"], comment="SOC: chase both").status_code == 200
+
+    def texts(who: str) -> list[str]:
+        [row] = [a for a in queue(client, world, who)["items"] if a["id"] == action["id"]]
+        one = client.get(f"/api/v1/triage/{action['id']}", headers=world.auth(who)).get_json()
+        assert one["comments"] == row["comments"]
+        return [c["text"] for c in row["comments"]]
+
+    assert texts("agency_a") == ["A: host a patched Sunday"]
+    assert texts("agency_b") == ["B: waiting"]
+    assert texts("soc") == ["A: host a patched Sunday", "B: waiting", "SOC: chase both"]
+    b_view = client.get(f"/api/v1/triage/{action['id']}", headers=world.auth("agency_b"))
+    a_token = next(t for t in world.store.list_tokens(org_id=world.agency_a))
+    assert a_token.id not in b_view.get_data(as_text=True)
