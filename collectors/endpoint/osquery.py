@@ -21,6 +21,7 @@ from collectors.endpoint.inventory import document
 from collectors.endpoint.network import Socket
 from collectors.endpoint.packages import FoundPackage
 from collectors.endpoint.processes import Process
+from collectors.endpoint.redact import scrub
 
 # Columns that identify each table osquery documents (a subset of each table's schema).
 SIGNATURES: dict[str, frozenset[str]] = {
@@ -146,7 +147,7 @@ def _process(r: dict[str, Any], hashes: dict[str, str]) -> Process:
         exe=path,
         sha256=str(hashes.get(path, "")),
         uid=_int(r.get("uid"), -1),
-        cmdline=str(r.get("cmdline", ""))[:500],
+        cmdline=scrub(str(r.get("cmdline", "")))[:500],
     )
 
 

@@ -11,6 +11,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from collectors.endpoint.redact import scrub
+
 MAX_PROCESSES = 2000
 MAX_HASHES = 400
 MAX_BYTES = 256 * 1024 * 1024
@@ -62,6 +64,8 @@ def running(proc: Path = Path("/proc")) -> list[Process]:
         if exe and exe not in hashes and len(hashes) < MAX_HASHES:
             hashes[exe] = _sha256(exe)
         found.append(
-            Process(int(pid_dir.name), name, exe, hashes.get(exe, ""), uid, cmdline.strip()[:500])
+            Process(
+                int(pid_dir.name), name, exe, hashes.get(exe, ""), uid, scrub(cmdline.strip())[:500]
+            )
         )
     return found

@@ -8,8 +8,9 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
+from collectors.endpoint.redact import scrub
 from hub.api.schemas import Id, Name, Short, _In, _Out
 
 Text = Annotated[str, Field(max_length=2000)]
@@ -47,6 +48,13 @@ class ProcessIn(_In):
     sha256: Annotated[str, Field(pattern=r"^([0-9a-f]{64})?$")] = ""
     uid: int | None = None
     cmdline: Text = ""
+
+    @field_validator("cmdline")
+    @classmethod
+    def _scrubbed(cls, value: str) -> str:
+        """Collectors before 0.1 sent secrets in command lines (their own `--token`): the
+        hub never stores, so never shows, a value that looks like one."""
+        return scrub(value)
 
 
 class CheckIn(_In):

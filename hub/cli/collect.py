@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from collectors.endpoint import host_sbom, inventory, osquery
 from collectors.endpoint.delivery import Delivery, DeliveryReport, Spool
@@ -22,8 +24,19 @@ def register(main: click.Group) -> None:
 def _hub_options(f: Any) -> Any:
     f = click.option("--hub", envvar="CRSA_HUB_URL", help="Hub base URL ($CRSA_HUB_URL).")(f)
     f = click.option(
-        "--token", envvar="CRSA_COLLECTOR_TOKEN", help="Agency token ($CRSA_COLLECTOR_TOKEN)."
+        "--token",
+        envvar="CRSA_COLLECTOR_TOKEN",
+        help="Agency token ($CRSA_COLLECTOR_TOKEN). On the command line every user of the"
+        " host can read it (ps): prefer --token-file or the environment.",
     )(f)
+    f = click.option(
+        "--token-file",
+        envvar="CRSA_COLLECTOR_TOKEN_FILE",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A file holding the agency token, readable by the collector alone"
+        " ($CRSA_COLLECTOR_TOKEN_FILE).",
+    )(f)
+    f = _token_from_file(f)
     f = click.option(
         "--system",
         "system_id",
@@ -42,6 +55,27 @@ def _hub_options(f: Any) -> Any:
         "--print", "print_only", is_flag=True, help="Print the inventory instead of sending it."
     )(f)
     return f
+
+
+def _token_from_file(f: Any) -> Any:
+    """Fold --token-file into `token`, and warn when the token came on the command line."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, token: str | None, token_file: Path | None, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        if token_file is not None:
+            token = token_file.read_text(encoding="utf-8").strip()
+            if not token:
+                raise click.UsageError(f"{token_file} is empty: put the agency token in it")
+        elif token and ctx.get_parameter_source("token") is ParameterSource.COMMANDLINE:
+            click.echo(
+                "warning: --token on the command line is visible to every user of this host;"
+                " use --token-file FILE (mode 0600) or CRSA_COLLECTOR_TOKEN instead",
+                err=True,
+            )
+        return f(*args, token=token, **kwargs)
+
+    return wrapper
 
 
 def _deliver(

@@ -238,3 +238,28 @@ def test_a_known_host_may_leave_out_its_system(client: FlaskClient, world: World
     assert refused.status_code == 422 and "not known to the hub" in refused.get_json()["detail"]
     # Agency B cannot claim agency A's host by leaving the system out.
     assert send(client, world, later, who="agency_b").status_code == 422
+
+
+def test_the_hub_never_shows_a_value_that_looks_like_its_token(
+    client: FlaskClient, world: World
+) -> None:
+    """Issue 17, item 4: an older collector reported its own `--token`; analysts,
+    auditors and admins could read a working agency write token in telemetry."""
+    token = world.tokens["agency_a"]
+    doc = batch(world.system_a)
+    doc["processes"] = [
+        {"pid": 7, "name": "python3", "cmdline": f"crsa collect endpoint --token {token}"},
+        {"pid": 8, "name": "curl", "cmdline": f"curl -H 'Authorization: Bearer {token}' x"},
+        {"pid": 9, "name": "app", "cmdline": f"app --key-store=/x CRSA={token}"},
+    ]
+    assert send(client, world, doc).status_code in (200, 201)
+    [asset] = [
+        a for a in world.store.list_assets(system_id=world.system_a) if a.identifier == "host-1"
+    ]
+    for who in ("admin", "soc", "auditor", "agency_a"):
+        got = client.get(f"/api/v1/assets/{asset.id}/telemetry", headers=world.auth(who))
+        assert got.status_code == 200
+        assert token not in got.get_data(as_text=True)
+        assert token[5:] not in got.get_data(as_text=True)
+    shown = [p["cmdline"] for p in got.get_json()["processes"]]
+    assert shown[0] == "crsa collect endpoint --token ***"

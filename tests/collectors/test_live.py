@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -187,3 +188,39 @@ def test_a_batch_sent_again_is_stored_once(hub: Hub, tmp_path: Path) -> None:
     report = Delivery(hub.url, hub.token, spool).flush()
     assert (report.sent, report.duplicates, report.rejected) == (1, 1, [])
     assert hub.batches() == [batch["batch_id"]]
+
+
+def test_the_collector_sends_no_secret_of_this_host(hub: Hub, tmp_path: Path) -> None:
+    """Issue 17, item 4: the collector reported its own command line, `--token` and all.
+    Now the token comes from a file (or the environment), `--token` warns, and every
+    secret-looking value in a process's command line is scrubbed before it leaves."""
+    secret_file = tmp_path / "token"
+    secret_file.write_text(hub.token + "\n", encoding="utf-8")
+    secret_file.chmod(0o600)
+    bystander = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)", "--password=hunter2",
+         "https://bob:s3cr3tpw@example.invalid/x", f"{hub.token}"],
+    )  # fmt: skip
+    try:
+        args = collector(hub, tmp_path / "spool", "--once")
+        at = args.index("--token")
+        args[at : at + 2] = ["--token-file", str(secret_file)]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "warning: --token" not in done.stderr
+        warned = subprocess.run(
+            collector(hub, tmp_path / "spool2", "--once"), capture_output=True, text=True,
+            timeout=300,
+        )  # fmt: skip
+        assert "warning: --token on the command line" in warned.stderr
+    finally:
+        bystander.kill()
+        bystander.wait()
+    [asset] = hub.get("/assets", system_id=hub.system)["items"]
+    telemetry = hub.get(f"/assets/{asset['id']}/telemetry")
+    text = json.dumps(telemetry)
+    for secret in (hub.token, hub.token[5:], "hunter2", "s3cr3tpw"):
+        assert secret not in text
+    shown = [p["cmdline"] for p in telemetry["processes"]]
+    assert any("--password=*** https://bob:***@example.invalid/x" in c for c in shown), shown
+    assert any("--token ***" in c for c in shown), shown  # the warned run's own line
