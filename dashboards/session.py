@@ -2,14 +2,13 @@
 
 The session holds only the token's id; every request looks the token up again, so a
 revoked token ends its sessions at once. The signing key lives in the hub's home
-(`session.key`, created on first use, readable by the hub's user only), so all workers
+(`keys/session.key`, created on first use, readable by the hub's user only), so all workers
 of a served hub accept the same sessions.
 """
 
 from __future__ import annotations
 
 import html
-import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlparse
@@ -19,6 +18,7 @@ from flask import Blueprint, Flask, Response, current_app, redirect, request, se
 from dashboards.i18n import LANGUAGES, t
 from hub.auth import Principal, authenticate
 from hub.errors import AuthError
+from hub.keyfiles import key_file
 from hub.store import Store
 
 PREFIX = "/ui/"
@@ -26,13 +26,9 @@ OPEN = ("/ui/login", "/ui/lang/", "/ui/assets/", "/ui/_dash-component-suites/", 
 
 
 def session_key(home: Path) -> bytes:
-    path = home / "session.key"
-    if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    """The cookie-signing key, shared by every worker: made once, through the one helper
+    every key file goes through (`hub.keyfiles`)."""
+    return key_file(home, "session.key", lambda: secrets.token_hex(32).encode())
 
 
 def _store() -> Store:

@@ -71,7 +71,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     mount_dashboards(app, settings.home)
 
     def under_taxii() -> bool:
-        return request.path.startswith(taxii_routes.PREFIX + "/")
+        return request.path == taxii_routes.PREFIX or request.path.startswith(
+            taxii_routes.PREFIX + "/"
+        )
 
     @app.errorhandler(HubError)
     def hub_error(exc: HubError) -> Response:
@@ -88,6 +90,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         log.exception("unhandled error in request %s", g.get("request_id"))
+        if under_taxii():  # a TAXII client parses every error as a TAXII error resource
+            return taxii_routes.unexpected_error(str(g.get("request_id", "-")))
         return api_errors.error_response(
             "internal_error",
             "the hub failed to handle this request",

@@ -30,3 +30,41 @@ def dumps(value: Any, *, sort_keys: bool = False) -> str:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0).decode()
     except orjson.JSONEncodeError:
         return json.dumps(value, sort_keys=sort_keys, separators=(",", ":"), allow_nan=False)
+
+
+# Deeper than any document the hub takes (STIX, CycloneDX, inventory batches) ever nests;
+# 100,000 levels exhausted the standard parser's recursion and later every recursive
+# walk (validators, pydantic) of what it returned.
+MAX_DEPTH = 100
+
+
+class TooDeep(ValueError):
+    """JSON nested deeper than MAX_DEPTH."""
+
+
+def loads_bounded(text: str | bytes) -> Any:
+    """`loads` for what a client sent: nesting deeper than MAX_DEPTH raises TooDeep, as
+    does a document too deep for the parser itself (orjson stops at 1,024 levels; the
+    standard library fallback would overflow the stack)."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        if "recursion" in str(exc).lower():
+            raise TooDeep(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+        try:
+            value = json.loads(text)
+        except RecursionError:
+            raise TooDeep(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    _check_depth(value)
+    return value
+
+
+def _check_depth(value: Any) -> None:
+    """Iteratively, so a deep value cannot overflow the stack of the check itself."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise TooDeep(f"JSON nested deeper than {MAX_DEPTH} levels")
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))

@@ -49,7 +49,27 @@ def utcnow() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+# Characters no name may hold: C0 and C1 controls (NUL made a store refuse the write with
+# a 503) and the bidirectional overrides that make a name read as another.
+_CONTROLS = frozenset(
+    [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r\x0b\x0c"]
+    + [chr(c) for c in range(0x7F, 0xA0)]
+    + [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+)
+
+
+def control_character(value: str) -> str | None:
+    """The first control character in `value` as U+XXXX, or None."""
+    found = next((ch for ch in value if ch in _CONTROLS), None)
+    return None if found is None else f"U+{ord(found):04X}"
+
+
 def clean_name(value: str, what: str, limit: int = 200) -> str:
+    """White space folded; a control character refused (the API refuses tabs and line
+    breaks too; names from documents, such as an SBOM's supplier, have theirs folded)."""
+    bad = control_character(value)
+    if bad is not None:
+        raise InvalidSubmission(f"{what} holds the control character {bad}")
     cleaned = " ".join(value.split())
     if not cleaned:
         raise InvalidSubmission(f"{what} must not be empty")

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hub.files import private_dir, write_private
+
 RETRYABLE = frozenset({408, 429})
 
 
@@ -37,14 +39,14 @@ class Spool:
     def __init__(self, folder: Path, max_bytes: int = 256 * 1024 * 1024) -> None:
         self.folder = folder
         self.max_bytes = max_bytes
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)  # batches hold the host's whole inventory: the collector's alone
 
     def put(self, batch: dict[str, Any]) -> list[str]:
         """Store a batch (gzipped); returns warnings for batches dropped to stay in bounds."""
         data = gzip.compress(json.dumps(batch, separators=(",", ":")).encode())
         name = f"{time.time_ns():020d}-{batch['batch_id']}.json.gz"
         tmp = self.folder / f".{name}.tmp"
-        tmp.write_bytes(data)
+        write_private(tmp, data)
         tmp.rename(self.folder / name)  # atomic: a crash never leaves half a batch
         warnings = []
         pending = self.pending()
@@ -63,7 +65,7 @@ class Spool:
 
     def reject(self, path: Path, why: str) -> None:
         target = self.folder / "rejected"
-        target.mkdir(exist_ok=True)
+        private_dir(target)
         path.rename(target / path.name)
         (target / f"{path.name}.why").write_text(why + "\n", encoding="utf-8")
 

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
+from hub import jsontext
 from hub.auth import Action, Principal, authenticate
 from hub.errors import (
     AuthError,
@@ -206,9 +207,11 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
     limit = hub_context().settings.max_request_bytes
     raw = _decoded(read_body(limit), limit)
     try:
-        data = json.loads(raw)
+        data = jsontext.loads_bounded(raw)
     except UnicodeDecodeError:
         raise MalformedBody("request body is not UTF-8 text") from None
+    except jsontext.TooDeep as exc:
+        raise MalformedBody(f"malformed JSON: {exc}") from None
     except json.JSONDecodeError as exc:
         raise MalformedBody(
             f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"

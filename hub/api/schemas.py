@@ -6,14 +6,34 @@ from datetime import datetime
 from ipaddress import IPv4Address, IPv6Address
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from hub.model import Criticality, OrgKind, Role
+from hub.model import Criticality, OrgKind, Role, control_character
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-Text = Annotated[str, Field(max_length=2000)]
-Short = Annotated[str, Field(max_length=255)]
+
+def _printable(value: str) -> str:
+    """Names and short fields: no control character at all (NUL, tab, line breaks, bidi
+    overrides), so what a dashboard or an export shows is what was sent."""
+    bad = control_character(value) or next(
+        (f"U+{ord(c):04X}" for c in value if c in "\t\n\r\x0b\x0c"), None
+    )
+    if bad is not None:
+        raise ValueError(f"holds the control character {bad}")
+    return value
+
+
+def _text(value: str) -> str:
+    """Free text may break lines, but holds no other control character."""
+    bad = control_character(value)
+    if bad is not None:
+        raise ValueError(f"holds the control character {bad}")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
+Id = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_printable)]
+Text = Annotated[str, Field(max_length=2000), AfterValidator(_text)]
+Short = Annotated[str, Field(max_length=255), AfterValidator(_printable)]
 
 
 class _In(BaseModel):
@@ -77,7 +97,7 @@ class AssetQuery(PageQuery):
 
 
 class AuditQuery(_In):
-    after: int = Field(default=0, ge=0, description="exclusive: the `next` of a page")
+    after: int = Field(default=0, ge=0, le=2**63 - 1, description="exclusive: the `next` of a page")
     limit: int = Field(default=100, ge=1, le=1000)
 
 

@@ -12,6 +12,7 @@ import click
 from hub import __version__
 from hub.auth import Principal
 from hub.errors import HubError
+from hub.files import restrict_umask
 from hub.registry import Registry
 from hub.settings import Settings, load_settings
 from hub.store import Store, open_store
@@ -77,6 +78,7 @@ pass_env = click.make_pass_decorator(Env)
 @click.pass_context
 def main(ctx: click.Context, home: Path | None) -> None:
     """crsa-hub: continuous risk scoring and threat sharing across agencies."""
+    restrict_umask()  # whatever this run creates (store files, keys, exports) is ours alone
     env = Env(home)
     ctx.obj = env
     ctx.call_on_close(env.close)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from hub.cli import Env, pass_env
+from hub.files import private_dir, private_file, write_private
 from hub.settings import default_config_text
 from hub.store import open_store
 
@@ -18,9 +19,10 @@ def register(main: click.Group) -> None:
 def init(env: Env) -> None:
     """Create (or upgrade) the hub's data directory. Safe to run again."""
     settings = env.settings
-    settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home)
     if not settings.config_path.exists():
-        settings.config_path.write_text(default_config_text(), encoding="utf-8")
+        write_private(settings.config_path, default_config_text().encode())
+    private_file(settings.config_path)
     store = open_store(settings, must_exist=False)
     done: dict[str, int] = {}
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from hub import __version__
 from hub.exports import report, signing
+from hub.files import private_dir, write_private
 from hub.model import AuditDraft, Finding
 from hub.scoring.compute import Run, score_hub
 from hub.scoring.policy import ScoringPolicy, load_policy
@@ -125,7 +126,7 @@ def create(
     scoring, source = policy or load_policy()
     run = Run(now, full=True, inputs=[])
     scores = score_hub(store, scoring, now, stale_after_days=stale_after_days, run=run)
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)
     chosen = [s for s in scores if org_id is None or s.org_id == org_id]
     findings = [_finding_row(f) for f in store.iter_all(FINDINGS, org_id=org_id)]
     names = {o.id: o.name for o in store.list_organizations(limit=10_000)}
@@ -153,7 +154,7 @@ def create(
         ),
     }
     for name, data in files.items():
-        (out / name).write_bytes(data)
+        write_private(out / name, data)
     with store.transaction() as tx:  # the head the manifest names includes this export
         tx.append_audit(
             draft({"out": str(out), "scores": len(chosen), "scope": org_id or "nation"})
@@ -172,7 +173,7 @@ def create(
         "public_key": public,
     }
     manifest = {**body, "signature": signing.sign(key, _canonical(body))}
-    (out / MANIFEST).write_bytes(_json(manifest))
+    write_private(out / MANIFEST, _json(manifest))
     return manifest
 
 

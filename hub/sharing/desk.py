@@ -14,6 +14,7 @@ import base64
 import binascii
 import functools
 import json
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -459,15 +460,63 @@ def _validation() -> Any:
     return ValidationOptions(version="2.1", silent=True)
 
 
+_TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
+_ID = re.compile(
+    r"^([a-z0-9][a-z0-9-]{1,248}[a-z0-9])--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+MAX_PATTERN_NESTING = 64
+
+
 def _problem(obj: Any) -> str:
-    """Why the object cannot be kept ('' when it can): the stix2-validator's errors."""
+    """Why the object cannot be kept ('' when it can). The shape every later step relies
+    on is checked first (the OASIS validator itself fails on an object without a string
+    `id` and `type`, on an empty pattern and on deeply nested ones), then the
+    stix2-validator's errors."""
     if not isinstance(obj, dict):
         return "not a JSON object"
-    if obj.get("spec_version", "2.1") != "2.1" and obj.get("type") != "marking-definition":
+    kind, oid = obj.get("type"), obj.get("id")
+    if not isinstance(kind, str) or not _TYPE.match(kind):
+        return "'type' must be a STIX type name (lower-case letters, digits and hyphens)"
+    if not isinstance(oid, str) or not (m := _ID.match(oid)) or m.group(1) != kind:
+        return f"'id' must be a STIX identifier '{kind}--<UUID>' in lower case"
+    if obj.get("spec_version", "2.1") != "2.1" and kind != "marking-definition":
         return f"spec_version {obj.get('spec_version')!r} is not 2.1"
+    if "pattern" in obj:
+        pattern = obj["pattern"]
+        if not isinstance(pattern, str) or not pattern.strip():
+            return "'pattern' must be a non-empty string"
+        if _nesting(pattern) > MAX_PATTERN_NESTING:
+            return f"'pattern' is nested deeper than {MAX_PATTERN_NESTING} levels"
     from stix2validator import validate_instance
 
-    result = validate_instance(obj, _validation())
+    try:
+        result = validate_instance(obj, _validation())
+    except (RecursionError, ValueError, TypeError, AttributeError) as exc:
+        return f"the object could not be validated: {exc}"[:2000]
     if result.is_valid:
         return ""
     return "; ".join(str(e) for e in result.errors)[:2000]
+
+
+def _nesting(pattern: str) -> int:
+    """How deep brackets and parentheses nest (quoted text aside): the pattern grammar's
+    parser recurses once per level."""
+    deepest = depth = 0
+    quoted = False
+    escaped = False
+    for ch in pattern:
+        if quoted:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == "'":
+                quoted = False
+        elif ch == "'":
+            quoted = True
+        elif ch in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]":
+            depth -= 1
+    return deepest

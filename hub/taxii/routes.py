@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from hub import errors
+from hub import errors, jsontext
 from hub.api import errors as api_errors
 from hub.api.endpoint import read_body
 from hub.auth import Login, Principal
@@ -184,18 +184,21 @@ def _envelope(items: list[StixVersion], more: bool, next_token: str | None) -> d
 
 
 def _status(s: TaxiiStatus) -> dict[str, Any]:
-    return {
+    """The status resource; its lists are left out when empty (TAXII 2.1 s4.3.1: a list
+    property, when present, holds at least one entry)."""
+    body: dict[str, Any] = {
         "id": s.id,
         "status": s.status,
         "request_timestamp": iso(s.request_timestamp),
         "total_count": s.total_count,
         "success_count": s.success_count,
-        "successes": list(s.successes),
         "failure_count": s.failure_count,
-        "failures": list(s.failures),
         "pending_count": s.pending_count,
-        "pendings": [],
     }
+    for name, entries in (("successes", s.successes), ("failures", s.failures)):
+        if entries:
+            body[name] = list(entries)
+    return body
 
 
 @bp.get("/")
@@ -295,8 +298,8 @@ def add_objects(collection_id: str) -> Response:
         )
     raw = read_body(_hub().settings.max_request_bytes)
     try:
-        envelope = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        envelope = jsontext.loads_bounded(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, jsontext.TooDeep) as exc:
         raise errors.MalformedBody(f"the envelope is not JSON: {exc}") from None
     status = _desk().post(who, collection_id, envelope, _request_id())
     return media.respond(_status(status), 202)
@@ -361,6 +364,15 @@ def _request_id() -> str:
 @bp.errorhandler(errors.HubError)
 def _hub_error(exc: errors.HubError) -> Response:
     return taxii_error(exc)
+
+
+def unexpected_error(request_id: str) -> Response:
+    """A failure the hub did not foresee, as a TAXII error resource."""
+    return media.error(
+        500,
+        "the hub failed to handle this request",
+        f"report request id {request_id} to the hub operator",
+    )
 
 
 def taxii_error(exc: errors.HubError | HTTPException) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +21,7 @@ from typing import Any, TypeVar, cast
 
 from hub import jsontext
 from hub.errors import StoreError
+from hub.files import FILE_MODE, private_file
 from hub.intel import IntelSource
 from hub.model import (
     ApiToken,
@@ -294,6 +296,11 @@ class SqliteStore(Store):
         if conn is None:
             if not self.path.parent.is_dir():
                 raise StoreError(f"data directory {self.path.parent} does not exist")
+            # The database (and so its WAL and shared-memory files, which SQLite creates
+            # with the database's own mode) is the hub's alone, whatever the umask.
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+            private_file(self.path)
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode = WAL")
