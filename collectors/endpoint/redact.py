@@ -38,8 +38,13 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def scrub(text: str) -> str:
-    """`text` with every secret-looking value replaced by ***."""
+    """`text` with every secret-looking value replaced by ***, and control characters
+    (which a command line may hold, and no reader should be shown) by spaces."""
+    text = _CONTROL.sub(" ", text)
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
     return text.replace(f"  {HIDDEN}", f" {HIDDEN}")

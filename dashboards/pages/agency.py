@@ -78,7 +78,9 @@ def layout(org: str | None = None, **_: Any) -> html.Div:
             dag.AgGrid(
                 id="agency-assets",
                 columnDefs=[
-                    {"field": "hostname", "headerName": t("hostname"), "cellRenderer": "markdown"},
+                    # Plain text in a link the hub builds (assets/dashAgGridComponentFunctions.js):
+                    # a hostname holding Markdown must not become a live link.
+                    {"field": "hostname", "headerName": t("hostname"), "cellRenderer": "HubLink"},
                     {"field": "system", "headerName": t("system")},
                     {"field": "os", "headerName": t("os")},
                     {"field": "last_seen", "headerName": t("last.seen")},
@@ -198,7 +200,8 @@ def assets_page(org_id: str, system_id: str | None, after: str | None) -> tuple[
         rows.append(
             {
                 "id": a.id,
-                "hostname": f"[{a.hostname or a.identifier}]({href('asset', id=a.id)})",
+                "hostname": a.hostname or a.identifier,
+                "href": href("asset", id=a.id),
                 "system": names.get(a.system_id, a.system_id),
                 "os": f"{a.os_name} {a.os_version}".strip(),
                 "last_seen": a.last_seen.isoformat(" ", "minutes") if a.last_seen else "",

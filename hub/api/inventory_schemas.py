@@ -47,7 +47,7 @@ class ProcessIn(_In):
     exe: Text = ""
     sha256: Annotated[str, Field(pattern=r"^([0-9a-f]{64})?$")] = ""
     uid: int | None = None
-    cmdline: Text = ""
+    cmdline: Annotated[str, Field(max_length=2000)] = ""  # control characters scrubbed below
 
     @field_validator("cmdline")
     @classmethod

@@ -322,3 +322,38 @@ def test_the_demo_playbooks_act_visibly(page: Page, demo: Demo) -> None:
     page.open(f"/asset?id={host}", "asset-findings")
     assert "ioc-sighted" in page.text("asset-tags")
     assert page.errors() == []
+
+
+def test_user_supplied_text_is_shown_as_text(page: Page, demo: Demo) -> None:
+    """Issue 17, item 13: a hostname holding Markdown rendered as a live link in the
+    agency page's asset grid."""
+    org = agencies(demo)[0]
+    [asset] = demo.api("/assets", org_id=org["id"], limit="1").json()["items"]
+    evil = "[click me](https://evil.example/x) <b>bold</b> **strong**"
+    url = f"{demo.url}/api/v1/assets/{asset['id']}"
+    auth = {"Authorization": f"Bearer {demo.tokens[Role.ADMIN]}"}
+    assert requests.patch(url, json={"hostname": evil}, headers=auth, timeout=30).ok
+    try:
+        page.login(Role.SOC_ANALYST)
+        page.open(f"/agency?org={org['id']}", "agency-points")
+        cell = until(
+            page,
+            lambda: [
+                c
+                for c in page.driver.find_elements(
+                    By.CSS_SELECTOR, "#agency-assets [col-id=hostname]"
+                )
+                if "click me" in c.text
+            ],
+        )[0]
+        assert cell.text == evil  # every character shown, none interpreted
+        links = cell.find_elements(By.TAG_NAME, "a")
+        assert [a.get_attribute("href") for a in links] == [f"{demo.url}/ui/asset?id={asset['id']}"]
+        assert not page.driver.find_elements(By.CSS_SELECTOR, "a[href^='https://evil']")
+        assert not cell.find_elements(By.TAG_NAME, "b") and not cell.find_elements(
+            By.TAG_NAME, "strong"
+        )
+        assert page.errors() == []
+    finally:
+        restore = {"hostname": asset["hostname"]}
+        assert requests.patch(url, json=restore, headers=auth, timeout=30).ok

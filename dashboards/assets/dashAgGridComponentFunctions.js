@@ -1,0 +1,13 @@
+// Grid cells that link to a hub page. The text is whatever a collector or an agency sent
+// (a hostname may hold Markdown or HTML): React renders it as text, never as markup, and
+// the link goes only where the hub built it (`href` in the row, a path under /ui/).
+var dagcomponentfuncs = (window.dashAgGridComponentFunctions =
+  window.dashAgGridComponentFunctions || {});
+
+dagcomponentfuncs.HubLink = function (props) {
+  var href = props.data && props.data.href;
+  if (typeof href !== "string" || href.indexOf("/ui/") !== 0) {
+    return React.createElement("span", null, String(props.value == null ? "" : props.value));
+  }
+  return React.createElement("a", { href: href }, String(props.value == null ? "" : props.value));
+};
