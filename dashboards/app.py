@@ -5,6 +5,7 @@ pages read the hub through `current_app`, so they serve whichever hub they run i
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from types import ModuleType
 
@@ -12,16 +13,17 @@ import dash
 from dash import Dash, html
 from flask import Flask
 
-from dashboards import session
+from dashboards import dispatch, session
 from dashboards.pages import agency, asset, audit, overview, sbom, sharing, triage, vulns
 from dashboards.view import PATHS
+from hub.settings import Settings
 
 PAGES: tuple[ModuleType, ...] = (overview, agency, asset, vulns, sbom, sharing, triage, audit)
 ASSETS = Path(__file__).with_name("assets")
 
 
-def mount(server: Flask, home: Path) -> Dash:
-    session.register(server, home)
+def mount(server: Flask, settings: Settings) -> Dash:
+    session.register(server, settings)
     app = Dash(
         __name__,
         server=server,  # type: ignore[arg-type]
@@ -38,4 +40,21 @@ def mount(server: Flask, home: Path) -> Dash:
         dash.register_page(page.__name__, path=PATHS[page.PAGE], name=page.PAGE, layout=page.layout)
         page.register(app)
     app.layout = html.Div(dash.page_container)
+    dispatch.install(server, app)
+    server.extensions["crsa_ui_csp"] = functools.cache(lambda: content_policy(app))
     return app
+
+
+def content_policy(app: Dash) -> str:
+    """The dashboards' Content-Security-Policy: scripts only from the hub, plus Dash's own
+    inline start-up scripts by their hashes (known once Dash has set itself up, on the first
+    request); styles inline too (Dash and plotly set them on elements); nothing may frame
+    the pages or receive their forms."""
+    hashes = " ".join(app.csp_hashes())
+    return (
+        "default-src 'self'; "
+        f"script-src 'self' {hashes}; "
+        "style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )

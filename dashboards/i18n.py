@@ -20,6 +20,10 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (ja, en)
         "Enter a token from `crsa token add`, or one the demo printed.",
     ),
     "login.bad": ("トークンが無効か失効しています。", "That token is invalid or revoked."),
+    "login.expired": (
+        "ログイン画面の有効期限が切れました。もう一度お試しください。",
+        "The login page had expired: please try again.",
+    ),
     "overview": ("全体概況", "National overview"),
     "agency": ("府省庁", "Agency"),
     "asset": ("資産", "Asset"),

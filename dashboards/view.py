@@ -15,7 +15,7 @@ from flask import current_app
 
 from dashboards.access import MENU, may_see
 from dashboards.i18n import language, t
-from dashboards.session import PREFIX, viewer
+from dashboards.session import PREFIX, csrf_token, viewer
 from hub.api.endpoint import HubContext
 from hub.auth import Principal
 
@@ -85,7 +85,19 @@ def shell(page: str, who: Principal | None, body: Any, **query: str) -> html.Div
             )
         ),
         dbc.NavItem(
-            dbc.NavLink(t("logout"), href=f"{PREFIX}logout", external_link=True, id="nav-logout")
+            # A form post with the session's CSRF token: logging out ends the session on
+            # the server, and no other site can do it for the user.
+            html.Form(
+                [
+                    dcc.Input(type="hidden", name="csrf", value=csrf_token()),
+                    html.Button(
+                        t("logout"), id="nav-logout", type="submit", className="nav-link btn"
+                    ),
+                ],
+                action=f"{PREFIX}logout",
+                method="post",
+                className="d-inline",
+            )
         ),
     ]
     return html.Div(

@@ -62,13 +62,23 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
 
     @app.after_request
     def finish_request(response: Response) -> Response:
-        response.headers["X-Request-ID"] = g.get("request_id", "-")
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        """Headers every answer carries: nothing is cached, sniffed, framed, or tells
+        another site where the user came from. The dashboards' pages run their own
+        scripts only; API and TAXII answers are data and may run nothing at all."""
+        h = response.headers
+        h["X-Request-ID"] = g.get("request_id", "-")
+        h.setdefault("Cache-Control", "no-store")
+        h["X-Content-Type-Options"] = "nosniff"
+        h["X-Frame-Options"] = "DENY"
+        h["Referrer-Policy"] = "no-referrer"
+        ui = request.path.startswith("/ui/") and "crsa_ui_csp" in app.extensions
+        h["Content-Security-Policy"] = (
+            app.extensions["crsa_ui_csp"]() if ui else "default-src 'none'; frame-ancestors 'none'"
+        )
         return response
 
     app.register_blueprint(taxii_routes.bp)
-    mount_dashboards(app, settings.home)
+    mount_dashboards(app, settings)
 
     def under_taxii() -> bool:
         return request.path == taxii_routes.PREFIX or request.path.startswith(

@@ -193,6 +193,22 @@ class ApiToken:
         return self.revoked_at is None
 
 
+@dataclass(frozen=True)
+class WebSession:
+    """One dashboard sign-in. The cookie carries only this id; the store says whether the
+    session still holds, so logging out ends it at once on every worker and host, even
+    for someone who kept a copy of the cookie."""
+
+    id: str
+    token_id: str
+    created_at: datetime
+    ended_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+
 class Severity(StrEnum):
     UNKNOWN = "unknown"  # the advisory gives neither a CVSS vector nor a rating
     NONE = "none"

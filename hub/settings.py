@@ -60,6 +60,9 @@ class Settings:
     smtp_ca_file: str = ""
     # The dashboards' language until a user picks one: "ja" or "en".
     ui_language: str = "ja"
+    # Mark the dashboards' session cookie Secure even when the request reaches the hub over
+    # plain HTTP (a TLS proxy in front); over HTTPS it is Secure anyway.
+    ui_secure_cookies: bool = False
     host: str = "127.0.0.1"
     port: int = 8050
     workers: int = 2
@@ -199,6 +202,7 @@ def default_config_text() -> str:
         f'share_collection = "{s.share_collection}"  # collection id to publish into\n'
         "share_agency_names = false  # true: shared sightings name the agencies\n"
         f'ui_language = "{s.ui_language}"  # the dashboards\' default language: ja or en\n'
+        "ui_secure_cookies = false  # true behind a TLS proxy: session cookies only over HTTPS\n"
         "playbooks_builtin = true  # run the playbooks shipped in the package\n"
         f'playbooks_dir = "{s.playbooks_dir}"  # a directory of more playbooks (*.yaml)\n'
         f"playbook_interval = {s.playbook_interval}  # seconds between playbook runs; 0: off\n"

@@ -165,7 +165,8 @@ def register(app: Dash) -> None:
                 return dbc.Alert(f"{t('saved')}: {new_id}", color="success", id="audit-made")
             if not export_id:
                 return None
-            problems = auditor.verify(desk.folder(hub().settings) / export_id)
+            who.require(Action.EXPORT)
+            problems = auditor.verify(desk.located(hub().settings, export_id))
         except HubError as exc:
             return dbc.Alert(f"{t('refused')}: {exc.message}", color="danger")
         if problems:

@@ -5,6 +5,7 @@ agency users (the same intake and validation as the API)."""
 from __future__ import annotations
 
 import base64
+import binascii
 import uuid
 from typing import Any
 
@@ -215,7 +216,12 @@ def register(app: Dash) -> None:
             return None
         if not system_id:
             return dbc.Alert(t("system"), color="warning")
-        raw = base64.b64decode(contents.split(",", 1)[1])
+        try:
+            raw = base64.b64decode(contents.split(",", 1)[1], validate=True)
+        except (IndexError, binascii.Error):
+            return dbc.Alert(
+                f"{t('refused')}: not a file upload", color="danger", id="sbom-refused"
+            )
         try:
             done = SbomDesk(hub().store, hub().settings).submit_for_system(
                 who, system_id, raw, _media_type(name or "", raw), f"ui-{uuid.uuid4().hex}"

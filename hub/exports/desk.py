@@ -57,12 +57,20 @@ def made(settings: Settings, who: Principal) -> list[tuple[str, dict[str, Any]]]
     return sorted(found, key=lambda e: str(e[1]["created_at"]), reverse=True)
 
 
+def located(settings: Settings, export_id: str) -> Path:
+    """The folder of one export of this hub, never a path outside the exports folder."""
+    if not export_id or "/" in export_id or "\\" in export_id or export_id.startswith("."):
+        raise NotFound(f"no export {export_id}")
+    where = folder(settings) / export_id
+    if not where.is_dir():
+        raise NotFound(f"no export {export_id}")
+    return where
+
+
 def zipped(settings: Settings, who: Principal, export_id: str) -> bytes:
     """One export as a ZIP, as `crsa export verify` reads it once unpacked."""
     who.require(Action.EXPORT)
-    where = folder(settings) / export_id
-    if not where.is_dir() or "/" in export_id or export_id.startswith("."):
-        raise NotFound(f"no export {export_id}")
+    where = located(settings, export_id)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for path in sorted(where.iterdir()):

@@ -36,6 +36,7 @@ from hub.model import (
     Package,
     StoreCounts,
     System,
+    WebSession,
     utcnow,
 )
 from hub.scoring.records import ActionShares, ScoreRecord, ScoringChange, SystemScoreState
@@ -95,6 +96,7 @@ EVENTS = Kind("events", Event)
 ACTION_RUNS = Kind("action_runs", ActionRun)
 ASSET_TAGS = Kind("asset_tags", AssetTags)
 EVENT_CURSORS = Kind("event_cursors", EventCursor)
+WEB_SESSIONS = Kind("web_sessions", WebSession)
 # Kinds a backend writes through the generic `_put_many`, with no per-entity code.
 GENERIC_KINDS: tuple[Kind[Any], ...] = (
     FINDINGS,
@@ -120,6 +122,7 @@ GENERIC_KINDS: tuple[Kind[Any], ...] = (
     ACTION_RUNS,
     ASSET_TAGS,
     EVENT_CURSORS,
+    WEB_SESSIONS,
 )
 
 
@@ -295,6 +298,9 @@ class Transaction(abc.ABC):
 
     def put_event_cursor(self, cursor: EventCursor) -> None:
         self._put_many(EVENT_CURSORS, [cursor])
+
+    def put_web_session(self, web_session: WebSession) -> None:
+        self._put_many(WEB_SESSIONS, [web_session])
 
     @abc.abstractmethod
     def _audit_head(self) -> AuditEntry | None:

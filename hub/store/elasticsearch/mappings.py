@@ -304,6 +304,7 @@ MAPPINGS: dict[str, dict[str, Any]] = {
     ),
     "asset_tags": _strict(id=KEYWORD, org_id=KEYWORD, tags=KEYWORD),
     "event_cursors": _strict(id=KEYWORD, position=KEYWORD),
+    "web_sessions": _strict(id=KEYWORD, token_id=KEYWORD, created_at=DATE, ended_at=DATE),
     # Schema version, the writer lock and the one-slot commit journal.
     "meta": {"enabled": False},
 }
@@ -329,7 +330,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # stix_objects sorted on disk (SORTED): an index created unsorted is rebuilt; feeds
     # remember their last failure.
     9: ("stix_objects", "feeds"),
-    # SBOMs record whether their findings were brought up to date; products their owner.
-    10: ("sboms", "products"),
+    # SBOMs record whether their findings were brought up to date; products their owner;
+    # dashboard sign-ins are kept server-side, so logging out ends them.
+    10: ("sboms", "products", "web_sessions"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)

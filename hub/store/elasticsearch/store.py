@@ -468,6 +468,8 @@ class ElasticsearchStore(Store):
 
     # Reads ---------------------------------------------------------------------
     def _get(self, kind: str, doc_id: str) -> JsonDoc | None:
+        if not doc_id:
+            return None  # no document has an empty id (SQLite answers the same)
         with self._errors():
             try:
                 source: JsonDoc = self.es.get(index=self.index(kind), id=doc_id)["_source"]
