@@ -152,10 +152,21 @@ class Listing:
         )
 
 
-def _cut(rows: list[StixVersion], size: int) -> Page:
+def _cut(rows: list[StixVersion], size: int, reader_org: str) -> Page:
     more = len(rows) > size
-    items = rows[:size]
+    items = [_as_read_by(v, reader_org) for v in rows[:size]]
     return Page(items, more, encode_cursor(items[-1]) if more else None)
+
+
+def _as_read_by(v: StixVersion, reader_org: str) -> StixVersion:
+    """The version with the properties its granular markings keep from this reader
+    removed (hub.sharing.markings); most objects have none and come back as they are."""
+    if "granular_markings" not in v.object:
+        return v
+    seen = markings.as_read_by(
+        v.object, lambda t: markings.may_read(t, v.owner_org, v.audience, reader_org)
+    )
+    return v if seen is v.object else replace(v, object=seen)
 
 
 class SharingDesk:
@@ -256,7 +267,7 @@ class SharingDesk:
         """One page of object versions the caller may read, oldest added first."""
         self._readable(who, listing.collection_id)
         query = listing.query(who.org_id or "")
-        return _cut(self.store.select(STIX_OBJECTS, query), query.limit - 1)
+        return _cut(self.store.select(STIX_OBJECTS, query), query.limit - 1, who.org_id or "")
 
     def page_signed_in(self, login: Login, reader_org: str, listing: Listing) -> Page:
         """`page` for a token whose organization is already known (a token never changes
@@ -279,7 +290,7 @@ class SharingDesk:
         if (who.org_id or "") != reader_org:
             return self._page_after_login(login, listing)
         self._check_readable(who, found[0] if found else None, listing.collection_id)
-        return _cut(rows, query.limit - 1)
+        return _cut(rows, query.limit - 1, reader_org)
 
     def _page_after_login(self, login: Login, listing: Listing) -> Page:
         return self.page(login.against(self.store), listing)
@@ -344,7 +355,7 @@ class SharingDesk:
                     obj.get("spec_version", "2.1"),
                     version,
                     now,
-                    markings.level(obj, default).value,
+                    _level(obj, default).value,
                     owner,
                     tuple(c.readers),
                     False,
@@ -442,6 +453,20 @@ def _reflag(versions: list[StixVersion], always: set[str]) -> list[StixVersion]:
     return out
 
 
+def _level(obj: dict[str, Any], default: Tlp) -> Tlp:
+    """The level the object is stored under: its own TLP marking, or a stricter granular
+    one when the object would not be valid STIX without the properties that marks (a
+    reader not cleared for it then gets nothing, rather than a broken object)."""
+    level = markings.level(obj, default)
+    tighter = markings.stricter(obj, level)
+    if not tighter:
+        return level
+    hidden = {p for _, props in tighter for p in props}
+    if hidden & markings.PROTECTED or _problem(markings.redact(obj, hidden)):
+        return max((t for t, _ in tighter), key=markings.ORDER.index)
+    return level
+
+
 def _version_of(obj: Any, now: datetime) -> str:
     if isinstance(obj, dict):
         for key in ("modified", "created"):
@@ -481,6 +506,9 @@ def _problem(obj: Any) -> str:
         return f"'id' must be a STIX identifier '{kind}--<UUID>' in lower case"
     if obj.get("spec_version", "2.1") != "2.1" and kind != "marking-definition":
         return f"spec_version {obj.get('spec_version')!r} is not 2.1"
+    marked = markings.malformed(obj)
+    if marked:
+        return marked
     if "pattern" in obj:
         pattern = obj["pattern"]
         if not isinstance(pattern, str) or not pattern.strip():
