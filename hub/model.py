@@ -44,9 +44,17 @@ def derive_id(kind: str, *key: str) -> str:
 
 
 def utcnow() -> datetime:
-    """Now, cut to milliseconds: the finest precision every backend round-trips."""
+    """Now, cut to milliseconds: what Elasticsearch's `date` fields order and compare by,
+    so a time read back compares as it was written."""
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def utcnow_micro() -> datetime:
+    """Now, to the microsecond: TAXII 2.1 (s3.2) timestamps (`date_added`, a status's
+    `request_timestamp`), kept in nanosecond-precise fields, so that objects added within
+    one millisecond still page apart by `added_after`."""
+    return datetime.now(UTC)
 
 
 # Characters no name may hold: C0 and C1 controls (NUL made a store refuse the write with

@@ -23,7 +23,7 @@ from typing import Any
 
 from hub.auth import Login, Principal
 from hub.errors import Forbidden, InvalidSubmission, NotFound
-from hub.model import AuditDraft, Role, utcnow
+from hub.model import AuditDraft, Role, utcnow_micro
 from hub.sharing import markings
 from hub.sharing.markings import Tlp
 from hub.sharing.records import StixVersion, TaxiiCollection, TaxiiStatus
@@ -42,9 +42,9 @@ DEFAULT_PAGE = 100
 
 
 def iso(value: datetime) -> str:
-    """TAXII timestamps: UTC, milliseconds, Z."""
+    """TAXII timestamps: UTC, microseconds, Z (TAXII 2.1 s3.2)."""
     utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond:06d}Z"
 
 
 def stix_time(text: str) -> datetime:
@@ -70,7 +70,7 @@ class Page:
 
 
 def encode_cursor(item: StixVersion) -> str:
-    raw = json.dumps([item.date_added.isoformat(timespec="milliseconds"), item.id])
+    raw = json.dumps([item.date_added.isoformat(timespec="microseconds"), item.id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -144,7 +144,7 @@ class Listing:
             newer=(
                 None
                 if filters.added_after is None
-                else ("date_added", filters.added_after.isoformat(timespec="milliseconds"))
+                else ("date_added", filters.added_after.isoformat(timespec="microseconds"))
             ),
             order_by="date_added",
             after=None if self.next_token is None else decode_cursor(self.next_token),
@@ -170,7 +170,7 @@ def _as_read_by(v: StixVersion, reader_org: str) -> StixVersion:
 
 
 class SharingDesk:
-    def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow_micro) -> None:
         self.store = store
         self.clock = clock
 

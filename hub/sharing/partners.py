@@ -23,7 +23,7 @@ from taxii2client.v21 import Collection, as_pages
 
 from hub.auth import Principal
 from hub.errors import Forbidden, HubError, InvalidSubmission, NotFound
-from hub.model import AuditDraft, OrgKind, Role, derive_id, utcnow
+from hub.model import AuditDraft, OrgKind, Role, derive_id, utcnow_micro
 from hub.sharing.desk import Filters, Listing, Page, SharingDesk
 from hub.sharing.records import TaxiiFeed
 from hub.store import Store
@@ -58,7 +58,7 @@ def _bookmark(page: Page, before: str) -> str:
         if not whole:
             return before
         last = whole[-1]
-    return last.isoformat(timespec="milliseconds")
+    return last.isoformat(timespec="microseconds")
 
 
 class PartnerFeeds:
@@ -66,7 +66,7 @@ class PartnerFeeds:
         self,
         store: Store,
         vault: Vault,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = utcnow_micro,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store

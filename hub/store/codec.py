@@ -1,7 +1,7 @@
 """Domain values to JSON documents and back, for document stores.
 
-Times are written as ISO 8601 with milliseconds and a zone (what Elasticsearch's
-`date` type parses and what `_source` returns verbatim), enums as their values,
+Times are written as ISO 8601 with microseconds and a zone (what Elasticsearch's
+`date` and `date_nanos` types parse and what `_source` returns verbatim), enums as their values,
 tuples as lists; reading reverses exactly that, guided by the field annotations.
 Both backends read through `decode` (SQLite after loading its JSON text columns).
 """
@@ -20,7 +20,7 @@ JsonDoc = dict[str, Any]
 
 def _encode(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat(timespec="milliseconds")
+        return value.isoformat(timespec="microseconds")
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, tuple):
@@ -29,7 +29,7 @@ def _encode(value: Any) -> Any:
 
 
 def encode_time(value: datetime) -> str:
-    """A time as stored (UTC, milliseconds), so stores can compare it with stored times."""
+    """A time as stored (UTC, microseconds), so stores can compare it with stored times."""
     return str(_encode(value.astimezone(UTC)))
 
 

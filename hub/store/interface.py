@@ -414,7 +414,7 @@ class Store(abc.ABC):
         query = Query.page(after, limit, org_id=org_id, system_id=system_id)
         if stale_before is not None:
             query = replace(
-                query, not_since=("last_seen", stale_before.isoformat(timespec="milliseconds"))
+                query, not_since=("last_seen", stale_before.isoformat(timespec="microseconds"))
             )
         return self._select(ASSETS, query)
 

@@ -115,10 +115,10 @@ def test_stix_objects_made_unsorted_are_rebuilt_sorted_with_every_version(
         query = Query(equals={"collection_id": "c1"}, order_by="date_added", limit=3000)
         before = [v.id for v in store.select(STIX_OBJECTS, query)]
         reported: list[tuple[str, int]] = []
-        assert store.migrate(lambda what, n: reported.append((what, n))) == 9
+        assert store.migrate(lambda what, n: reported.append((what, n))) == mappings.SCHEMA_VERSION
         assert store._is_sorted("stix_objects")
         assert sum(n for _, n in reported) == 2500
-        assert {what for what, _ in reported} == {"stix_objects re-sorted"}
+        assert {what for what, _ in reported} == {"stix_objects rebuilt"}
         assert [v.id for v in store.select(STIX_OBJECTS, query)] == before
         cursor = store.select(STIX_OBJECTS, replace(query, limit=1000))[-1]
         after = (cursor.date_added.isoformat(timespec="milliseconds"), cursor.id)
@@ -129,7 +129,7 @@ def test_stix_objects_made_unsorted_are_rebuilt_sorted_with_every_version(
             tx.put_stix_versions([_version(2500)])
         assert len(store.select(STIX_OBJECTS, query)) == 2501
         reported.clear()
-        assert store.migrate(lambda what, n: reported.append((what, n))) == 9
+        assert store.migrate(lambda what, n: reported.append((what, n))) == mappings.SCHEMA_VERSION
         assert reported == []  # nothing left to rebuild
     finally:
         drop_indices(store)
@@ -141,5 +141,53 @@ def test_a_new_store_creates_stix_objects_sorted(es_node: Cluster) -> None:
         store.migrate()
         assert store._is_sorted("stix_objects")
         assert not store.es.indices.exists_alias(name=store.index("stix_objects"))
+    finally:
+        drop_indices(store)
+
+
+def test_stix_objects_dated_to_the_millisecond_are_rebuilt_to_the_nanosecond(
+    es_node: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17, item 7: a schema-9 store kept date_added as a `date` (milliseconds): two
+    objects added within one millisecond sorted and filtered as one instant. The upgrade
+    rebuilds the index with date_added as date_nanos; every document is kept, and an
+    `added_after` between the two now separates them."""
+    store = es_store(es_node.urls)
+    old = {
+        "dynamic": "strict",
+        "properties": {
+            **mappings.MAPPINGS["stix_objects"]["properties"],
+            "date_added": {"type": "date"},
+        },
+    }
+    with monkeypatch.context() as patch:
+        patch.setitem(mappings.MAPPINGS, "stix_objects", old)
+        patch.setattr(es_module, "MIGRATIONS", {k: mappings.MIGRATIONS[k] for k in range(1, 10)})
+        patch.setattr(es_module, "SCHEMA_VERSION", 9)
+        assert store.migrate() == 9
+    try:
+        t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        versions = [
+            replace(_version(n), date_added=t0 + timedelta(microseconds=100 * (n + 1)))
+            for n in range(5)
+        ]  # all within the first millisecond
+        with store.transaction() as tx:
+            tx.put_stix_versions(versions)
+        reported: list[tuple[str, int]] = []
+        assert store.migrate(lambda what, n: reported.append((what, n))) == mappings.SCHEMA_VERSION
+        assert reported == [("stix_objects rebuilt", 5)]
+        mapping = store.es.indices.get_mapping(index=store.index("stix_objects")).body
+        [props] = [m["mappings"]["properties"] for m in mapping.values()]
+        assert props["date_added"]["type"] == "date_nanos"
+        query = Query(equals={"collection_id": "c1"}, order_by="date_added", limit=10)
+        assert [v.id for v in store.select(STIX_OBJECTS, query)] == [v.id for v in versions]
+        bound = (t0 + timedelta(microseconds=250)).isoformat()
+        later = replace(query, newer=("date_added", bound))
+        assert [v.id for v in store.select(STIX_OBJECTS, later)] == [v.id for v in versions[2:]]
+        page = store.select(STIX_OBJECTS, replace(query, limit=2))
+        cursor = (page[-1].date_added.isoformat(), page[-1].id)
+        rest = store.select(STIX_OBJECTS, replace(query, after=cursor))
+        assert [v.id for v in rest] == [v.id for v in versions[2:]]
+        assert store.migrate() == mappings.SCHEMA_VERSION  # nothing left to rebuild
     finally:
         drop_indices(store)

@@ -11,6 +11,7 @@ from typing import Any
 
 KEYWORD = {"type": "keyword"}
 DATE = {"type": "date"}
+DATE_NANOS = {"type": "date_nanos"}
 OPAQUE = {"type": "object", "enabled": False}
 
 
@@ -234,7 +235,7 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         type=KEYWORD,
         spec_version=KEYWORD,
         version=KEYWORD,
-        date_added=DATE,
+        date_added=DATE_NANOS,  # TAXII 2.1 s3.2: microseconds, which `date` would cut
         tlp=KEYWORD,
         owner_org=KEYWORD,
         audience=KEYWORD,
@@ -315,6 +316,8 @@ MAPPINGS: dict[str, dict[str, Any]] = {
 # Elasticsearch fixes an index's sort when it is created, so the store rebuilds an index
 # made before its kind was listed here (see ElasticsearchStore.migrate).
 SORTED: dict[str, tuple[str, ...]] = {"stix_objects": ("date_added", "id")}
+# Fields kept to the nanosecond (date_nanos): a cursor on them is in nanoseconds.
+NANOS = {"date_added": True}
 
 # Which indices each schema version adds, in order; the store applies the ones it lacks.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -332,6 +335,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     9: ("stix_objects", "feeds"),
     # SBOMs record whether their findings were brought up to date; products their owner;
     # dashboard sign-ins are kept server-side, so logging out ends them.
-    10: ("sboms", "products", "web_sessions"),
+    # stix_objects.date_added in nanoseconds: an index made before is rebuilt.
+    10: ("sboms", "products", "web_sessions", "stix_objects"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)

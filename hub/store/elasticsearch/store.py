@@ -49,7 +49,7 @@ from hub.model import (
 from hub.scoring.records import ScoreRecord
 from hub.settings import Settings
 from hub.store.codec import JsonDoc, decode, encode, encode_time
-from hub.store.elasticsearch.mappings import MAPPINGS, MIGRATIONS, SCHEMA_VERSION, SORTED
+from hub.store.elasticsearch.mappings import MAPPINGS, MIGRATIONS, NANOS, SCHEMA_VERSION, SORTED
 from hub.store.interface import AnyOf, In, Kind, Progress, Query, Store, Transaction, quiet
 from sbom.match import package_key
 
@@ -73,6 +73,7 @@ JOURNAL_ID = "journal"
 LOCK_LEASE = timedelta(seconds=120)
 LOCK_WAIT = 30.0
 PAGE = 1000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _condition(condition: In | AnyOf) -> JsonDoc:
@@ -284,8 +285,8 @@ class ElasticsearchStore(Store):
             with ThreadPoolExecutor(max_workers=8) as pool:
                 rebuild = [
                     k
-                    for k, unsorted in zip(kinds, pool.map(self._install, kinds), strict=True)
-                    if unsorted
+                    for k, stale in zip(kinds, pool.map(self._install, kinds), strict=True)
+                    if stale
                 ]
             if kinds:
                 self.es.cluster.health(
@@ -298,8 +299,8 @@ class ElasticsearchStore(Store):
             with self._writer_lock() as renew:
                 self._recover()
                 for kind in rebuild:
-                    if not self._is_sorted(kind):  # another migration may have done it
-                        self._rebuild_sorted(kind, renew, progress)
+                    if self._stale(kind):  # another migration may have done it
+                        self._rebuild(kind, renew, progress)
             if current < SCHEMA_VERSION:
                 self.es.index(
                     index=self.index("meta"), id="schema", document={"version": SCHEMA_VERSION}
@@ -308,7 +309,8 @@ class ElasticsearchStore(Store):
 
     def _install(self, kind: str) -> bool:
         """The kind's template and index (created, or its mapping brought up to date);
-        whether the index still needs rebuilding sorted."""
+        whether the index still needs rebuilding (sorted, or with a field's type changed,
+        which no mapping update can do)."""
         self.es.indices.put_index_template(
             name=self.index(kind),
             index_patterns=[self.index(kind)],
@@ -317,11 +319,26 @@ class ElasticsearchStore(Store):
         )
         if not self.es.indices.exists(index=self.index(kind)):
             self.es.indices.create(index=self.index(kind))
-        elif kind != "meta":
+        elif kind != "meta" and not self._stale(kind):
             self.es.indices.put_mapping(
                 index=self.index(kind), properties=MAPPINGS[kind]["properties"]
             )
-        return kind in SORTED and not self._is_sorted(kind)
+        return self._stale(kind)
+
+    def _stale(self, kind: str) -> bool:
+        """Whether the index must be rebuilt: not sorted as SORTED says, or a field
+        mapped with another type than MAPPINGS gives it (date_added: date_nanos)."""
+        if kind == "meta":
+            return False
+        if kind in SORTED and not self._is_sorted(kind):
+            return True
+        found = self.es.indices.get_mapping(index=self.index(kind)).body
+        have = next(iter(found.values()))["mappings"].get("properties", {})
+        want = MAPPINGS[kind]["properties"]
+        return any(
+            name in have and have[name].get("type", "object") != spec.get("type", "object")
+            for name, spec in want.items()
+        )
 
     def _settings(self, kind: str) -> JsonDoc:
         settings: JsonDoc = {
@@ -338,13 +355,17 @@ class ElasticsearchStore(Store):
         found = self.es.indices.get_settings(index=self.index(kind), name="index.sort.field")
         return bool(found.body)
 
-    def _rebuild_sorted(self, kind: str, renew: Callable[[], None], progress: Progress) -> None:
-        """Copy an unsorted index into a sorted one, then swap them in one step: the old
+    def _rebuild(self, kind: str, renew: Callable[[], None], progress: Progress) -> None:
+        """Copy a stale index into one made with the latest settings and mapping (every
+        document parsed again: dates into date_nanos), then swap them in one step: the old
         index is deleted and its name becomes an alias of the new one, atomically, so every
         read and write by that name finds all the documents. A copy cut short is started
         over (the stale target is dropped first); the writer lock keeps commits out."""
         name = self.index(kind)
-        target = f"{name}-sorted"
+        concrete = next(iter(self.es.indices.get(index=name).body))
+        target = f"{name}-s{SCHEMA_VERSION}"
+        if concrete == target:
+            target = f"{name}-s{SCHEMA_VERSION}-{uuid.uuid4().hex[:8]}"
         self.es.indices.delete(index=target, ignore_unavailable=True)
         self.es.indices.create(index=target, settings=self._settings(kind), mappings=MAPPINGS[kind])
         hits = helpers.scan(self.es, index=name, size=PAGE, preserve_order=False)
@@ -354,11 +375,14 @@ class ElasticsearchStore(Store):
                 ({"_index": target, "_id": h["_id"], "_source": h["_source"]} for h in chunk),
                 chunk_size=PAGE,
             )
-            progress(f"{kind} re-sorted", len(chunk))
+            progress(f"{kind} rebuilt", len(chunk))
             renew()
         self.es.indices.refresh(index=target)
         self.es.indices.update_aliases(
-            actions=[{"remove_index": {"index": name}}, {"add": {"index": target, "alias": name}}]
+            actions=[
+                {"remove_index": {"index": concrete}},
+                {"add": {"index": target, "alias": name}},
+            ]
         )
 
     # Writes --------------------------------------------------------------------
@@ -542,9 +566,11 @@ class ElasticsearchStore(Store):
             after = None if query.after is None else [query.after]
         else:
             sort = [{query.order_by: "asc"}, {"id": "asc"}]
-            if isinstance(query.after, tuple):  # dates sort as epoch milliseconds
-                millis = int(datetime.fromisoformat(query.after[0]).timestamp() * 1000)
-                after = [millis, query.after[1]]
+            if isinstance(query.after, tuple):  # dates sort as epoch milli- or nanoseconds
+                at = datetime.fromisoformat(query.after[0]) - EPOCH
+                micros = at // timedelta(microseconds=1)
+                nanos = NANOS.get(query.order_by, False)
+                after = [micros * 1000 if nanos else micros // 1000, query.after[1]]
         body: JsonDoc = {
             "query": {"bool": {"filter": filters}} if filters else {"match_all": {}},
             "sort": sort,

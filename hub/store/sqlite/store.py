@@ -52,7 +52,23 @@ T = TypeVar("T")
 
 
 def _ts(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat(timespec="milliseconds")
+    return None if value is None else value.isoformat(timespec="microseconds")
+
+
+def _stored_time(text: str) -> str:
+    """A time bound in a query, in the one form stored times have (UTC, microseconds), so
+    comparing text compares time whatever precision the caller wrote (a TAXII client's
+    `added_after` may carry seconds, milliseconds or nanoseconds). A date, or anything
+    that is no time, is left as it is."""
+    if len(text) <= 10:
+        return text
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if at.tzinfo is None:
+        return text
+    return encode_time(at)
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -391,21 +407,22 @@ class SqliteStore(Store):
             name, before = query.not_since
             # Stored times share one ISO form and zone (UTC), so text order is time order.
             where.append(f"({column(name)} IS NULL OR {name} < ?)")
-            params.append(before)
+            params.append(_stored_time(before))
         for condition in query.where:
             sql, values = _condition(table, condition, column)
             where.append(sql)
             params.extend(values)
         if query.newer is not None:
             where.append(f"{column(query.newer[0])} > ?")
-            params.append(query.newer[1])
+            params.append(_stored_time(query.newer[1]))
         if query.older is not None:
             where.append(f"{column(query.older[0])} < ?")  # NULL compares as not older
-            params.append(query.older[1])
+            params.append(_stored_time(query.older[1]))
         order = column(query.order_by)
         if isinstance(query.after, tuple):
             where.append(f"({order} > ? OR ({order} = ? AND id > ?))")
-            params.extend([query.after[0], query.after[0], query.after[1]])
+            at = _stored_time(query.after[0])
+            params.extend([at, at, query.after[1]])
         elif query.after is not None:
             where.append("id > ?")
             params.append(query.after)
