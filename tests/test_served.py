@@ -33,8 +33,8 @@ def wait_healthy(url: str, proc: subprocess.Popen[str], seconds: float) -> float
         try:
             if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return time.monotonic() - start
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or still opening its store
         time.sleep(0.2)
     proc.kill()
     out, err = proc.communicate()

@@ -33,6 +33,7 @@ from hub.model import (
     Role,
     Severity,
     System,
+    WebSession,
 )
 from hub.scoring.records import ActionShares, ScoreRecord, SystemScoreState
 from hub.sharing.records import Sighting, StixVersion, TaxiiCollection, TaxiiFeed, TaxiiStatus
@@ -52,6 +53,7 @@ from hub.store.interface import (
     TAXII_FEEDS,
     TAXII_STATUSES,
     TRIAGE,
+    WEB_SESSIONS,
     AnyOf,
     In,
     Kind,
@@ -824,3 +826,18 @@ def test_this_module_exercises_every_store_operation() -> None:
     missing = {op for op in operations if f".{op}(" not in source}
     assert not missing, f"store operations without a contract test: {sorted(missing)}"
     assert len(operations) > 20
+
+
+def test_web_sessions_round_trip_and_end(store: Store) -> None:
+    """A dashboard sign-in is kept in the store, so that logging out ends it for every
+    worker and host (issue 17, item 12)."""
+    started = WebSession("sid-1", "token-1", T0)
+    with store.transaction() as tx:
+        tx.put_web_session(started)
+    assert store.fetch(WEB_SESSIONS, "sid-1") == started and started.active
+    ended = replace(started, ended_at=T0 + timedelta(microseconds=1500))
+    with store.transaction() as tx:
+        tx.put_web_session(ended)
+    got = store.fetch(WEB_SESSIONS, "sid-1")
+    assert got == ended and got is not None and not got.active
+    assert store.fetch(WEB_SESSIONS, "") is None  # an empty id is no session, on any store
