@@ -50,6 +50,12 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (ja, en)
     "breakdown": ("スコアの内訳", "Why the score is what it is"),
     "history": ("履歴", "History"),
     "reason": ("理由", "Reason"),
+    "unjudged": ("判定できなかった構成要素", "Components not judged"),
+    "unjudged.help": (
+        "識別できない、または脆弱性情報の版の規則で評価できない構成要素です。",
+        "Components no advisory can name, or whose versions an advisory's rules cannot"
+        " order: coverage gaps to close with better purls.",
+    ),
     "name": ("名前", "Name"),
     "hostname": ("ホスト名", "Hostname"),
     "os": ("OS", "OS"),

@@ -22,6 +22,7 @@ from hub.sboms import SbomDesk
 from hub.store.interface import FINDINGS
 
 PAGE = "sbom"
+MAX_UNJUDGED = 500  # rows of components the matcher could not judge (all through the API)
 
 
 def _media_type(name: str, data: bytes) -> str:
@@ -93,6 +94,13 @@ def content(who: Principal) -> list[Any]:
         for f in store.iter_all(FINDINGS, status=FindingStatus.OPEN, asset_id="")
         if f.org_id in orgs
     ]
+    desk = SbomDesk(store, hub().settings)
+    unjudged = [
+        {"subject": r.subject, "component": k.purl, "reason": k.reason}
+        for r in records
+        if r.current
+        for k in desk.unmatched(who, r.id)
+    ][:MAX_UNJUDGED]
     mean = sum(r.quality for r in records) / len(records) if records else 0.0
     choices = [
         {"label": f"{r.subject} · {r.submitted_at:%Y-%m-%d %H:%M} · {r.id[:8]}", "value": r.id}
@@ -136,6 +144,15 @@ def content(who: Principal) -> list[Any]:
                     ("kev", "KEV"),
                     ("agency", t("agency")),
                 ],
+            ),
+        ),
+        section(
+            t("unjudged"),
+            html.P(t("unjudged.help"), className="text-muted small"),
+            table(
+                "sbom-unjudged-table",
+                unjudged,
+                [("subject", t("subject")), ("component", t("package")), ("reason", t("reason"))],
             ),
         ),
         section(
@@ -229,8 +246,16 @@ def register(app: Dash) -> None:
         except HubError as exc:
             return dbc.Alert(f"{t('refused')}: {exc.message}", color="danger", id="sbom-refused")
         r = done.record
+        parsed = done.parsed.extracted.skipped if done.parsed is not None else []
+        skipped = [f"{u.name or '?'} {u.version}: {u.reason}" for u in parsed]
+        skipped += [f"{k.purl}: {k.reason}" for k in done.unmatched]
         return dbc.Alert(
-            f"{t('saved')}: {r.components} {t('components')}, {t('quality')} {r.quality:.0f}",
-            color="success",
+            [
+                f"{t('saved')}: {r.components} {t('components')}, {t('quality')} {r.quality:.0f}",
+                html.Ul([html.Li(s) for s in skipped[:50]], id="sbom-saved-skipped")
+                if skipped
+                else None,
+            ],
+            color="success" if not skipped else "warning",
             id="sbom-saved",
         )

@@ -215,13 +215,18 @@ def test_sbom_page_upload_and_diff(page: Page, demo: Demo, tmp_path: Path) -> No
     target = systems[-1]
     choose(page, "sbom-upload-system", target["name"])
     document = tmp_path / "sbom.cdx.json"
-    document.write_bytes(cyclonedx(target["name"], 7, PORTAL_V2))
+    odd = ("thing", "1.0", "pkg:conan/thing@1.0")  # an ecosystem no advisory names
+    document.write_bytes(cyclonedx(target["name"], 7, (*PORTAL_V2, odd)))
     page.driver.find_element(By.CSS_SELECTOR, "#sbom-upload input[type=file]").send_keys(
         str(document)
     )
-    page.wait_for("sbom-saved")
+    saved = page.wait_for("sbom-saved")
+    # What the hub could not identify or judge is listed with the reason, at once ...
+    assert "no purl" in saved and "pkg:conan/thing@1.0: no advisory ecosystem" in saved
     until(page, lambda: page.text("sbom-count") == str(before + 1))
     assert count() == before + 1
+    # ... and on the page, for every current SBOM.
+    until(page, lambda: "pkg:conan/thing@1.0" in page.text("sbom-unjudged-table"))
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": "x"}))
     page.driver.find_element(By.CSS_SELECTOR, "#sbom-upload input[type=file]").send_keys(str(bad))
