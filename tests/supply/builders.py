@@ -11,6 +11,15 @@ from hub.demo.threats import sbom_document
 DJANGO_CVE = "CVE-2023-46695"
 DJANGO_GHSA = "GHSA-qmf9-6jqf-j8fq"
 ROUTER_PURL = "pkg:generic/acme/router@7.1"
+# A supplier product: ACME's router firmware, as its SBOM's metadata.component names it.
+ROUTER = {
+    "type": "firmware",
+    "name": "Router",
+    "version": "7.1",
+    "bom-ref": "router",
+    "purl": ROUTER_PURL,
+    "supplier": {"name": "ACME"},
+}
 PORTAL = {
     "type": "application",
     "name": "portal",

@@ -18,6 +18,7 @@ from tests.supply.builders import (
     DJANGO_CVE,
     DJANGO_GHSA,
     JVN_RSS,
+    ROUTER,
     ROUTER_PURL,
     cyclonedx,
     django_advisory,
@@ -231,14 +232,7 @@ def test_multipart_upload_and_spdx_tag_value(client: FlaskClient, world: World) 
 def test_product_findings_reach_deploying_systems_and_hosts_running_it(
     client: FlaskClient, world: World, feeds: Path
 ) -> None:
-    router = {
-        "type": "firmware",
-        "name": "Router",
-        "version": "7.1",
-        "bom-ref": "router",
-        "purl": ROUTER_PURL,
-        "supplier": {"name": "ACME"},
-    }
+    router = ROUTER
     sub = post(
         client,
         world,

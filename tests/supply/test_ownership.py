@@ -11,19 +11,11 @@ from hub.feeds import refresh, register
 from hub.intel import IntelSource
 from hub.settings import Settings
 from tests.conftest import World
-from tests.supply.builders import DJANGO_CVE, ROUTER_PURL, cyclonedx, osv, write_osv
+from tests.supply.builders import DJANGO_CVE, ROUTER, cyclonedx, osv, write_osv
 from tests.supply.test_intake_api import DJANGO_OLD, REQUESTS, feeds, findings, post
 
 __all__ = ["feeds"]  # the fixture, shared with the intake tests
 
-ROUTER = {
-    "type": "firmware",
-    "name": "Router",
-    "version": "7.1",
-    "bom-ref": "router",
-    "purl": ROUTER_PURL,
-    "supplier": {"name": "ACME"},
-}
 FIRST = "urn:uuid:00000000-0000-4000-8000-0000000000a1"
 SECOND = "urn:uuid:00000000-0000-4000-8000-0000000000b2"
 
