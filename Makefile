@@ -22,8 +22,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two workers, one test file each at a time (a file's fixtures stay in one process). The
+# Elasticsearch distribution is fetched and unpacked first, so the workers find it there.
 unit: $(STAMP) browser
-	$(BIN)/pytest
+	@$(BIN)/python -c "from devtools.esnode import distribution; distribution()" 2>/dev/null \
+	  || echo "no Elasticsearch distribution: its tests will skip (or fail under CI)"
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # The dashboard tests drive Debian's Chromium; install it (with a Japanese font, for the
 # screenshots) where it is missing and this user may, else those tests skip and say why.
