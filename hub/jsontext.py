@@ -61,7 +61,7 @@ def loads_bounded(text: str | bytes) -> Any:
 
 def _check_depth(value: Any) -> None:
     """Iteratively, so a deep value cannot overflow the stack of the check itself."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,3 +41,22 @@ def test_sorted_keys_give_one_text_per_value() -> None:
         '{"a":[2,{"c":4,"d":3}],"b":1}'
     )
     assert jsontext.dumps({"名前": "値"}) == '{"名前":"値"}'
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("2", 2), ("null", None), ('"x"', "x"), ("[]", []), ('{"a": [1]}', {"a": [1]})],
+)
+def test_bounded_reading_takes_any_json_value(text: str, value: object) -> None:
+    """A scalar at the top (a client sending `2` where an object belongs) is read, and
+    refused later by the schema with a 4xx; the depth check made it a 500 once, which the
+    fuzzing stage found."""
+    assert jsontext.loads_bounded(text) == value
+
+
+def test_bounded_reading_refuses_deep_nesting() -> None:
+    assert jsontext.loads_bounded("[" * 100 + "]" * 100) is not None
+    with pytest.raises(jsontext.TooDeep):
+        jsontext.loads_bounded("[" * 101 + "]" * 101)
+    with pytest.raises(jsontext.TooDeep):
+        jsontext.loads_bounded("[" * 5000 + "]" * 5000)

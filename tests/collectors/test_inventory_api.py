@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -263,3 +264,23 @@ def test_the_hub_never_shows_a_value_that_looks_like_its_token(
         assert token[5:] not in got.get_data(as_text=True)
     shown = [p["cmdline"] for p in got.get_json()["processes"]]
     assert shown[0] == "crsa collect endpoint --token ***"
+
+
+def test_telemetry_stored_before_the_scrub_is_shown_without_secrets(
+    client: FlaskClient, world: World
+) -> None:
+    """A hub upgraded from a release that stored command lines as sent still never shows
+    a value that looks like one of its tokens."""
+    token = world.tokens["agency_a"]
+    assert send(client, world, batch(world.system_a, ident="old-host")).status_code in (200, 201)
+    [asset] = [
+        a for a in world.store.list_assets(system_id=world.system_a) if a.identifier == "old-host"
+    ]
+    stored = world.store.get_telemetry(asset.id)
+    assert stored is not None
+    leaked = {"pid": 1, "name": "python3", "cmdline": f"crsa collect --token {token}"}
+    with world.store.transaction() as tx:  # as the older release wrote it
+        tx.put_telemetry(replace(stored, data={**stored.data, "processes": [leaked]}))
+    got = client.get(f"/api/v1/assets/{asset.id}/telemetry", headers=world.auth("soc"))
+    assert token not in got.get_data(as_text=True)
+    assert got.get_json()["processes"][0]["cmdline"] == "crsa collect --token ***"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
+from collectors.endpoint.redact import scrub
 from hub.api.endpoint import Call, Router
 from hub.api.inventory_schemas import InventoryIn, ReceiptOut, TelemetryOut
 from hub.auth import Action
@@ -68,7 +69,11 @@ def get_telemetry(call: Call, asset_id: str) -> TelemetryOut:
         checks_passed=t.checks_passed,
         ports=t.data.get("ports", []),
         connections=t.data.get("connections", []),
-        processes=t.data.get("processes", []),
+        # Telemetry stored before collectors scrubbed their command lines may still hold a
+        # secret (the old collector's own --token): scrubbed again on the way out.
+        processes=[
+            {**p, "cmdline": scrub(str(p.get("cmdline", "")))} for p in t.data.get("processes", [])
+        ],
         checks=t.data.get("checks", []),
         domains=t.data.get("domains", []),
         urls=t.data.get("urls", []),
