@@ -134,7 +134,7 @@ def register(server: Flask, settings: Settings) -> None:
 
     @bp.route(f"{PREFIX}login", methods=["GET", "POST"])
     def login() -> Response | str:
-        if request.method == "GET":
+        if request.method != "POST":  # GET, and HEAD as a GET without its body
             return _login_page()
         if not _csrf_ok(request.form.get("csrf")):
             return Response(_login_page(t("login.expired")), status=400)

@@ -63,6 +63,7 @@ def test_every_answer_carries_the_security_headers(client: FlaskClient, world: W
 
 
 def test_login_and_form_posts_need_the_csrf_token(client: FlaskClient, world: World) -> None:
+    assert client.head("/ui/login").status_code == 200
     _csrf(client)
     for sent in ({}, {"csrf": "forged-forged-forged-forged-forged"}):
         refused = client.post("/ui/login", data={"token": world.tokens["soc"], **sent})
