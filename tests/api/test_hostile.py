@@ -56,6 +56,7 @@ def test_json_nested_deeper_than_anyone_writes_is_refused(
         ("not an object", "indicator"),
     ],
 )
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # the desk's check, not the store's
 def test_a_malformed_stix_object_is_a_per_object_failure_or_a_400(
     client: FlaskClient, world: World, collection: str, case: str, obj: Any
 ) -> None:
