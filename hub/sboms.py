@@ -73,6 +73,10 @@ class RematchReport:
         self.fixed += outcome.fixed
         self.updated += outcome.updated
 
+    def tally(self) -> dict[str, int]:
+        """What a submission reports of its matching."""
+        return {"scopes": self.scopes, "opened": self.opened, "fixed": self.fixed}
+
 
 def packages_of(parsed: ParsedSbom) -> list[Package]:
     out = []
@@ -247,18 +251,16 @@ class SbomDesk:
                 # A submission the hub died in the middle of: finish it now.
                 report = RematchReport()
                 resumed = self._settle(existing.subject, report, request_id, "sbom resumed")
-                findings = {"scopes": report.scopes, "opened": report.opened, "fixed": report.fixed}
                 return Submission(self.store.get_sbom(key) or existing, False, parsed,
-                                  self._product(product), findings, resumed)  # fmt: skip
+                                  self._product(product), report.tally(), resumed)  # fmt: skip
             return Submission(existing, False, parsed, self._product(product))
         crashpoints.reach(crashpoints.SBOM_STORED)
         report = RematchReport()
         unmatched: list[Skipped] = []
         if record.current:
             unmatched = self._settle(subject, report, request_id, "sbom submitted")
-        findings = {"scopes": report.scopes, "opened": report.opened, "fixed": report.fixed}
         done = self.store.get_sbom(record.id) or record
-        return Submission(done, True, parsed, self._product(product), findings, unmatched)
+        return Submission(done, True, parsed, self._product(product), report.tally(), unmatched)
 
     def _product(self, product: Product | None) -> Product | None:
         return self.store.get_product(product.id) if product is not None else None
@@ -498,10 +500,13 @@ class SbomDesk:
                 raise NotFound(f"no SBOM {sbom_id}")
         return record
 
-    def unmatched(self, who: Principal, sbom_id: str) -> list[Skipped]:
-        """The SBOM's components the matcher cannot judge against today's advisories."""
+    def unmatched(
+        self, who: Principal, sbom_id: str, view: IntelView | None = None
+    ) -> list[Skipped]:
+        """The SBOM's components the matcher cannot judge against today's advisories (a
+        page listing many SBOMs passes one `view`, read once)."""
         record = self.sbom(who, sbom_id)
-        view = intel_view(self.store)
+        view = view or intel_view(self.store)
         purls = [p.purl for p in self.store.list_sbom_packages(record.id)]
         return view.match_set(purls)[1]
 

@@ -17,6 +17,7 @@ from dashboards.i18n import t
 from dashboards.view import admitted, current, hub, section, shell, stat, table
 from hub.auth import Action, Principal
 from hub.errors import HubError
+from hub.matching import intel_view
 from hub.model import FindingStatus
 from hub.sboms import SbomDesk
 from hub.store.interface import FINDINGS
@@ -94,12 +95,12 @@ def content(who: Principal) -> list[Any]:
         for f in store.iter_all(FINDINGS, status=FindingStatus.OPEN, asset_id="")
         if f.org_id in orgs
     ]
-    desk = SbomDesk(store, hub().settings)
+    desk, view = SbomDesk(store, hub().settings), intel_view(store)
     unjudged = [
         {"subject": r.subject, "component": k.purl, "reason": k.reason}
         for r in records
         if r.current
-        for k in desk.unmatched(who, r.id)
+        for k in desk.unmatched(who, r.id, view)
     ][:MAX_UNJUDGED]
     mean = sum(r.quality for r in records) / len(records) if records else 0.0
     choices = [

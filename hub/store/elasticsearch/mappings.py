@@ -316,8 +316,14 @@ MAPPINGS: dict[str, dict[str, Any]] = {
 # Elasticsearch fixes an index's sort when it is created, so the store rebuilds an index
 # made before its kind was listed here (see ElasticsearchStore.migrate).
 SORTED: dict[str, tuple[str, ...]] = {"stix_objects": ("date_added", "id")}
-# Fields kept to the nanosecond (date_nanos): a cursor on them is in nanoseconds.
-NANOS = {"date_added": True}
+# Fields kept to the nanosecond (date_nanos), read off the mappings: a cursor on them is
+# in nanoseconds.
+NANOS = frozenset(
+    name
+    for mapping in MAPPINGS.values()
+    for name, spec in mapping.get("properties", {}).items()
+    if spec.get("type") == "date_nanos"
+)
 
 # Which indices each schema version adds, in order; the store applies the ones it lacks.
 MIGRATIONS: dict[int, tuple[str, ...]] = {

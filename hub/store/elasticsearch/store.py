@@ -319,11 +319,13 @@ class ElasticsearchStore(Store):
         )
         if not self.es.indices.exists(index=self.index(kind)):
             self.es.indices.create(index=self.index(kind))
-        elif kind != "meta" and not self._stale(kind):
+            return False  # made from the template: sorted and mapped as it should be
+        stale = self._stale(kind)
+        if kind != "meta" and not stale:
             self.es.indices.put_mapping(
                 index=self.index(kind), properties=MAPPINGS[kind]["properties"]
             )
-        return self._stale(kind)
+        return stale
 
     def _stale(self, kind: str) -> bool:
         """Whether the index must be rebuilt: not sorted as SORTED says, or a field
@@ -569,7 +571,7 @@ class ElasticsearchStore(Store):
             if isinstance(query.after, tuple):  # dates sort as epoch milli- or nanoseconds
                 at = datetime.fromisoformat(query.after[0]) - EPOCH
                 micros = at // timedelta(microseconds=1)
-                nanos = NANOS.get(query.order_by, False)
+                nanos = query.order_by in NANOS
                 after = [micros * 1000 if nanos else micros // 1000, query.after[1]]
         body: JsonDoc = {
             "query": {"bool": {"filter": filters}} if filters else {"match_all": {}},
