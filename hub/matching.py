@@ -143,6 +143,8 @@ class Enrichment:
 
 
 def _rating(match: Match, view: IntelView, extra: Enrichment) -> Rating:
+    if match.advisories and all(view.advisories[a].informational for a in match.advisories):
+        return Rating("info", None, "")  # a notice (unmaintained, unsound): no vulnerability
     for advisory_id in match.advisories:
         advisory = view.advisories[advisory_id]
         rating = rate(advisory.severity, {"severity": advisory.own_severity})

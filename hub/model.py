@@ -219,6 +219,7 @@ class WebSession:
 
 class Severity(StrEnum):
     UNKNOWN = "unknown"  # the advisory gives neither a CVSS vector nor a rating
+    INFO = "info"  # an informational advisory (RustSec unmaintained/unsound): a notice
     NONE = "none"
     LOW = "low"
     MEDIUM = "medium"

@@ -40,6 +40,9 @@ def _title(action: dict[str, Any]) -> str:
         head = f"upgrade {what} to {action['target']}"
     elif kind == "mitigate":
         head = f"mitigate {what} (no fixed version yet)"
+    elif kind == "investigate":
+        indicator = what.removeprefix("indicator ")
+        head = f"investigate {action['title'] or 'indicator'} ({indicator}), sighted"
     else:
         head = f"fix configuration check {what}" + (
             f" ({action['title']})" if action["title"] else ""
@@ -57,6 +60,32 @@ def _status(text: str) -> str:
         raise InvalidSubmission(
             f"status {text!r} is not one of {', '.join(s.value for s in TriageStatus)}"
         ) from None
+
+
+def collapse(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Repeats of one author's same text become one comment with `count`, the first time
+    (`first_at`) and the latest (`at`), where the latest repeat stood."""
+    out: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for c in comments:
+        key = (str(c.get("by", "")), str(c.get("text", "")))
+        if key not in seen:
+            seen[key] = len(out)
+            out.append(
+                {**c, "count": int(c.get("count", 1)), "first_at": c.get("first_at", c["at"])}
+            )
+            continue
+        earlier = out.pop(seen[key])
+        merged = {
+            **c,
+            "count": earlier["count"] + int(c.get("count", 1)),
+            "first_at": earlier["first_at"],
+            "at": max(str(earlier["at"]), str(c["at"])),
+        }
+        seen = {k: i - (i > seen[key]) for k, i in seen.items()}
+        seen[key] = len(out)
+        out.append(merged)
+    return out
 
 
 def _due_in(kev_due: str | None, today: date) -> int | None:
@@ -142,10 +171,12 @@ class TriageDesk:
     def _comments(self, item: TriageItem, who: Principal) -> list[dict[str, Any]]:
         """An action shared by several agencies carries all their comments; an agency sees
         only its own organization's, like the rest of its data. Comments written before
-        they recorded an organization are attributed through their author's token."""
-        if not who.scoped:
-            return list(item.comments)
-        return [c for c in item.comments if self._comment_org(c) == who.org_id]
+        they recorded an organization are attributed through their author's token. A
+        remark repeated by the same author reads once, with its count and latest time."""
+        mine = list(item.comments)
+        if who.scoped:
+            mine = [c for c in mine if self._comment_org(c) == who.org_id]
+        return collapse(mine)
 
     def _comment_org(self, comment: dict[str, Any]) -> str | None:
         if "org_id" in comment:
@@ -166,7 +197,8 @@ class TriageDesk:
         row = {
             "id": TriageItem.key_id(action["key"]),
             "key": action["key"],
-            "kind": action["kind"],
+            # an investigation is what the API and pages have always called a sighting item
+            "kind": "sighting" if action["kind"] == "investigate" else action["kind"],
             "title": _title(action),
             "target": action["target"],
             "points": round(action["points"], 6),
@@ -180,6 +212,7 @@ class TriageDesk:
             "owner": item.owner if item else "",
             "comments": self._comments(item, who) if item else [],
             "accepted_until": accepted.isoformat() if accepted else None,
+            "playbook": item.origin.get("playbook", "") if item else "",
         }
         if not who.scoped:
             row["org_ids"] = sorted(action["orgs"])

@@ -46,6 +46,8 @@ class Advisory:
     affected: tuple[Affected, ...]
     severity: tuple[tuple[str, str], ...]  # (type, score or vector)
     own_severity: str = ""  # the database's own rating (GHSA: LOW, MODERATE, HIGH, CRITICAL)
+    # RustSec's unmaintained, unsound and notice records: a notice, not a vulnerability.
+    informational: str = ""
 
     @property
     def ids(self) -> frozenset[str]:
@@ -98,4 +100,5 @@ def parse_osv(doc: Any) -> Advisory:
         affected=tuple(_affected(a) for a in doc.get("affected") or ()),
         severity=severity,
         own_severity=str((doc.get("database_specific") or {}).get("severity", "") or ""),
+        informational=str((doc.get("database_specific") or {}).get("informational", "") or ""),
     )

@@ -12,6 +12,7 @@ from hub.cli import Env, pass_env
 from hub.cli.watching import watch
 from hub.model import AuditDraft, utcnow
 from hub.scoring.compute import Run, audit_draft, run_scoring, score_as_of
+from hub.scoring.judgments import judge, load, scenarios_text
 from hub.scoring.policy import ScoringPolicy, load_policy
 
 
@@ -67,12 +68,28 @@ def _watch(env: Env, interval: int) -> None:
     " this beside itself).",
 )
 @click.option("--interval", "-i", type=click.IntRange(1), default=60, show_default=True)
+@click.option(
+    "--check-policy",
+    "check_policy",
+    type=click.Path(dir_okay=False),
+    help="Check a scoring policy file against the SOC judgments (hub/scoring/scenarios.yaml)"
+    " and report every one it breaks; scores nothing.",
+)
 @pass_env
 def score_command(
-    env: Env, as_of: str | None, org_id: str | None, full: bool, watch: bool, interval: int
+    env: Env,
+    as_of: str | None,
+    org_id: str | None,
+    full: bool,
+    watch: bool,
+    interval: int,
+    check_policy: str | None,
 ) -> None:
     """Score what changed (every asset, system and agency and the nation with --full), record
     it, and print the agencies; with --as-of, print what was recorded then instead."""
+    if check_policy is not None:
+        _check(check_policy)
+        return
     if watch:
         _watch(env, interval)
         return
@@ -105,7 +122,11 @@ def score_command(
         when = now
     else:
         when = _when(as_of)
-    click.echo("agency\tpoints\tgrade\tassets reporting\tsystems with SBOM\tflags")
+    shown = load_policy(env.settings.scoring_policy)[0].grades
+    click.echo(
+        "agency\trisk (0-100, higher is worse)\tband\tpoints per asset\tpoints"
+        "\tassets reporting\tsystems with SBOM\tflags"
+    )
     scores = store.latest_scores([f"organization:{o.id}" for o in agencies], when)
     for org in agencies:
         rec = scores.get(f"organization:{org.id}")
@@ -114,10 +135,29 @@ def score_command(
             continue
         cov = rec.coverage
         click.echo(
-            f"{org.name}\t{rec.points:.1f}\t{rec.grade:.1f}\t{cov.get('asset_share', 0):.0%}"
+            f"{org.name}\t{rec.grade:.0f}\t{shown.label(rec.band) or '-'}\t{rec.measure:.1f}"
+            f"\t{rec.points:.1f}\t{cov.get('asset_share', 0):.0%}"
             f"\t{cov.get('sbom_share', 0):.0%}\t{','.join(rec.flags)}"
         )
     nation = score_as_of(store, "nation", when)
     if nation is not None and not org_id:
         stamp = f"policy {nation.policy_version}, {nation.computed_at.isoformat()}"
-        click.echo(f"nation\t{nation.points:.1f}\t{nation.grade:.1f}\t\t\t({stamp})")
+        click.echo(
+            f"nation\t{nation.grade:.0f}\t{shown.label(nation.band) or '-'}"
+            f"\t{nation.measure:.1f}\t{nation.points:.1f}\t\t\t({stamp})"
+        )
+
+
+def _check(path: str) -> None:
+    """Every judgment the policy breaks, with its reason and the numbers; exit 1 if any."""
+    policy = load_policy(path)[0]
+    verdicts = judge(load(scenarios_text()), policy)
+    broken = [v for v in verdicts if not v.held]
+    for v in broken:
+        click.echo(v.describe())
+    if broken:
+        raise click.ClickException(
+            f"policy {policy.version} breaks {len(broken)} of {len(verdicts)} judgments;"
+            " change the weights above, or argue the judgment in hub/scoring/scenarios.yaml"
+        )
+    click.echo(f"policy {policy.version} passes all {len(verdicts)} judgments")

@@ -100,8 +100,8 @@ class ScoreRecords(EventSource):
 
     trigger = "score"
     fields = _COMMON | {
-        "kind", "points", "grade", "flags", "previous_points", "previous_grade",
-        "points_change", "grade_change",
+        "kind", "points", "grade", "band", "flags", "previous_points", "previous_grade",
+        "previous_band", "points_change", "grade_change",
     }  # fmt: skip
     _KINDS = ("organization", "system")
 
@@ -137,9 +137,11 @@ class ScoreRecords(EventSource):
                         "kind": r.kind,
                         "points": round(r.points, 1),
                         "grade": round(r.grade, 1),
+                        "band": r.band,
                         "flags": list(r.flags),
                         "previous_points": round(before.points, 1) if before else None,
                         "previous_grade": round(before.grade, 1) if before else None,
+                        "previous_band": before.band if before else None,
                         "points_change": round(r.points - (before.points if before else 0.0), 1),
                         "grade_change": round(r.grade - (before.grade if before else 0.0), 1),
                     },

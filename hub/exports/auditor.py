@@ -54,6 +54,8 @@ SCORE_COLUMNS = (
     "org_id",
     "points",
     "grade",
+    "band",
+    "measure",
     "policy_version",
     "computed_at",
     "flags",

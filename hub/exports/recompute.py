@@ -14,7 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hub.scoring.compute import organization_score
+from hub.scoring.compute import (
+    asset_measure,
+    graded,
+    measure_over,
+    organization_score,
+    system_state,
+)
 from hub.scoring.engine import rollup
 from hub.scoring.policy import PolicyError, ScoringPolicy
 from hub.scoring.records import SystemScoreState
@@ -28,41 +34,36 @@ def _expected(folder: Path) -> dict[str, dict[str, Any]]:
     return {r["subject"]: r for r in rows}
 
 
-def recompute(inputs: dict[str, Any], policy: ScoringPolicy) -> dict[str, tuple[float, list[str]]]:
-    """(points, flags) per subject, from the inputs alone."""
+Recomputed = tuple[float, list[str], float]  # points, flags, risk index
+
+
+def recompute(inputs: dict[str, Any], policy: ScoringPolicy) -> dict[str, Recomputed]:
+    """(points, flags, grade) per subject, from the inputs alone."""
     now = datetime.fromisoformat(inputs["now"])
     stale = int(inputs["stale_after_days"])
-    out: dict[str, tuple[float, list[str]]] = {}
+    out: dict[str, Recomputed] = {}
     states: dict[str, list[SystemScoreState]] = {o: [] for o in inputs["organizations"]}
     for doc in inputs["systems"]:
         system = SystemInputs.from_json(doc)
         result = score_system(system, policy, now, stale)
         for asset in result.assets:
-            out[asset.subject] = (asset.points, list(asset.flags))
-        out[result.score.subject] = (result.score.points, list(result.score.flags))
-        states.setdefault(system.org_id, []).append(
-            SystemScoreState(
-                id=system.id,
-                org_id=system.org_id,
-                scored_at=now,
-                evaluated_at=now,
-                next_change=None,
-                policy_version=policy.version,
-                points=result.score.points,
-                assets=len(system.assets),
-                assets_reporting=result.assets_reporting,
-                has_sbom=system.has_sbom,
-                flags=result.score.flags,
-            )
-        )
+            index, _ = graded(asset, asset_measure(asset, policy), policy)
+            out[asset.subject] = (asset.points, list(asset.flags), index)
+        index, _ = graded(result.score, result.measure, policy)
+        out[result.score.subject] = (result.score.points, list(result.score.flags), index)
+        state = system_state(system, result, policy, now, now)
+        states.setdefault(system.org_id, []).append(state)
     orgs = []
     for org_id in sorted(states):
         score, _ = organization_score(org_id, states[org_id])
         orgs.append(score)
-        out[score.subject] = (score.points, list(score.flags))
+        index, _ = graded(score, measure_over(states[org_id]), policy)
+        out[score.subject] = (score.points, list(score.flags), index)
     if inputs.get("scope") == "nation":
         nation = rollup("nation", orgs)
-        out["nation"] = (nation.points, list(nation.flags))
+        everyone = measure_over([s for group in states.values() for s in group])
+        index, _ = graded(nation, everyone, policy)
+        out["nation"] = (nation.points, list(nation.flags), index)
     return out
 
 
@@ -85,10 +86,14 @@ def compare(folder: Path) -> tuple[int, list[str]]:
         if subject not in got:
             problems.append(f"scores.json: {subject} has no inputs to recompute it from")
             continue
-        points, flags = got[subject]
+        points, flags, index = got[subject]
         if not math.isclose(points, row["points"], rel_tol=TOLERANCE, abs_tol=1e-9):
             problems.append(
                 f"scores.json: {subject} says {row['points']!r} points, recomputed {points!r}"
+            )
+        elif not math.isclose(index, row["grade"], rel_tol=1e-6, abs_tol=1e-6):
+            problems.append(
+                f"scores.json: {subject} says grade {row['grade']!r}, recomputed {index!r}"
             )
         elif sorted(flags) != sorted(row["flags"]):
             problems.append(f"scores.json: {subject} flags {row['flags']} != recomputed {flags}")

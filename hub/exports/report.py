@@ -32,6 +32,11 @@ def _actions(org_id: str, shares: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(merged, key=lambda a: (-a["points"], a["key"]))[:TOP_ACTIONS]
 
 
+def _graded(r: ScoreRecord) -> str:
+    """The index with its band letter (scores from before bands: the number alone)."""
+    return f"{r.grade:.1f} (band {r.band})" if r.band else f"{r.grade:.1f}"
+
+
 def render(
     scores: list[ScoreRecord],
     org_actions: dict[str, dict[str, Any]],
@@ -40,15 +45,26 @@ def render(
 ) -> bytes:
     when = scores[0].computed_at.isoformat() if scores else ""
     policy = scores[0].policy_version if scores else ""
-    orgs = sorted((r for r in scores if r.kind == "organization"), key=lambda r: -r.points)
+    orgs = sorted(
+        (r for r in scores if r.kind == "organization"), key=lambda r: (-r.grade, -r.points)
+    )
     systems = {r.subject: r for r in scores if r.kind == "system"}
     summary = _table(
-        ("Agency", "Points", "Grade", "Assets reporting", "Systems with SBOM", "Flags"),
+        (
+            "Agency",
+            "Risk index (0-100, higher is worse)",
+            "Points per asset",
+            "Points",
+            "Assets reporting",
+            "Systems with SBOM",
+            "Flags",
+        ),
         (
             (
                 names.get(r.org_id, r.org_id),
+                _graded(r),
+                f"{r.measure:,.1f}",
                 f"{r.points:,.1f}",
-                f"{r.grade:.1f}",
                 f"{r.coverage.get('asset_share', 0):.0%}",
                 f"{r.coverage.get('sbom_share', 0):.0%}",
                 ", ".join(r.flags),
@@ -74,7 +90,8 @@ def render(
         thin = "thin_coverage" in r.flags
         sections.append(
             f"<section><h2>{html.escape(names.get(r.org_id, r.org_id))}</h2>"
-            f"<p>{r.points:,.1f} points (grade {r.grade:.1f}) from {len(parts)} systems;"
+            f"<p>Risk index {html.escape(_graded(r))}: {r.measure:,.1f} points per asset,"
+            f" {r.points:,.1f} points in all, from {len(parts)} systems;"
             f" {r.coverage.get('assets_reporting', 0)} of {r.coverage.get('assets', 0)} assets"
             f" reported recently, {r.coverage.get('systems_with_sbom', 0)} of"
             f" {r.coverage.get('systems', 0)} systems have a current SBOM."

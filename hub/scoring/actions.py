@@ -21,6 +21,7 @@ from sbom.ecosystems import Unmatchable, osv_package
 from sbom.versions import UnsupportedVersion, parse
 
 UPGRADE, MITIGATE, CONFIGURE = "upgrade", "mitigate", "configure"
+INVESTIGATE = "investigate"
 MAX_VULNS = 20  # vulnerability ids kept per action: enough to read, bounded to store
 
 
@@ -84,6 +85,12 @@ def _package_action(purl: str, fixed_in: tuple[str, ...]) -> tuple[str, str]:
 
 def check_action(check_id: str) -> str:
     return f"{CONFIGURE} {check_id}"
+
+
+def investigate_action(indicator_id: str) -> str:
+    """The same key a playbook's triage item for a sighting takes, so the people's side
+    (owner, status, comments) and the points meet in one row of the queue."""
+    return f"{INVESTIGATE} indicator {indicator_id}"
 
 
 def add_share(

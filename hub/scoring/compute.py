@@ -15,15 +15,31 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from hub.model import AuditDraft, Finding, FindingStatus, OrgKind, System, utcnow
 from hub.scoring import actions
-from hub.scoring.engine import Contribution, FindingInput, Score, grade, rollup
+from hub.scoring.engine import (
+    Contribution,
+    EvidenceInput,
+    FindingInput,
+    Measure,
+    Score,
+    band,
+    grade,
+    rollup,
+)
 from hub.scoring.policy import ScoringPolicy
 from hub.scoring.records import ActionShares, ScoreRecord, SystemScoreState
-from hub.scoring.system import AssetInput, CheckInput, SystemInputs, score_system
+from hub.scoring.system import (
+    AssetInput,
+    CheckInput,
+    SystemInputs,
+    SystemResult,
+    score_system,
+)
+from hub.sharing.records import Sighting
 from hub.store import Store
 from hub.store.interface import (
     ACTION_SHARES,
@@ -62,12 +78,47 @@ def _finding(f: Finding, system: System, accepted: datetime | None, sighted: boo
     )
 
 
+def _evidence(sighting: Sighting, system: System) -> EvidenceInput:
+    p = sighting.profile
+    return EvidenceInput(
+        id=sighting.id,
+        kind="sighting",
+        asset_id=sighting.asset_id,
+        indicator_id=sighting.indicator_id,
+        name=str(p.get("name", "")),
+        types=tuple(p.get("types", ())),
+        phases=tuple(p.get("phases", ())),
+        confidence=p.get("confidence"),
+        tlp=str(p.get("tlp", "")),
+        hosts=int(p.get("hosts", 1)),
+        agencies=int(p.get("agencies", 1)),
+        active=sighting.active,
+        last_seen=sighting.last_seen,
+        criticality=system.criticality.value,
+    )
+
+
 def gather(
-    store: Store, system: System, acceptances: Acceptances, has_sbom: bool, now: datetime
+    store: Store,
+    system: System,
+    acceptances: Acceptances,
+    has_sbom: bool,
+    now: datetime,
+    policy: ScoringPolicy | None = None,
 ) -> SystemInputs:
-    """Everything the system's score depends on, read from the store."""
+    """Everything the system's score depends on, read from the store: with a policy that
+    counts compromise, its sightings too, active or ended within the policy's memory."""
     findings = []
-    sighted = {s.asset_id for s in store.iter_all(SIGHTINGS, system_id=system.id, active=True)}
+    sightings = list(store.iter_all(SIGHTINGS, system_id=system.id))
+    sighted = {s.asset_id for s in sightings if s.active}
+    evidence: list[EvidenceInput] = []
+    if policy is not None and policy.compromise is not None:
+        horizon = now.date() - timedelta(days=policy.compromise.forget_after_days)
+        evidence = [
+            _evidence(s, system)
+            for s in sorted(sightings, key=lambda s: s.id)
+            if s.active or s.last_seen.date() > horizon
+        ]
     for f in store.iter_all(FINDINGS, system_id=system.id):
         if f.status is FindingStatus.FIXED:
             continue  # counts nothing; its history stays in the findings export
@@ -94,6 +145,7 @@ def gather(
         assets=tuple(assets),
         findings=tuple(sorted(findings, key=lambda f: f.id)),
         checks=tuple(checks),
+        evidence=tuple(evidence),
     )
 
 
@@ -103,21 +155,67 @@ def _record(
     org_id: str,
     policy: ScoringPolicy,
     at: datetime,
+    measure: Measure,
     coverage: dict[str, Any] | None = None,
 ) -> ScoreRecord:
+    value = measure.value(score.points, policy)
+    index = grade(value, policy)
     return ScoreRecord(
         id=ScoreRecord.key_id(score.subject, at),
         subject=score.subject,
         kind=kind,
         org_id=org_id,
         points=score.points,
-        grade=grade(score.points, policy),
+        grade=index,
         policy_version=policy.version,
         computed_at=at,
         flags=score.flags,
         contributions={"parts": [c.as_dict() for c in score.contributions]},
         coverage=coverage or {},
+        measure=value,
+        band=band(index, policy),
     )
+
+
+def measure_over(states: list[SystemScoreState]) -> Measure:
+    return sum((Measure(s.power_sum, s.units) for s in states), Measure(0.0, 0))
+
+
+def asset_measure(score: Score, policy: ScoringPolicy) -> Measure:
+    return Measure(max(score.points, 0.0) ** policy.grades.power, 1)
+
+
+def system_state(
+    inputs: SystemInputs,
+    result: SystemResult,
+    policy: ScoringPolicy,
+    now: datetime,
+    scored_at: datetime,
+    token: str = "",
+) -> SystemScoreState:
+    """What a system's scoring leaves for its agency's and the nation's sums."""
+    return SystemScoreState(
+        id=inputs.id,
+        org_id=inputs.org_id,
+        scored_at=scored_at,
+        evaluated_at=now,
+        next_change=result.next_change,
+        policy_version=policy.version,
+        points=result.score.points,
+        assets=len(inputs.assets),
+        assets_reporting=result.assets_reporting,
+        has_sbom=inputs.has_sbom,
+        change_token=token,
+        flags=result.score.flags,
+        power_sum=result.measure.power_sum,
+        units=result.measure.units,
+    )
+
+
+def graded(score: Score, measure: Measure, policy: ScoringPolicy) -> tuple[float, str]:
+    """(risk index, band letter) of a score."""
+    index = grade(measure.value(score.points, policy), policy)
+    return index, band(index, policy)
 
 
 def coverage_of(states: list[SystemScoreState]) -> dict[str, Any]:
@@ -232,30 +330,22 @@ def score_hub_stream(
                 assert state is not None
                 by_org[org.id].append(state)
                 continue
-            inputs = gather(store, system, acceptances, f"system:{system.id}" in current, now)
+            inputs = gather(
+                store, system, acceptances, f"system:{system.id}" in current, now, policy
+            )
             if run.inputs is not None:
                 run.inputs.append(inputs)
             result = score_system(inputs, policy, now, stale_after_days)
-            state = SystemScoreState(
-                id=system.id,
-                org_id=org.id,
-                scored_at=started,
-                evaluated_at=now,
-                next_change=result.next_change,
-                policy_version=policy.version,
-                points=result.score.points,
-                assets=len(inputs.assets),
-                assets_reporting=result.assets_reporting,
-                has_sbom=inputs.has_sbom,
-                change_token=token,
-                flags=result.score.flags,
-            )
+            state = system_state(inputs, result, policy, now, started, token)
             run.states[system.id] = state
             by_org[org.id].append(state)
             touched.add(org.id)
             run.rescored += 1
-            records = [_record(a, "asset", org.id, policy, now) for a in result.assets]
-            records.append(_record(result.score, "system", org.id, policy, now))
+            records = [
+                _record(a, "asset", org.id, policy, now, asset_measure(a, policy))
+                for a in result.assets
+            ]
+            records.append(_record(result.score, "system", org.id, policy, now, result.measure))
             fresh[system.id] = result.actions
             shares = ActionShares(f"system:{system.id}", org.id, "system", result.actions)
             yield Batch(records, [state], [shares])
@@ -280,8 +370,10 @@ def score_hub_stream(
         org_scores.append(score)
         if run.full or org.id in touched:
             run.organizations += 1
-            final.append(_record(score, "organization", org.id, policy, now, coverage))
-    final.append(_record(rollup("nation", org_scores), "nation", "", policy, now))
+            measure = measure_over(by_org[org.id])
+            final.append(_record(score, "organization", org.id, policy, now, measure, coverage))
+    everyone = measure_over([s for states in by_org.values() for s in states])
+    final.append(_record(rollup("nation", org_scores), "nation", "", policy, now, everyone))
     yield Batch(final, [], [])
 
 

@@ -5,8 +5,10 @@ A finding's points start at its severity's base and pass through factors
 states). Each factor's effect is recorded as an additive contribution, the
 points it added (or removed) at its step, so contributions always sum to the
 total: an auditor reads every number as a sum. Assets, systems, agencies and the
-nation add their parts' points; the 0-100 grade is a bounded, monotonic view of
-points for dashboards, never the thing that is summed.
+nation add their parts' points. Sightings of partner indicators are evidence of
+compromise and count points of their own. The 0-100 risk index is a bounded,
+monotonic view of a per-asset measure (policies since 2027) or of points (before),
+with a named band beside it; it is never the thing that is summed.
 """
 
 from __future__ import annotations
@@ -71,6 +73,28 @@ class FindingInput:
     purl: str = ""
     vuln_id: str = ""
     fixed_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvidenceInput:
+    """Evidence of compromise on one asset: a partner indicator sighted there (reported
+    incidents will come the same way), with what the indicator says of itself and how
+    widely it is seen, so the same inputs score the same wherever they are scored."""
+
+    id: str
+    kind: str  # sighting
+    asset_id: str
+    indicator_id: str
+    name: str
+    types: tuple[str, ...]
+    phases: tuple[str, ...]
+    confidence: int | None
+    tlp: str
+    hosts: int
+    agencies: int
+    active: bool
+    last_seen: datetime
+    criticality: str
 
 
 class _Steps:
@@ -185,6 +209,67 @@ def score_check(
     return Score(check_id, s.points, tuple(s.parts), flags)
 
 
+def _ended_days(e: EvidenceInput, now: datetime) -> int:
+    return max(0, (now.date() - e.last_seen.date()).days)
+
+
+def score_evidence(e: EvidenceInput, policy: ScoringPolicy, now: datetime) -> Score:
+    """A sighting's own points: what the indicator says it is (its most serious kill-chain
+    phase, else its type), how sure its source is, its marking, how widely it is seen, the
+    system's weight; halving every half-life once the sighting has ended. Under a policy
+    without a `compromise` section a sighting only multiplies the asset's findings."""
+    c = policy.compromise
+    if c is None:
+        return Score(e.id, 0.0, (Contribution("sighting", 0.0, "policy counts no compromise"),))
+    s = _Steps()
+    phases = [(c.phase_points[p], p) for p in e.phases if p in c.phase_points]
+    if phases:
+        points, phase = max(phases)
+        s.add("indicator", points, f"{e.name or e.indicator_id}: kill-chain phase {phase}")
+    else:
+        kinds = [(c.type_points[t], t) for t in e.types if t in c.type_points]
+        points, kind = max(kinds or [(c.type_points["unknown"], "unknown")])
+        s.add("indicator", points, f"{e.name or e.indicator_id}: indicator type {kind}")
+    if e.confidence is None:
+        s.scale("confidence", c.confidence_unstated, "confidence not stated")
+    else:
+        factor = max(c.confidence_floor, min(e.confidence, 100) / 100.0)
+        s.scale("confidence", factor, f"confidence {e.confidence}")
+    s.scale("tlp", c.tlp_factor.get(e.tlp, 1.0), f"marked TLP:{e.tlp.upper()}")
+    growth = c.per_extra_agency * max(0, e.agencies - 1)
+    growth += c.per_host_doubling * math.log2(max(1, e.hosts))
+    s.scale(
+        "spread",
+        1.0 + min(growth, c.spread_cap),
+        f"sighted on {e.hosts} hosts in {e.agencies} agencies",
+    )
+    s.scale(
+        "criticality",
+        policy.criticality_factor.get(e.criticality, 1.0),
+        f"system criticality {e.criticality}",
+    )
+    flags: tuple[str, ...] = ("compromise",)
+    if not e.active:
+        days = _ended_days(e, now)
+        if days >= c.forget_after_days:
+            return Score(e.id, 0.0, (Contribution("ended", 0.0, f"ended {days} days ago"),))
+        s.scale("decay", 0.5 ** (days / c.half_life_days), f"sighting ended {days} days ago")
+        flags = ("compromise_ended",)
+    return Score(e.id, s.points, tuple(s.parts), flags)
+
+
+def evidence_change(e: EvidenceInput, policy: ScoringPolicy, now: datetime) -> datetime | None:
+    """An ended sighting's points fall each day until forgotten; an active one moves only
+    when the sighting itself changes (which marks its system)."""
+    c = policy.compromise
+    if c is None or e.active or _ended_days(e, now) >= c.forget_after_days:
+        return None
+    return datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+EXPLAINED = ("finding:", "check:", "evidence:", "unreported:")
+
+
 def rollup(subject: str, parts: Iterable[Score]) -> Score:
     """A subject's score: the sum of its parts, each part one contribution; flags carry up
     (an agency with an overdue finding somewhere is flagged overdue)."""
@@ -194,7 +279,7 @@ def rollup(subject: str, parts: Iterable[Score]) -> Score:
             "part",
             p.points,
             p.subject,
-            p.contributions if p.subject.startswith(("finding:", "check:")) else (),
+            p.contributions if p.subject.startswith(EXPLAINED) else (),
             p.flags,
         )
         for p in parts
@@ -204,5 +289,34 @@ def rollup(subject: str, parts: Iterable[Score]) -> Score:
 
 
 def grade(points: float, policy: ScoringPolicy) -> float:
-    """0 (no risk) to below 100: 1 - e^(-points/scale), monotonic in points."""
+    """The 0 (no risk) to below 100 risk index of a measure (points, or per-asset points
+    under a power_mean policy): 1 - e^(-measure/scale), monotonic in it."""
     return 100.0 * (1.0 - math.exp(-max(points, 0.0) / policy.grade_scale))
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What a subject is graded on. Under a power_mean policy: the power mean of its
+    assets' points, from the sum of each asset's points raised to the power and the count
+    (both add up across systems and agencies, so agencies and the nation cost nothing
+    per asset); under a sum policy, the points themselves."""
+
+    power_sum: float
+    units: int
+
+    def value(self, points: float, policy: ScoringPolicy) -> float:
+        g = policy.grades
+        if g.measure == "sum":
+            return points
+        if not self.units:
+            return 0.0
+        return float((self.power_sum / self.units) ** (1.0 / g.power))
+
+    def __add__(self, other: Measure) -> Measure:
+        return Measure(self.power_sum + other.power_sum, self.units + other.units)
+
+
+def band(index: float, policy: ScoringPolicy) -> str:
+    """The letter of the band the index falls in ("" under a policy without bands)."""
+    found = policy.grades.band(index)
+    return found.letter if found else ""

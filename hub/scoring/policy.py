@@ -18,8 +18,12 @@ import yaml
 from hub.errors import ConfigError
 
 SEVERITIES = ("critical", "high", "medium", "low", "none", "unknown")
+# "info": an informational advisory (unmaintained, unsound, a notice), not a vulnerability.
+# Optional, so that a policy written before it existed still loads and scores as it did.
+OPTIONAL_SEVERITIES = ("info",)
 CRITICALITIES = ("low", "moderate", "high")
 CHECK_SEVERITIES = ("critical", "high", "medium", "low")
+TLPS = ("red", "amber", "green", "clear")
 
 
 class PolicyError(ConfigError):
@@ -46,6 +50,114 @@ def _table(
 
 
 @dataclass(frozen=True)
+class Band:
+    """One named stretch of the 0-100 risk index: what a reader sees beside the number."""
+
+    letter: str
+    word: str
+    below: float  # the band holds indices under this (the last one: up to 100)
+
+
+@dataclass(frozen=True)
+class GradePolicy:
+    """How points become a grade. `measure` "sum" is the grade of the points themselves
+    (policies before 2027); "power_mean" grades an agency or system by the power mean of
+    its assets' points, so size alone moves nothing (power 1 is AWARE's average per
+    device; 2 lets a few bad hosts weigh more than many slightly bad ones)."""
+
+    measure: str
+    power: float
+    scale: float
+    bands: tuple[Band, ...]
+
+    def label(self, letter: str) -> str:
+        """'D high' for a band letter; '' for none (scores from before bands)."""
+        found = next((b for b in self.bands if b.letter == letter), None)
+        return f"{found.letter} {found.word}" if found else ""
+
+    def band(self, index: float) -> Band | None:
+        for b in self.bands:
+            if index < b.below:
+                return b
+        return self.bands[-1] if self.bands else None
+
+
+@dataclass(frozen=True)
+class CompromisePolicy:
+    """Points a sighting of a partner indicator adds to the asset it was seen on."""
+
+    phase_points: dict[str, float]
+    type_points: dict[str, float]
+    confidence_unstated: float
+    confidence_floor: float
+    tlp_factor: dict[str, float]
+    per_extra_agency: float
+    per_host_doubling: float
+    spread_cap: float
+    half_life_days: float
+    forget_after_days: float
+
+
+def _compromise(doc: Any) -> CompromisePolicy | None:
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        raise PolicyError("compromise must be a mapping")
+    confidence = doc.get("confidence") or {}
+    spread = doc.get("spread") or {}
+    decay = doc.get("decay") or {}
+    types = _table(doc, "type_points", ("unknown",))
+    types.update({k: _number(doc["type_points"], k, "type_points") for k in doc["type_points"]})
+    phases = doc.get("phase_points") or {}
+    if not isinstance(phases, dict):
+        raise PolicyError("compromise.phase_points must be a mapping of kill-chain phases")
+    floor = _number(confidence, "floor", "compromise.confidence")
+    unstated = _number(confidence, "unstated", "compromise.confidence")
+    if floor > 1 or unstated > 1:
+        raise PolicyError("compromise.confidence factors must be at most 1")
+    return CompromisePolicy(
+        phase_points={k: _number(phases, k, "compromise.phase_points") for k in phases},
+        type_points=types,
+        confidence_unstated=unstated,
+        confidence_floor=floor,
+        tlp_factor=_table(doc, "tlp_factor", TLPS),
+        per_extra_agency=_number(spread, "per_extra_agency", "compromise.spread"),
+        per_host_doubling=_number(spread, "per_host_doubling", "compromise.spread"),
+        spread_cap=_number(spread, "cap", "compromise.spread"),
+        half_life_days=_number(decay, "half_life_days", "compromise.decay", minimum=0.1),
+        forget_after_days=_number(decay, "forget_after_days", "compromise.decay"),
+    )
+
+
+def _grades(doc: dict[str, Any]) -> GradePolicy:
+    spec = doc.get("grades")
+    if spec is None:  # policies before 2027: the grade of the points, no bands
+        return GradePolicy("sum", 1.0, _number(doc, "grade_scale", "policy", minimum=1.0), ())
+    if not isinstance(spec, dict) or spec.get("measure") not in ("sum", "power_mean"):
+        raise PolicyError("grades.measure must be sum or power_mean")
+    raw = spec.get("bands")
+    if not isinstance(raw, list) or len(raw) < 3:
+        raise PolicyError("grades.bands must list at least three bands, best first")
+    bands, last = [], 0.0
+    for n, b in enumerate(raw):
+        if not isinstance(b, dict) or not b.get("letter") or not b.get("word"):
+            raise PolicyError(f"grades.bands[{n}] needs a letter, a word and 'below'")
+        below = _number(b, "below", f"grades.bands[{n}]")
+        if below <= last or below > 100:
+            raise PolicyError(f"grades.bands[{n}].below must rise, up to 100")
+        bands.append(Band(str(b["letter"]), str(b["word"]), below))
+        last = below
+    if last != 100:
+        raise PolicyError("the last of grades.bands must reach 100")
+    return GradePolicy(
+        str(spec["measure"]),
+        _number(spec, "power", "grades", minimum=1.0),
+        _number(spec, "scale", "grades", minimum=0.01),
+        tuple(bands),
+    )
+
+
+@dataclass(frozen=True)
 class ScoringPolicy:
     version: str
     severity_points: dict[str, float]
@@ -59,7 +171,13 @@ class ScoringPolicy:
     criticality_factor: dict[str, float]
     check_points: dict[str, float]
     accepted_risk_factor: float
-    grade_scale: float
+    grades: GradePolicy
+    compromise: CompromisePolicy | None = None
+    unreported_asset_points: float = 0.0  # an asset no collector reported lately
+
+    @property
+    def grade_scale(self) -> float:
+        return self.grades.scale
 
     @classmethod
     def parse(cls, text: str) -> ScoringPolicy:
@@ -88,7 +206,14 @@ class ScoringPolicy:
         }
         return cls(
             version=str(doc["version"]),
-            severity_points=_table(doc, "severity_points", SEVERITIES),
+            severity_points={
+                **_table(doc, "severity_points", SEVERITIES),
+                **{
+                    k: _number(doc["severity_points"], k, "severity_points")
+                    for k in OPTIONAL_SEVERITIES
+                    if k in doc["severity_points"]
+                },
+            },
             epss_weight=_number(exploitation, "epss_weight", "exploitation"),
             deadlines_days=_table(doc, "deadlines_days", SEVERITIES, minimum=1.0),
             overdue_per_30_days=_number(overdue, "per_30_days", "overdue"),
@@ -96,7 +221,13 @@ class ScoringPolicy:
             criticality_factor=_table(doc, "criticality_factor", CRITICALITIES),
             check_points=_table(doc, "check_points", CHECK_SEVERITIES),
             accepted_risk_factor=accepted,
-            grade_scale=_number(doc, "grade_scale", "policy", minimum=1.0),
+            grades=_grades(doc),
+            compromise=_compromise(doc.get("compromise")),
+            unreported_asset_points=_number(
+                doc.get("coverage") or {"unreported_asset_points": 0},
+                "unreported_asset_points",
+                "coverage",
+            ),
             **factors,
         )
 

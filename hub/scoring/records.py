@@ -25,6 +25,10 @@ class ScoreRecord:
     flags: tuple[str, ...]
     contributions: dict[str, Any] = field(hash=False)  # {"parts": [{reason, points, detail}]}
     coverage: dict[str, Any] = field(hash=False)
+    # What the grade was computed from: per-asset points under a power_mean policy, the
+    # points under a sum policy; and the grade's band letter ("" before bands existed).
+    measure: float = 0.0
+    band: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "flags", tuple(self.flags))
@@ -72,6 +76,10 @@ class SystemScoreState:
     has_sbom: bool
     change_token: str = ""  # the ScoringChange token this scoring had seen
     flags: tuple[str, ...] = ()  # the system score's flags, which carry up to its agency
+    # Its part of the per-asset measure (engine.Measure): the sum of its assets' points
+    # raised to the policy's power, and how many assets that sum is over.
+    power_sum: float = 0.0
+    units: int = 0
 
 
 @dataclass(frozen=True)

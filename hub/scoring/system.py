@@ -15,11 +15,16 @@ from typing import Any
 
 from hub.scoring import actions
 from hub.scoring.engine import (
+    Contribution,
+    EvidenceInput,
     FindingInput,
+    Measure,
     Score,
+    evidence_change,
     next_change,
     rollup,
     score_check,
+    score_evidence,
     score_finding,
 )
 from hub.scoring.policy import ScoringPolicy
@@ -51,6 +56,7 @@ class SystemInputs:
     assets: tuple[AssetInput, ...]
     findings: tuple[FindingInput, ...]
     checks: tuple[CheckInput, ...] = ()
+    evidence: tuple[EvidenceInput, ...] = ()  # sightings on its assets (none before 2027)
 
     def to_json(self) -> dict[str, Any]:
         plain: dict[str, Any] = _plain(asdict(self))
@@ -80,6 +86,17 @@ class SystemInputs:
                 CheckInput(**{**c, "accepted_until": _when(c.get("accepted_until"))})
                 for c in doc.get("checks", [])
             ),
+            evidence=tuple(
+                EvidenceInput(
+                    **{
+                        **e,
+                        "types": tuple(e["types"]),
+                        "phases": tuple(e["phases"]),
+                        "last_seen": datetime.fromisoformat(e["last_seen"]),
+                    }
+                )
+                for e in doc.get("evidence", [])
+            ),
         )
 
 
@@ -104,6 +121,7 @@ class SystemResult:
     actions: dict[str, dict[str, Any]] = field(hash=False)
     next_change: datetime | None
     assets_reporting: int
+    measure: Measure
 
 
 def score_system(
@@ -150,15 +168,80 @@ def score_system(
                 subject=f"asset:{c.asset_id}",
                 title=c.title,
             )
+    for e in inputs.evidence:
+        scored = score_evidence(e, policy, now)
+        parts.get(e.asset_id, own).append(
+            Score(f"evidence:{e.id}", scored.points, scored.contributions, scored.flags)
+        )
+        when = evidence_change(e, policy, now)
+        if when is not None:
+            moments.append(when)
+        if scored.points > 0:
+            actions.add_share(
+                shares,
+                actions.investigate_action(e.indicator_id),
+                points=scored.points,
+                target="",
+                subject=f"asset:{e.asset_id}",
+                title=e.name,
+            )
     cutoff = now - timedelta(days=stale_after_days)
-    reporting = 0
+    silent: list[str] = []
     for a in inputs.assets:
         if a.last_seen is not None and a.last_seen >= cutoff:
-            reporting += 1
-            # stale from the first instant past the window (store precision: milliseconds)
-            moments.append(a.last_seen + timedelta(days=stale_after_days, milliseconds=1))
+            # stale from the first instant past the window (store precision: microseconds)
+            moments.append(a.last_seen + timedelta(days=stale_after_days, microseconds=1))
+        else:
+            silent.append(a.id)
+    reporting = len(inputs.assets) - len(silent)
+    if policy.unreported_asset_points and silent:
+        _unseen(parts, silent, policy, stale_after_days)
     assets = [rollup(f"asset:{asset_id}", scores) for asset_id, scores in parts.items()]
     system = rollup(f"system:{inputs.id}", [*assets, *own])
     return SystemResult(
-        system, assets, actions.finish(shares), min(moments, default=None), reporting
+        system,
+        assets,
+        actions.finish(shares),
+        min(moments, default=None),
+        reporting,
+        measure_of(assets, sum(p.points for p in own), policy),
     )
+
+
+def _unseen(
+    parts: dict[str, list[Score]], silent: list[str], policy: ScoringPolicy, stale_after_days: int
+) -> None:
+    """An asset no collector reported lately is assumed no better than its system's
+    reporting assets on average, plus the policy's points for not knowing: silence must
+    never read as safety."""
+    quiet = set(silent)
+    seen = [sum(p.points for p in scores) for a, scores in parts.items() if a not in quiet]
+    peers = sum(seen) / len(seen) if seen else 0.0
+    for asset_id in silent:
+        own = sum(p.points for p in parts[asset_id])
+        steps = [
+            Contribution(
+                "unreported",
+                policy.unreported_asset_points,
+                f"no collector report within {stale_after_days} days",
+            )
+        ]
+        if peers > own:
+            steps.append(
+                Contribution("peers", peers - own, f"assumed like its {len(seen)} reporting peers")
+            )
+        points = sum(c.points for c in steps)
+        parts[asset_id].append(
+            Score(f"unreported:{asset_id}", points, tuple(steps), ("unreported",))
+        )
+
+
+def measure_of(assets: list[Score], own: float, policy: ScoringPolicy) -> Measure:
+    """The system's part of the per-asset measure. Its own (SBOM) findings describe the
+    software its hosts run, so their points are shared equally by its assets; a system
+    without assets counts as one."""
+    power = policy.grades.power
+    if not assets:
+        return Measure(max(own, 0.0) ** power, 1)
+    share = own / len(assets)
+    return Measure(sum(max(a.points + share, 0.0) ** power for a in assets), len(assets))

@@ -60,9 +60,12 @@ def compile_simple(pattern: str) -> list[Key] | None:
     return keys
 
 
-def live_indicators(store: Store, now: datetime) -> dict[str, str]:
+def live_indicators(
+    store: Store, now: datetime, profiles: dict[str, dict[str, Any]] | None = None
+) -> dict[str, str]:
     """id -> pattern of every indicator's latest version in any collection that is STIX,
-    not revoked, and valid now."""
+    not revoked, and valid now; `profiles`, when given, is filled with what scoring weighs
+    of each (see `profile`)."""
     found: dict[str, str] = {}
     query = Query(equals={"type": "indicator", "last": True, "deleted": False}, limit=10_000)
     after: str | tuple[str, str] | None = None
@@ -76,9 +79,27 @@ def live_indicators(store: Store, now: datetime) -> dict[str, str]:
             if until and datetime.fromisoformat(until.replace("Z", "+00:00")) <= now:
                 continue
             found[row.object_id] = obj["pattern"]
+            if profiles is not None:
+                profiles[row.object_id] = profile(obj, row.tlp, row.owner_org)
         if len(page) < query.limit:
             return found
         after = page[-1].id
+
+
+def profile(obj: dict[str, Any], tlp: str, source: str) -> dict[str, Any]:
+    """What scoring weighs of an indicator (its name, types, kill-chain phases, confidence,
+    marking and source), kept on its sightings so a change to any of it rescores them."""
+    confidence = obj.get("confidence")
+    return {
+        "name": str(obj.get("name", "")),
+        "types": sorted(str(t) for t in obj.get("indicator_types", [])),
+        "phases": sorted(
+            {str(p.get("phase_name", "")) for p in obj.get("kill_chain_phases", [])} - {""}
+        ),
+        "confidence": confidence if isinstance(confidence, int) else None,
+        "tlp": tlp,
+        "source": source,
+    }
 
 
 def match(indicators: dict[str, str], observed: Iterable[Host]) -> dict[str, set[str]]:
@@ -137,15 +158,24 @@ class MatchRun:
 def record(store: Store, now: datetime) -> MatchRun:
     """Match every live indicator against every host and keep the sightings: new ones
     start, repeated ones move `last_seen`, ones no longer seen (indicator revoked or
-    expired, observation gone) end. Sightings mark their systems for rescoring."""
-    indicators = live_indicators(store, now)
+    expired, observation gone) end. Each sighting carries its indicator's profile and how
+    many hosts and agencies see it; a sighting that starts or ends, or whose profile or
+    spread changed, marks its system for rescoring."""
+    profiles: dict[str, dict[str, Any]] = {}
+    indicators = live_indicators(store, now, profiles)
     observed = list(hosts(store))
     where = {h.asset_id: h for h in observed}
     hits = match(indicators, observed)
     before = {s.id: s for s in store.iter_all(SIGHTINGS, active=True)}
     rows: list[Sighting] = []
+    changed: set[tuple[str, str]] = set()
     new = 0
     for indicator_id, assets in hits.items():
+        spread = {
+            "hosts": len(assets),
+            "agencies": len({where[a].org_id for a in assets}),
+        }
+        seen = {**profiles[indicator_id], **spread}
         for asset_id in assets:
             sid = derive_id("sighting", indicator_id, asset_id)
             old = before.pop(sid, None) or store.fetch(SIGHTINGS, sid)
@@ -153,15 +183,13 @@ def record(store: Store, now: datetime) -> MatchRun:
             if old is None or not old.active:
                 new += 1
             first = old.first_seen if old is not None and old.active else now
+            if old is None or not old.active or old.profile != seen:
+                changed.add((h.org_id, h.system_id))
             rows.append(
-                Sighting(sid, indicator_id, h.org_id, h.system_id, asset_id, first, now, True)
-            )
-    ended = [
-        Sighting(s.id, s.indicator_id, s.org_id, s.system_id, s.asset_id, s.first_seen,
-                 s.last_seen, False)
-        for s in before.values()
-    ]  # fmt: skip
-    changed = {(r.org_id, r.system_id) for r in rows if r.first_seen == now}
+                Sighting(sid, indicator_id, h.org_id, h.system_id, asset_id, first, now, True,
+                         seen)
+            )  # fmt: skip
+    ended = [dataclasses.replace(s, active=False) for s in before.values()]
     changed |= {(r.org_id, r.system_id) for r in ended}
     with store.transaction() as tx:
         tx.put_sightings(rows + ended)

@@ -105,8 +105,10 @@ class TaxiiFeed:
 @dataclass(frozen=True)
 class Sighting:
     """A partner indicator seen on an agency host (id from the pair). `active` while the
-    indicator is live and the host still shows the observation; scoring weighs the host's
-    findings by the policy's sighting factor while any sighting of it is active."""
+    indicator is live and the host still shows the observation. Scoring counts it as
+    evidence of compromise (weighed by `profile`: the indicator's name, types, kill-chain
+    phases, confidence, marking and source, and the hosts and agencies that see it), and
+    weighs the host's findings by the policy's sighting factor while it is active."""
 
     id: str
     indicator_id: str
@@ -116,3 +118,4 @@ class Sighting:
     first_seen: datetime
     last_seen: datetime
     active: bool
+    profile: dict[str, Any] = field(default_factory=dict, hash=False)

@@ -14,6 +14,7 @@ from typing import Any
 from hub.events.records import Event
 from hub.store import Transaction
 from hub.store.interface import TRIAGE
+from hub.triage import collapse
 from hub.triage_items import TriageItem, TriageStatus
 from playbooks.actions.base import Context, Outcome, PlaybookAction
 from playbooks.definition import Playbook, Step, render
@@ -57,7 +58,8 @@ class TriageAction(PlaybookAction):
         text = render(step.spec.get("comment", "opened by playbook ${playbook}"), book, event)
         note = {"at": ctx.now.isoformat(), "by": f"playbook:{book.name}", "text": text,
                 "event": event.id}  # fmt: skip
-        changed = replace(changed, comments=(*changed.comments, note), updated_at=ctx.now)
+        comments = collapse([*changed.comments, note])  # a repeated remark counts up
+        changed = replace(changed, comments=tuple(comments), updated_at=ctx.now)
         if event.trigger != "kev_finding":
             origin: dict[str, Any] = dict(item.origin)
             title = step.spec.get("title") or _DEFAULT_TITLES.get(event.trigger, "${subject}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
+import hub
 from hub.app import create_app
 from hub.cli import main
 from hub.settings import load_settings
@@ -53,8 +55,10 @@ def test_a_hub_on_an_older_schema_is_refused_until_init_upgrades_it(home: Path) 
     agency = ok(home, "org", "add", "Agency", "--kind", "agency")
     db = sqlite3.connect(home / "crsa.db")
     latest = db.execute("PRAGMA user_version").fetchone()[0]
-    # As the previous release left it: the last migration only rewrites stored times, which
-    # it can do again.
+    # As the previous release left it: without the columns the last migration adds.
+    last = sorted((Path(hub.__file__).parent / "store/sqlite/migrations").glob("*.sql"))[-1]
+    for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", last.read_text()):
+        db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     db.execute(f"PRAGMA user_version = {latest - 1}")
     db.commit()
     db.close()

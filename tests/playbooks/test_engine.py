@@ -31,7 +31,7 @@ from hub.triage_items import TriageItem
 from playbooks.definition import BUILTIN, load_file, parse
 from playbooks.engine import MAX_ATTEMPTS, Engine
 from tests.conftest import World
-from tests.scoring.test_continuous import put, vuln
+from tests.scoring.test_continuous import put, score, vuln
 
 KEV_TRIAGE = """\
 name: kev-triage
@@ -224,15 +224,16 @@ def test_scores_missing_sboms_and_failing_feeds_open_items(
 ) -> None:
     t0 = utcnow()
 
-    def org_score(grade: float, at: datetime) -> ScoreRecord:
+    def org_score(grade: float, at: datetime, band: str) -> ScoreRecord:
         subject = f"organization:{world.agency_a}"
         return ScoreRecord(ScoreRecord.key_id(subject, at), subject, "organization",
-                           world.agency_a, grade, grade, "p", at, (), {}, {})  # fmt: skip
+                           world.agency_a, grade, grade, "p", at, (), {}, {}, grade,
+                           band)  # fmt: skip
 
     feed = TaxiiFeed("feed-1", world.partner, "http://127.0.0.1:9/taxii2/", "c", "u", "p", "",
                      None, "connection refused", 0)  # fmt: skip
     with world.store.transaction() as tx:
-        tx.put_scores([org_score(20.0, t0 - timedelta(hours=1)), org_score(35.0, t0)])
+        tx.put_scores([org_score(20.0, t0 - timedelta(hours=1), "B"), org_score(35.0, t0, "B")])
         tx.put_taxii_feed(feed)
     books = [
         load_file(BUILTIN / f"{n}.yaml") for n in ("grade-worsened", "sbom-overdue", "feed-failed")
@@ -243,7 +244,7 @@ def test_scores_missing_sboms_and_failing_feeds_open_items(
     rows = {r["kind"]: r for r in TriageDesk(world.store).queue(ROOT) if r.get("playbook")}
     assert set(rows) == {"score", "sbom_missing", "feed_failed"}
     assert rows["feed_failed"]["title"].endswith("connection refused")
-    assert "grade 20.0 -> 35.0" in rows["score"]["comments"][0]["text"]
+    assert "risk index 20.0 (band B) -> 35.0 (band B)" in rows["score"]["comments"][0]["text"]
     sbom_rows = [r for r in TriageDesk(world.store).queue(ROOT) if r["kind"] == "sbom_missing"]
     assert len(sbom_rows) == 2  # both systems
     # The first score of a subject (no previous grade) is no change: only the second counts.
@@ -313,3 +314,38 @@ def test_a_failing_intelligence_feed_is_recorded_and_opens_one_item(
     healed = sync_feed(world.store, failed, "t").feed
     assert (healed.last_error, healed.failed_at) == ("", None)
     assert world.store.get_feed(feed.id) == healed
+
+
+def test_a_remark_repeated_for_every_host_is_one_comment_with_a_count(
+    world: World, settings: Settings
+) -> None:
+    """The demo's top action carried the playbook's same comment once per host (284 times):
+    one KEV flaw on two hosts is two events and one remark, counted."""
+    t0 = utcnow()
+    due = (date.today() + timedelta(days=5)).isoformat()
+    found = [
+        vuln(world, system, asset, org, "CVE-2026-0042", t0, purl="pkg:pypi/pkg@1.0",
+             fixed_in=("1.1",), kev_due=due)
+        for system, asset, org in (
+            (world.system_a, world.asset_a, world.agency_a),
+            (world.system_b, world.asset_b, world.agency_b),
+        )
+    ]  # fmt: skip
+    put(world.store, *found)
+    run = engine(world.store, settings, KEV_TRIAGE).run_once("t")
+    assert run.failed == [] and run.handled == 2
+    key = finding_action("pkg:pypi/pkg@1.0", "CVE-2026-0042", ("1.1",))[0]
+    item = world.store.fetch(TRIAGE, TriageItem.key_id(key))
+    assert item is not None
+    [note] = item.comments
+    assert note["count"] == 2 and note["text"].startswith("CVE-2026-0042 due ")
+    assert note["first_at"] <= note["at"]
+
+    # Items stored before remarks were counted read the same way.
+    doubled = replace(item, comments=({**note, "count": 1}, {**note, "count": 1}))
+    with world.store.transaction() as tx:
+        tx.put_triage(doubled)
+    score(world.store, t0, full=True)
+    [row] = [r for r in TriageDesk(world.store).queue(ROOT) if r["key"] == key]
+    [shown] = row["comments"]
+    assert shown["count"] == 2 and shown["text"] == note["text"]

@@ -22,6 +22,9 @@ from hub.scoring import (
     score_check,
     score_finding,
 )
+from hub.scoring.compute import graded
+from hub.scoring.engine import EvidenceInput, score_evidence
+from hub.scoring.system import AssetInput, SystemInputs, score_system
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 POLICY = default_policy()
@@ -29,7 +32,7 @@ POLICY = default_policy()
 findings = st.builds(
     FindingInput,
     id=st.uuids().map(str),
-    severity=st.sampled_from(["critical", "high", "medium", "low", "none", "unknown"]),
+    severity=st.sampled_from(["critical", "high", "medium", "low", "none", "unknown", "info"]),
     status=st.sampled_from(["open", "open", "open", "fixed", "suppressed"]),
     kev=st.booleans(),
     kev_due=st.one_of(
@@ -138,7 +141,7 @@ def test_failed_checks_count_by_severity_and_criticality() -> None:
 
 def test_policies_are_checked_when_loaded() -> None:
     text = (resources.files("hub.scoring") / "default.yaml").read_text(encoding="utf-8")
-    assert ScoringPolicy.parse(text) == POLICY and POLICY.version == "2026.1"
+    assert ScoringPolicy.parse(text) == POLICY and POLICY.version == "2027.1"
     with pytest.raises(PolicyError, match="needs a version"):
         ScoringPolicy.parse("severity_points: {}")
     with pytest.raises(PolicyError, match="severity_points lacks"):
@@ -147,3 +150,96 @@ def test_policies_are_checked_when_loaded() -> None:
         ScoringPolicy.parse(text.replace("kev_factor: 2.0", "kev_factor: 0.5"))
     with pytest.raises(PolicyError, match="accepting a risk never adds"):
         ScoringPolicy.parse(text.replace("accepted_risk_factor: 0.25", "accepted_risk_factor: 2"))
+
+
+evidence = st.builds(
+    EvidenceInput,
+    id=st.uuids().map(str),
+    kind=st.just("sighting"),
+    asset_id=st.sampled_from(["a1", "a2", "a3"]),
+    indicator_id=st.sampled_from(["indicator--1", "indicator--2"]),
+    name=st.just("C2"),
+    types=st.lists(st.sampled_from(["malicious-activity", "compromised", "benign", "x"])).map(
+        tuple
+    ),
+    phases=st.lists(st.sampled_from(["command-and-control", "exfiltration", "nope"])).map(tuple),
+    confidence=st.one_of(st.none(), st.integers(0, 100)),
+    tlp=st.sampled_from(["red", "amber", "green", "clear", ""]),
+    hosts=st.integers(1, 10_000),
+    agencies=st.integers(1, 200),
+    active=st.booleans(),
+    last_seen=st.datetimes(datetime(2026, 9, 1), datetime(2026, 11, 27), timezones=st.just(UTC)),
+    criticality=st.sampled_from(["low", "moderate", "high"]),
+)
+assets = st.lists(
+    st.builds(
+        AssetInput,
+        id=st.sampled_from(["a1", "a2", "a3"]),
+        last_seen=st.one_of(
+            st.none(), st.datetimes(datetime(2026, 11, 1), NOW.replace(tzinfo=None),
+                                    timezones=st.just(UTC))
+        ),
+    ),
+    min_size=1,
+    max_size=3,
+    unique_by=lambda a: a.id,
+)  # fmt: skip
+
+
+def system_of(
+    hosts: list[AssetInput], fs: list[FindingInput], es: list[EvidenceInput]
+) -> SystemInputs:
+    ids = [a.id for a in hosts]
+    return SystemInputs(
+        "s", "o", "moderate", False, True, tuple(hosts),
+        tuple(replace(f, asset_id=ids[n % len(ids)]) for n, f in enumerate(fs)),
+        (), tuple(replace(e, asset_id=ids[n % len(ids)]) for n, e in enumerate(es)),
+    )  # fmt: skip
+
+
+def index_of(inputs: SystemInputs) -> tuple[float, float]:
+    result = score_system(inputs, POLICY, NOW, 7)
+    return graded(result.score, result.measure, POLICY)[0], result.score.points
+
+
+@settings(max_examples=200)
+@given(evidence)
+def test_a_sighting_scores_as_a_sum_bounded_and_never_below_zero(e: EvidenceInput) -> None:
+    s = score_evidence(e, POLICY, NOW)
+    assert math.isclose(sum(c.points for c in s.contributions), s.points, abs_tol=1e-9)
+    c = POLICY.compromise
+    assert c is not None
+    most = (
+        max([*c.phase_points.values(), *c.type_points.values()])
+        * max(c.tlp_factor.values())
+        * (1 + c.spread_cap)
+        * max(POLICY.criticality_factor.values())
+    )
+    assert 0 <= s.points <= most + 1e-9
+
+
+@settings(max_examples=200, deadline=None)
+@given(assets, st.lists(findings, max_size=8), st.lists(evidence, max_size=3), findings, evidence)
+def test_more_findings_or_sightings_never_lower_a_systems_grade(
+    hosts: list[AssetInput],
+    fs: list[FindingInput],
+    es: list[EvidenceInput],
+    extra: FindingInput,
+    seen: EvidenceInput,
+) -> None:
+    """Monotonic and bounded at system level too: the per-asset measure, the index and the
+    points only rise with an open finding or a live sighting, and every asset's and the
+    system's points are the sum of their parts."""
+    before = system_of(hosts, fs, es)
+    more = system_of(hosts, [*fs, replace(extra, status="open")], es)
+    sighted = system_of(hosts, fs, [*es, replace(seen, active=True)])
+    for after in (more, sighted):
+        (i0, p0), (i1, p1) = index_of(before), index_of(after)
+        assert i1 >= i0 - 1e-9 and p1 >= p0 - 1e-9
+        assert 0.0 <= i0 <= i1 < 100.0
+    result = score_system(more, POLICY, NOW, 7)
+    for asset in result.assets:
+        assert math.isclose(sum(c.points for c in asset.contributions), asset.points,
+                            abs_tol=1e-6)  # fmt: skip
+    assert math.isclose(sum(c.points for c in result.score.contributions), result.score.points,
+                        abs_tol=1e-6)  # fmt: skip

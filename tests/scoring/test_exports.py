@@ -46,7 +46,7 @@ def test_a_fresh_export_verifies_and_lists_its_evidence(exported: tuple[Path, Pa
         "policy.yaml",
         "report.html",
     }
-    assert manifest["policy_version"] == "2026.1" and manifest["audit_head"]["seq"] > 0
+    assert manifest["policy_version"] == "2027.1" and manifest["audit_head"]["seq"] > 0
     scores = json.loads((out / "scores.json").read_text())
     assert {s["kind"] for s in scores} == {"organization", "system", "nation"}
     pinned = crsa(home, "export", "verify", str(out), "--key", manifest["public_key"])

@@ -77,10 +77,16 @@ def test_scores_add_up_from_findings_to_the_nation_and_history_holds(
     s = by[f"system:{world.system_a}"]
     # One critical finding (10) on an internet-facing (x1.5), high-criticality (x1.5) system,
     # and one failed high check (3 x 1.5): 22.5 + 4.5 = 27.
-    web = next(r for r in records if r.kind == "asset" and r.points > 0)
+    web = by[f"asset:{got.get_json()['asset_id']}"]
     assert round(web.points, 6) == 27.0
     assert sum(p["points"] for p in web.contributions["parts"]) == web.points
-    assert s.points == web.points and a.points == s.points
+    # The other host never reported: assumed like its reporting peer, plus 2 for not knowing.
+    silent = by[f"asset:{world.asset_a}"]
+    assert silent.flags == ("unreported",) and round(silent.points, 6) == 27.0 + 2.0
+    assert s.points == web.points + silent.points and a.points == s.points
+    # Graded per asset: the root mean square of the two hosts' points, with its band.
+    assert s.measure == ((web.points**2 + silent.points**2) / 2) ** 0.5 == a.measure
+    assert a.band == "B" and 20 <= a.grade < 40
     assert by["nation"].points == sum(r.points for r in records if r.kind == "organization")
     assert a.coverage["assets"] == 2 and a.coverage["assets_reporting"] == 1
     assert "thin_coverage" in a.flags  # half the assets report, no system has an SBOM
@@ -95,7 +101,7 @@ def test_scores_add_up_from_findings_to_the_nation_and_history_holds(
         tx.put_scores(score_hub(world.store, default_policy(), t2))
     now = score_as_of(world.store, f"organization:{world.agency_a}", t2)
     then = score_as_of(world.store, f"organization:{world.agency_a}", t1 + timedelta(minutes=1))
-    assert now is not None and then is not None and now.points == 0.0
+    assert now is not None and then is not None and now.points == 2.0  # a host still silent
     assert then == a  # the recorded score, exactly as it was
     assert score_as_of(world.store, "nation", t1 - timedelta(days=1)) is None
 
@@ -129,9 +135,10 @@ def test_crsa_score_records_and_replays(tmp_path: Path) -> None:
     agency = crsa("org", "add", "Digital Agency", "--kind", "agency").strip()
     crsa("system", "add", "--org", agency, "e-Gov")
     out = crsa("score")
-    assert "Digital Agency\t0.0\t0.0" in out and "thin_coverage" in out and "nation\t0.0" in out
+    assert "Digital Agency\t0\tA low\t0.0\t0.0" in out and "thin_coverage" in out
+    assert "nation\t0\tA low\t0.0\t0.0" in out
     assert "no score recorded" in crsa("score", "--as-of", "2020-01-01")
-    assert "Digital Agency\t0.0" in crsa("score", "--as-of", utcnow().date().isoformat())
+    assert "Digital Agency\t0\tA low" in crsa("score", "--as-of", utcnow().date().isoformat())
     bad = CliRunner().invoke(main, ["--home", str(home), "score", "--as-of", "yesterday"])
     assert bad.exit_code == 2 and "not an ISO date" in bad.output
 

@@ -205,8 +205,12 @@ def test_sightings_raise_scores_while_they_last_and_are_shared(
     run = score(world.store, t0 + timedelta(minutes=1))
     assert run.rescored == 1
     sighted = world.store.score_history(f"asset:{asset_id}")[-1]
-    assert sighted.points == before * default_policy().sighting_factor
-    assert "sighting" in json.dumps(sighted.contributions)
+    parts = {p["detail"].split(":", 1)[0]: p for p in sighted.contributions["parts"]}
+    # the finding counts double while the indicator is sighted, and the sighting is risk of
+    # its own (a host with no finding at all would still score)
+    assert parts["finding"]["points"] == before * default_policy().sighting_factor
+    assert parts["evidence"]["points"] > 0 and "compromise" in sighted.flags
+    assert sighted.points == parts["finding"]["points"] + parts["evidence"]["points"]
     assert record(world.store, t0 + timedelta(minutes=2)).new == 0  # seen again: no change
 
     [operator] = world.store.list_organizations(kind=OrgKind.OPERATOR)
@@ -224,4 +228,15 @@ def test_sightings_raise_scores_while_they_last_and_are_shared(
     gone = record(world.store, t0 + timedelta(minutes=3))
     assert (gone.indicators, gone.ended) == (0, 1)
     assert score(world.store, t0 + timedelta(minutes=4)).rescored == 1
-    assert world.store.score_history(f"asset:{asset_id}")[-1].points == before
+    ended = world.store.score_history(f"asset:{asset_id}")[-1]
+    kinds = {p["detail"].split(":", 1)[0]: p for p in ended.contributions["parts"]}
+    finding, evidence = kinds["finding"], kinds["evidence"]
+    assert finding["points"] == before  # no longer doubled
+    assert evidence["flags"] == ["compromise_ended"] and evidence["points"] > 0
+    score(world.store, t0 + timedelta(days=10))  # it halves every week once ended ...
+    decayed = world.store.score_history(f"asset:{asset_id}")[-1].contributions["parts"]
+    [later] = [p for p in decayed if p["detail"].startswith("evidence:")]
+    assert 0 < later["points"] < evidence["points"] / 2
+    score(world.store, t0 + timedelta(days=31))  # ... and is forgotten after a month
+    forgotten = world.store.score_history(f"asset:{asset_id}")[-1].contributions["parts"]
+    assert not [p for p in forgotten if p["detail"].startswith("evidence:") and p["points"]]

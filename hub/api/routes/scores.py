@@ -26,7 +26,17 @@ class ScoreOut(_Out):
     kind: str
     org_id: str
     points: float = Field(description="additive risk points; the sum of the contributions")
-    grade: float = Field(description="0-100 view of the points")
+    grade: float = Field(
+        description="risk index, 0-100, higher is worse: a bounded view of `measure`"
+    )
+    measure: float = Field(
+        description="what the grade is computed from: per-asset points (the power mean of"
+        " the assets' points) under policies since 2027.1; the points before"
+    )
+    band: str = Field(
+        description="the grade's band letter (A low ... E severe); '' for scores recorded"
+        " before bands"
+    )
     policy_version: str
     computed_at: datetime
     flags: list[str]
@@ -57,6 +67,8 @@ def get_score(call: Call, subject: str) -> ScoreOut:
         org_id=rec.org_id,
         points=rec.points,
         grade=rec.grade,
+        measure=rec.measure,
+        band=rec.band,
         policy_version=rec.policy_version,
         computed_at=rec.computed_at,
         flags=list(rec.flags),

@@ -46,9 +46,7 @@ class ActionOut(_Out):
     comments: list[dict[str, Any]]
     accepted_until: str | None
     org_ids: list[str] | None = Field(default=None, description="not shown to agency users")
-    playbook: str = Field(
-        default="", description="the playbook that opened an item no ranked action stands behind"
-    )
+    playbook: str = Field(default="", description="the playbook that opened the item, if one did")
 
 
 class TriagePage(_Out):

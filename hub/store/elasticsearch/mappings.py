@@ -188,6 +188,8 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         flags=KEYWORD,
         contributions=OPAQUE,
         coverage=OPAQUE,
+        measure={"type": "double"},
+        band=KEYWORD,
     ),
     "score_states": _strict(
         id=KEYWORD,
@@ -202,6 +204,8 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         has_sbom={"type": "boolean"},
         change_token=KEYWORD,
         flags=KEYWORD,
+        power_sum={"type": "double"},
+        units={"type": "long"},
     ),
     "action_shares": _strict(id=KEYWORD, org_id=KEYWORD, level=KEYWORD, actions=OPAQUE),
     "score_changes": _strict(
@@ -279,6 +283,7 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         first_seen=DATE,
         last_seen=DATE,
         active={"type": "boolean"},
+        profile=OPAQUE,
     ),
     "events": _strict(
         id=KEYWORD,
@@ -343,5 +348,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # dashboard sign-ins are kept server-side, so logging out ends them.
     # stix_objects.date_added in nanoseconds: an index made before is rebuilt.
     10: ("sboms", "products", "web_sessions", "stix_objects"),
+    # Scores keep their measure and band, states their part of the per-asset measure,
+    # sightings their indicator's profile (the mappings grow).
+    11: ("scores", "score_states", "sightings"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)
