@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from packageurl import PackageURL
 
 from hub import audit
 from hub.app import create_app
+from hub.auth import Principal
 from hub.demo import build_demo
+from hub.demo.playbooks import run_playbooks
+from hub.demo.threats import seed_threats
+from hub.model import OrgKind, utcnow
+from hub.scoring import default_policy
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.interface import SIGHTINGS
 from hub.store.sqlite import SqliteStore
+from hub.triage import TriageDesk
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -78,3 +86,38 @@ def test_demo_credentials_work_with_their_roles(tmp_path: Path) -> None:
         assert me.status_code == expected
         if expected == 200:
             assert me.get_json()["role"] == cred.role.value
+
+
+def test_the_demo_ranks_what_matters(tmp_path: Path) -> None:
+    """What `crsa demo` shows a SOC: agencies spread over at least three bands with the nation
+    in neither end band, every investigation of an active sighting carrying its points and
+    one in the top five, no remark repeated on an action, and 90 days of history."""
+    home = tmp_path / "demo"
+    store = fresh(home)
+    now = utcnow()
+    build_demo(store, seed=2026, now=now)
+    seed_threats(store, Settings(home=home), home / "feeds", now, random.Random(2026))
+    run_playbooks(store, Settings(home=home), "")
+    policy = default_policy()
+    letters = [b.letter for b in policy.grades.bands]
+    agencies = store.list_organizations(kind=OrgKind.AGENCY, limit=100)
+    latest = store.latest_scores([f"organization:{o.id}" for o in agencies] + ["nation"], now)
+    bands = {latest[f"organization:{o.id}"].band for o in agencies}
+    assert len(bands) >= 3, bands
+    assert latest["nation"].band not in (letters[0], letters[-1]), latest["nation"]
+
+    queue = TriageDesk(store, clock=lambda: now).queue(Principal.operator("tests"))
+    active = {s.indicator_id for s in store.iter_all(SIGHTINGS, active=True)}
+    investigations = {r["key"].split(" ")[-1]: r for r in queue if r["kind"] == "sighting"}
+    assert active and active <= set(investigations)
+    assert all(investigations[i]["points"] > 0 for i in active)
+    assert any(r["kind"] == "sighting" for r in queue[:5]), [r["title"] for r in queue[:5]]
+    for row in queue:
+        said = [(c["by"], c["text"]) for c in row["comments"]]
+        assert len(said) == len(set(said)), row["title"]
+    assert any(c.get("count", 1) > 1 for r in queue for c in r["comments"])
+
+    days = {r.computed_at.date() for r in store.score_history("nation")}
+    assert min(days) <= (now - timedelta(days=89)).date() and len(days) >= 30
+    grades = [r.grade for r in store.score_history("nation")]
+    assert max(grades) - min(grades) > 5  # the history says something: the picture changed

@@ -209,6 +209,7 @@ STACKS: dict[str, tuple[Spec, ...]] = {
         Spec("cargo", None, "hyper", ("0.14.18", "0.14.28", "1.3.1")),
         Spec("cargo", None, "openssl", ("0.10.45", "0.10.55", "0.10.64")),
         Spec("cargo", None, "time", ("0.1.45", "0.3.36")),
+        Spec("cargo", None, "atty", ("0.2.14",)),
     ),
 }
 
@@ -228,6 +229,25 @@ AGENCIES: tuple[str, ...] = (
 )
 
 OPERATOR = "Government Security Operation Coordination Team"
+# Per agency, in AGENCIES' order: (patch discipline, reporting share). Discipline is the
+# chance a package is at its newest release; the reporting share is the part of its hosts
+# whose collector reported in the last few days. Real ministries differ this much, and the
+# grades must show it.
+HYGIENE: tuple[tuple[float, float], ...] = (
+    (0.55, 0.95),
+    (0.30, 0.85),
+    (0.85, 0.99),
+    (0.10, 0.80),
+    (0.45, 0.90),
+    (0.70, 0.97),
+    (0.20, 0.70),
+    (0.90, 0.99),
+    (0.35, 0.88),
+    (0.60, 0.93),
+    (0.80, 0.98),
+    (0.15, 0.75),
+)
+
 PARTNERS: tuple[str, ...] = ("Financials ISAC Japan", "ICT-ISAC", "Transportation ISAC")
 
 SYSTEM_KINDS: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (

@@ -54,10 +54,12 @@ class DemoSummary:
     credentials: tuple[DemoCredentials, ...]
 
 
-def _package(spec: catalog.Spec, rng: random.Random) -> Package:
-    # Older releases are likelier: real fleets lag behind upstream.
+def _package(spec: catalog.Spec, rng: random.Random, discipline: float) -> Package:
+    # A disciplined agency runs the newest release; otherwise older releases are likelier:
+    # real fleets lag behind upstream.
     weights = [len(spec.versions) - i + 1 for i in range(len(spec.versions))]
-    version = rng.choices(spec.versions, weights=weights)[0]
+    lagging = rng.choices(spec.versions, weights=weights)[0]
+    version = spec.versions[-1] if rng.random() < discipline else lagging
     purl = PackageURL(
         type=spec.purl_type,
         namespace=spec.namespace,
@@ -105,6 +107,7 @@ def build_demo(
     ]
 
     plan: list[tuple[Organization, str, str, bool, tuple[str, ...]]] = []
+    hygiene = {a.id: catalog.HYGIENE[n % len(catalog.HYGIENE)] for n, a in enumerate(agencies)}
     for agency in agencies:
         for kind in rng.sample(catalog.SYSTEM_KINDS, SYSTEMS_PER_AGENCY):
             plan.append((agency, *kind))
@@ -121,7 +124,9 @@ def build_demo(
             f"{name} of the {agency.name}",
             rid,
         ).value
-        packages_total += _add_assets(store, who, system, size, stacks, rng, now, rid)
+        packages_total += _add_assets(
+            store, who, system, size, stacks, rng, now, rid, hygiene[agency.id]
+        )
         if progress is not None:
             progress(size)
 
@@ -176,7 +181,9 @@ def _add_assets(
     rng: random.Random,
     now: datetime,
     rid: str,
+    hygiene: tuple[float, float],
 ) -> int:
+    discipline, reporting = hygiene
     slug = "".join(ch for ch in system.name.lower() if ch.isalnum())[:10]
     written = 0
     with store.transaction() as tx:
@@ -186,7 +193,10 @@ def _add_assets(
             for stack in stacks:
                 if rng.random() < 0.7:
                     specs.extend(catalog.STACKS[stack])
-            packages = sorted({_package(s, rng) for s in specs}, key=lambda p: p.purl)
+            packages = sorted({_package(s, rng, discipline) for s in specs}, key=lambda p: p.purl)
+            # reporting hosts were seen in the last four days, the others up to a month ago
+            quiet = rng.random() >= reporting
+            minutes = rng.randint(60 * 24 * 8, 60 * 24 * 30) if quiet else rng.randint(1, 5760)
             identifier = f"{slug}-{system.id[:8]}-{n:04d}"
             octets = system.id[:2]
             asset = Asset(
@@ -198,7 +208,7 @@ def _add_assets(
                 os_name=image.os_name,
                 os_version=image.os_version,
                 addresses=(f"10.{int(octets, 16) % 250}.{n // 250}.{n % 250 + 1}",),
-                last_seen=now - timedelta(minutes=rng.randint(1, 60 * 24 * 10)),
+                last_seen=now - timedelta(minutes=minutes),
                 created_at=now - timedelta(days=rng.randint(30, 900)),
             )
             tx.put_asset(asset)

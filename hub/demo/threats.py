@@ -12,19 +12,23 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from packageurl import PackageURL
 
 from hub.auth import Principal
 from hub.demo import catalog
 from hub.feeds import refresh, register
 from hub.intel import IntelSource
-from hub.model import OrgKind
+from hub.inventory import InventoryDesk
+from hub.model import FindingStatus, OrgKind
 from hub.sboms import SbomDesk
 from hub.scoring import default_policy
+from hub.scoring.actions import highest
 from hub.scoring.compute import audit_draft, run_scoring
 from hub.settings import Settings
 from hub.sharing.desk import SharingDesk
@@ -32,7 +36,7 @@ from hub.sharing.ioc import record
 from hub.sharing.markings import MARKING_IDS, Tlp
 from hub.sharing.outbound import publish
 from hub.store import Store
-from hub.store.interface import ASSETS, Query
+from hub.store.interface import ASSETS, FINDINGS, Query
 from hub.telemetry import AssetTelemetry
 
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
@@ -159,7 +163,21 @@ ADVISORIES = (
         HIGH,
         "openssl: incorrect cipher key and IV length processing",
     ),
+    (  # as the Go vulnerability database publishes it: no CVSS rating, so "unrated"
+        "GO-2024-2687",
+        "Go",
+        "golang.org/x/net",
+        "0",
+        "0.23.0",
+        "CVE-2023-45288",
+        "",
+        "HTTP/2 CONTINUATION flood in net/http",
+    ),
 )
+# RustSec's informational records: notices, not vulnerabilities (id, crate, kind, summary).
+NOTICES = (
+    ("RUSTSEC-2024-0375", "atty", "unmaintained", "`atty` is unmaintained"),
+)  # fmt: skip
 KEV = (
     ("CVE-2021-44228", 15),
     ("CVE-2022-22965", 20),
@@ -188,17 +206,19 @@ class ThreatSummary:
     outbound_collection: str
 
 
-def _write_feeds(folder: Path, now: datetime) -> dict[IntelSource, Path]:
+def _write_feeds(
+    folder: Path, now: datetime, advisories: Sequence[tuple[str, ...]]
+) -> dict[IntelSource, Path]:
     osv = folder / "osv"
     osv.mkdir(parents=True, exist_ok=True)
-    for vid, eco, name, introduced, fixed, cve, vector, summary in ADVISORIES:
+    for vid, eco, name, introduced, fixed, cve, vector, summary in advisories:
         doc: dict[str, Any] = {
             "schema_version": "1.6.0",
             "id": vid,
             "modified": "2026-10-01T00:00:00Z",
             "aliases": [cve],
             "summary": summary,
-            "severity": [{"type": "CVSS_V3", "score": vector}],
+            "severity": [{"type": "CVSS_V3", "score": vector}] if vector else [],
             "affected": [
                 {
                     "package": {"ecosystem": eco, "name": name},
@@ -214,6 +234,21 @@ def _write_feeds(folder: Path, now: datetime) -> dict[IntelSource, Path]:
         if eco in ("PyPI",):
             doc["affected"][0]["ranges"][0]["type"] = "ECOSYSTEM"
         (osv / f"{vid}.json").write_text(json.dumps(doc), encoding="utf-8")
+    for vid, crate, kind, summary in NOTICES:
+        notice = {
+            "schema_version": "1.6.0",
+            "id": vid,
+            "modified": "2026-10-01T00:00:00Z",
+            "summary": summary,
+            "affected": [
+                {
+                    "package": {"ecosystem": "crates.io", "name": crate},
+                    "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}],
+                }
+            ],
+            "database_specific": {"informational": kind},
+        }
+        (osv / f"{vid}.json").write_text(json.dumps(notice), encoding="utf-8")
     kev = folder / "kev.json"
     kev.write_text(
         json.dumps(
@@ -243,7 +278,15 @@ def _write_feeds(folder: Path, now: datetime) -> dict[IntelSource, Path]:
     return {IntelSource.OSV: osv, IntelSource.KEV: kev, IntelSource.EPSS: epss}
 
 
-def _indicator(n: int, pattern: str, tlp: Tlp, name: str, now: datetime) -> dict[str, Any]:
+def _indicator(
+    n: int,
+    pattern: str,
+    tlp: Tlp,
+    name: str,
+    now: datetime,
+    phase: tuple[str, str] = ("lockheed-martin-cyber-kill-chain", "command-and-control"),
+    confidence: int = 85,
+) -> dict[str, Any]:
     stamp = (now - timedelta(days=n % 9 + 1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     return {
         "type": "indicator",
@@ -257,6 +300,8 @@ def _indicator(n: int, pattern: str, tlp: Tlp, name: str, now: datetime) -> dict
         "pattern_type": "stix",
         "pattern_version": "2.1",
         "valid_from": stamp,
+        "confidence": confidence,
+        "kill_chain_phases": [{"kill_chain_name": phase[0], "phase_name": phase[1]}],
         "object_marking_refs": [MARKING_IDS[tlp]],
     }
 
@@ -334,25 +379,91 @@ def sbom_document(
     return json.dumps(doc).encode()
 
 
+HISTORY_DAYS = 90
+PATCH_EVERY = 7  # days between an agency's patch rounds
+PATCH_SHARE = 0.12  # of its vulnerable hosts a perfectly disciplined agency patches a round
+LATE_ADVISORIES = 5  # the last advisories of ADVISORIES arrive half way through the history
+CAMPAIGN_STARTS = 12  # days before now: the first sightings of the partner's indicators
+
+
+def _telemetry(
+    assets: list[Any], rng: random.Random, at: datetime, wave: int
+) -> list[AssetTelemetry]:
+    """What the sampled hosts report at `at`: most talk to internal addresses; some beacon
+    to the partner's C2 addresses, resolve its C2 domains or run its miner. The second
+    wave is the campaign grown: more hosts run the miner, and some earlier beacons stop."""
+    out = []
+    for n, asset in enumerate(assets):
+        hit = n % 10 == 0 and not (wave == 2 and n % 30 == 0)
+        miner = n % (25 if wave == 1 else 8) == 3
+        remote = C2[n // 10 % len(C2)] if hit else f"10.20.{n % 250}.{rng.randrange(1, 250)}"
+        data: dict[str, Any] = {
+            "ports": [],
+            "connections": [
+                {
+                    "protocol": "tcp",
+                    "state": "established",
+                    "local_address": asset.addresses[0],
+                    "local_port": 40000 + n,
+                    "remote_address": remote,
+                    "remote_port": 443,
+                }
+            ],
+            "processes": [
+                {
+                    "pid": 100 + n,
+                    "name": "kworkerds" if miner else "nginx",
+                    "exe": "/usr/sbin/nginx",
+                    "cmdline": "",
+                    "sha256": MINER if miner else f"{n:064x}",
+                }
+            ],
+            "checks": [],
+            "domains": [C2_DOMAINS[n % 2]] if n % 17 == 5 else ["www.example.com"],
+            "urls": [],
+            "detections": (
+                [
+                    {
+                        "kind": "ipv4-addr",
+                        "value": remote,
+                        "rule": "EDR: C2 beacon",
+                        "detected_at": at.isoformat(),
+                    }
+                ]
+                if hit
+                else []
+            ),
+        }
+        out.append(AssetTelemetry(asset.id, asset.org_id, asset.system_id, at, "6.1.0", 0, 0, data))
+    return out
+
+
 def seed_threats(
-    store: Store, settings: Settings, folder: Path, now: datetime, rng: random.Random
+    store: Store,
+    settings: Settings,
+    folder: Path,
+    now: datetime,
+    rng: random.Random,
+    history_days: int = HISTORY_DAYS,
 ) -> ThreatSummary:
+    """The threat picture, replayed through the real pipeline over the last `history_days`
+    so that score history is what the hub would have recorded: the older advisories arrive
+    at the start, the newer half way, the partner's campaign is sighted twelve days ago and
+    grows until now, and the scorer runs once a day at that day's time."""
     rid = "demo-threats"
     who = Principal.operator("demo")
-    for source, path in _write_feeds(folder, now).items():
+    policy = default_policy()
+    start = now - timedelta(days=history_days)
+    late_at = now - timedelta(days=history_days // 2)
+
+    def score(at: datetime, full: bool = False) -> None:
+        run_scoring(store, policy, at, audit_draft(who.actor, rid, policy, at), full=full)
+
+    feeds = _write_feeds(folder, now, ADVISORIES[:-LATE_ADVISORIES])
+    for source, path in feeds.items():
         register(store, source, str(path), rid, who.actor)
-    _, report = refresh(store, settings, rid, clock=lambda: now)
+    _, report = refresh(store, settings, rid, clock=lambda: start)
     opened = report.opened if report else 0
-    first_agency = next(  # the agency whose demo login is printed
-        o
-        for o in store.list_organizations(kind=OrgKind.AGENCY, limit=1000)
-        if o.name == catalog.AGENCIES[0]
-    )
-    portal = next(iter(store.iter_all_systems(first_agency.id)))
-    sboms = SbomDesk(store, settings, clock=lambda: now)
-    for version, parts in ((1, PORTAL_V1), (2, PORTAL_V2)):
-        document = cyclonedx(portal.name, version, parts)
-        sboms.submit_for_system(who, portal.id, document, "application/vnd.cyclonedx+json", rid)
 
     partners = store.list_organizations(kind=OrgKind.PARTNER)
     agencies = store.list_organizations(kind=OrgKind.AGENCY, limit=1000)
@@ -369,6 +480,87 @@ def seed_threats(
     outbound = desk.add_collection(
         who, "Hub sightings and advisories", rid, readers=[isac.id], default_tlp="green"
     )
+    indicators = _indicators(now)
+    desk.keep(inbound, indicators, isac.id, "demo", rid)
+    sampled = rng.sample(store.select(ASSETS, Query(limit=400)), 120)
+
+    for day in range(history_days, 0, -1):
+        at = now - timedelta(days=day)
+        if at.date() == late_at.date():
+            _write_feeds(folder, now, ADVISORIES)
+            _, report = refresh(store, settings, rid, clock=_clock(at))
+            opened += report.opened if report else 0
+        if day == CAMPAIGN_STARTS:
+            _report(store, _telemetry(sampled, rng, at, 1))
+            record(store, at)
+        if day % PATCH_EVERY == 0 and day != history_days:
+            _patch(store, settings, at, rng, rid)
+        score(at, full=day == history_days)
+
+    first_agency = next(  # the agency whose demo login is printed
+        o for o in agencies if o.name == catalog.AGENCIES[0]
+    )
+    portal = next(iter(store.iter_all_systems(first_agency.id)))
+    sboms = SbomDesk(store, settings, clock=lambda: now)
+    for version, parts in ((1, PORTAL_V1), (2, PORTAL_V2)):
+        document = cyclonedx(portal.name, version, parts)
+        sboms.submit_for_system(who, portal.id, document, "application/vnd.cyclonedx+json", rid)
+    refresh(store, settings, rid, clock=lambda: now)  # this morning's feed sync
+    _report(store, _telemetry(sampled, rng, now, 2))
+    matched = record(store, now)
+    score(now)
+    [operator] = store.list_organizations(kind=OrgKind.OPERATOR)
+    publish(store, outbound.id, operator, now, rid)
+    return ThreatSummary(opened, matched.sightings, len(indicators), inbound.id, outbound.id)
+
+
+def _patch(store: Store, settings: Settings, at: datetime, rng: random.Random, rid: str) -> None:
+    """A weekly patch round: each agency upgrades some of its vulnerable hosts to the
+    versions that fix them, as many as its discipline gets to, and their collectors report
+    the new software (matching then closes the findings, as it would for a real report)."""
+    discipline = {
+        o.id: catalog.HYGIENE[catalog.AGENCIES.index(o.name) % len(catalog.HYGIENE)][0]
+        for o in store.list_organizations(kind=OrgKind.AGENCY, limit=1000)
+        if o.name in catalog.AGENCIES
+    }
+    fixes: dict[str, dict[str, str]] = {}
+    for f in store.iter_all(FINDINGS, status=FindingStatus.OPEN.value):
+        if f.asset_id and f.fixed_in:
+            fixes.setdefault(f.asset_id, {})[f.purl] = highest(f.purl, f.fixed_in)
+    desk = InventoryDesk(store, settings, clock=_clock(at))
+    for asset_id, upgrades in sorted(fixes.items()):
+        asset = store.get_asset(asset_id)
+        if asset is None or rng.random() >= PATCH_SHARE * discipline.get(asset.org_id, 0.5):
+            continue
+        packages = [
+            replace(p, purl=_upgraded(p.purl, upgrades[p.purl]), version=upgrades[p.purl])
+            if p.purl in upgrades
+            else p
+            for p in store.list_asset_packages(asset_id)
+        ]
+        with store.transaction() as tx:
+            tx.put_asset_packages(asset_id, packages)
+        desk.rematch_asset(replace(asset, last_seen=at), packages, rid)
+
+
+def _upgraded(purl: str, version: str) -> str:
+    p = PackageURL.from_string(purl)
+    return PackageURL(p.type, p.namespace, p.name, version, p.qualifiers, p.subpath).to_string()
+
+
+def _clock(at: datetime) -> Callable[[], datetime]:
+    return lambda: at
+
+
+def _report(store: Store, telemetry: list[AssetTelemetry]) -> None:
+    with store.transaction() as tx:
+        for t in telemetry:
+            tx.put_telemetry(t)
+
+
+def _indicators(now: datetime) -> list[dict[str, Any]]:
+    """The partner ISAC's indicators: C2 addresses and domains, a miner, a web shell
+    dropper, a sinkhole only the partner may see, and scanners."""
     indicators = [
         _indicator(n, f"[ipv4-addr:value = '{ip}']", Tlp.GREEN, "C2 server", now)
         for n, ip in enumerate(C2)
@@ -379,7 +571,13 @@ def seed_threats(
     ]
     indicators.append(
         _indicator(
-            20, f"[file:hashes.'SHA-256' = '{MINER}']", Tlp.CLEAR, "Cryptocurrency miner", now
+            20,
+            f"[file:hashes.'SHA-256' = '{MINER}']",
+            Tlp.CLEAR,
+            "Cryptocurrency miner",
+            now,
+            ("mitre-attack", "impact"),
+            90,
         )
     )
     indicators.append(
@@ -402,61 +600,15 @@ def seed_threats(
     )
     for n in range(30, 60):
         ip = f"198.51.100.{100 + n}"
-        indicators.append(_indicator(n, f"[ipv4-addr:value = '{ip}']", Tlp.GREEN, "Scanner", now))
-    desk.keep(inbound, indicators, isac.id, "demo", rid)
-
-    assets = store.select(ASSETS, Query(limit=400))
-    telemetry = []
-    for n, asset in enumerate(rng.sample(assets, min(120, len(assets)))):
-        hit = n % 10 == 0
-        remote = rng.choice(C2) if hit else f"10.20.{n % 250}.{rng.randrange(1, 250)}"
-        data: dict[str, Any] = {
-            "ports": [],
-            "connections": [
-                {
-                    "protocol": "tcp",
-                    "state": "established",
-                    "local_address": asset.addresses[0],
-                    "local_port": 40000 + n,
-                    "remote_address": remote,
-                    "remote_port": 443,
-                }
-            ],
-            "processes": [
-                {
-                    "pid": 100 + n,
-                    "name": "kworkerds" if n % 25 == 3 else "nginx",
-                    "exe": "/usr/sbin/nginx",
-                    "cmdline": "",
-                    "sha256": MINER if n % 25 == 3 else f"{n:064x}",
-                }
-            ],
-            "checks": [],
-            "domains": [C2_DOMAINS[n % 2]] if n % 17 == 5 else ["www.example.com"],
-            "urls": [],
-            "detections": (
-                [
-                    {
-                        "kind": "ipv4-addr",
-                        "value": remote,
-                        "rule": "EDR: C2 beacon",
-                        "detected_at": now.isoformat(),
-                    }
-                ]
-                if hit
-                else []
-            ),
-        }
-        telemetry.append(
-            AssetTelemetry(asset.id, asset.org_id, asset.system_id, now, "6.1.0", 0, 0, data)
+        indicators.append(
+            _indicator(
+                n,
+                f"[ipv4-addr:value = '{ip}']",
+                Tlp.GREEN,
+                "Scanner",
+                now,
+                ("lockheed-martin-cyber-kill-chain", "reconnaissance"),
+                60,
+            )
         )
-    with store.transaction() as tx:
-        for t in telemetry:
-            tx.put_telemetry(t)
-    matched = record(store, now)
-
-    policy = default_policy()
-    run_scoring(store, policy, now, audit_draft(who.actor, rid, policy, now), full=True)
-    [operator] = store.list_organizations(kind=OrgKind.OPERATOR)
-    publish(store, outbound.id, operator, now, rid)
-    return ThreatSummary(opened, matched.sightings, len(indicators), inbound.id, outbound.id)
+    return indicators
