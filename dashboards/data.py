@@ -9,15 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from hub.auth import Principal
-from hub.model import FindingStatus, Organization, OrgKind, Severity, utcnow
+from hub.model import FindingStatus, Organization, OrgKind, utcnow
 from hub.scoring.records import ScoreRecord
 from hub.store import Store
-from hub.store.interface import FINDINGS, SIGHTINGS, TAXII_FEEDS, AnyOf, In, Query
+from hub.store.interface import FINDINGS, SIGHTINGS, TAXII_FEEDS, In, Query
 
 _OPEN: dict[str, str | bool] = {"status": FindingStatus.OPEN.value}
-_EXPLOITED_OR_CRITICAL = AnyOf(
-    ((In("kev", (True,)),), (In("severity", (Severity.CRITICAL.value,)),))
-)
 
 
 @dataclass(frozen=True)
@@ -32,11 +29,19 @@ def agencies(store: Store, who: Principal) -> list[Organization]:
 
 
 def agency_scores(store: Store, who: Principal, now: datetime | None = None) -> list[AgencyScore]:
-    """Every visible agency with its latest score, highest risk first."""
+    """Every visible agency with its latest score, highest risk first: by the risk index
+    (per asset, so size alone ranks nobody first), then by points."""
     visible = agencies(store, who)
     scores = store.latest_scores([f"organization:{o.id}" for o in visible], now or utcnow())
     rows = [AgencyScore(o, scores.get(f"organization:{o.id}")) for o in visible]
-    return sorted(rows, key=lambda r: (-(r.score.points if r.score else 0.0), r.org.name))
+    return sorted(
+        rows,
+        key=lambda r: (
+            -(r.score.grade if r.score else 0.0),
+            -(r.score.points if r.score else 0.0),
+            r.org.name,
+        ),
+    )
 
 
 def overdue_kev(store: Store, who: Principal, today: str) -> Counter[str]:
@@ -46,12 +51,28 @@ def overdue_kev(store: Store, who: Principal, today: str) -> Counter[str]:
     return Counter({org: n for org, n in per_org.items() if who.sees_org(org)})
 
 
-def exposures(store: Store, who: Principal, kev_only: bool) -> list[dict[str, Any]]:
-    """Exploited or critical vulnerabilities open in visible agencies, by vulnerability."""
+# Worst first; an unrated finding sits with the mediums it is scored as, never below lows.
+SEVERITY_ORDER = ("critical", "high", "medium", "unknown", "low", "none", "info")
+
+
+def severity_counts(store: Store, who: Principal) -> dict[str, int]:
+    """Open findings in visible agencies per severity, every severity shown (zeros too):
+    unrated ('unknown') and notices ('info') are counted, never left out."""
+    scope = {**_OPEN, **({"org_id": who.org_id} if who.scoped and who.org_id else {})}
+    counted = store.count_by(FINDINGS, "severity", Query(scope))
+    return {s: int(counted.get(s, 0)) for s in SEVERITY_ORDER}
+
+
+def exposures(
+    store: Store, who: Principal, kev_only: bool, *, notices: bool = False
+) -> list[dict[str, Any]]:
+    """Open vulnerabilities in visible agencies, by vulnerability, KEV first, then by
+    severity (unrated with the mediums); with `notices`, the informational advisories
+    instead, which are not vulnerabilities."""
     rows: dict[str, dict[str, Any]] = {}
-    wanted = (In("kev", (True,)),) if kev_only else (_EXPLOITED_OR_CRITICAL,)
-    for f in store.iter_query(FINDINGS, Query(_OPEN, where=wanted)):
-        if not who.sees_org(f.org_id):
+    where = (In("kev", (True,)),) if kev_only else ()
+    for f in store.iter_query(FINDINGS, Query(_OPEN, where=where)):
+        if not who.sees_org(f.org_id) or (f.severity.value == "info") != notices:
             continue
         row = rows.setdefault(
             f.vuln_id,
@@ -68,7 +89,16 @@ def exposures(store: Store, who: Principal, kev_only: bool) -> list[dict[str, An
         row["orgs"].add(f.org_id)
         row["hosts"].add(f.asset_id or f"system:{f.system_id}")
         row["kev"] = row["kev"] or f.kev
-    return sorted(rows.values(), key=lambda r: (not r["kev"], r["due"] or "9", r["vuln"]))
+    return sorted(
+        rows.values(),
+        key=lambda r: (
+            not r["kev"],
+            r["due"] or "9",
+            SEVERITY_ORDER.index(r["severity"]) if r["severity"] in SEVERITY_ORDER else 9,
+            -len(r["hosts"]),
+            r["vuln"],
+        ),
+    )
 
 
 def active_sightings(store: Store, who: Principal) -> list[Any]:

@@ -5,6 +5,7 @@ palette (Okabe and Ito) every chart uses."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import dash_ag_grid as dag
@@ -14,10 +15,12 @@ from dash import dcc, html
 from flask import current_app
 
 from dashboards.access import MENU, may_see
-from dashboards.i18n import language, t
+from dashboards.i18n import TEXT, language, t
 from dashboards.session import PREFIX, csrf_token, viewer
 from hub.api.endpoint import HubContext
 from hub.auth import Principal
+from hub.scoring.policy import ScoringPolicy, load_policy
+from hub.scoring.records import ScoreRecord
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
@@ -49,19 +52,65 @@ def points(value: float) -> str:
     return f"{value:,.1f}"
 
 
-def grade(value: float) -> str:
-    return f"{value:.0f}"
+def grade(value: float, letter: str = "") -> str:
+    """'64 D high': the risk index never stands without its band, so nobody reads a high
+    number as a good mark (scores from before bands show the number alone)."""
+    if not letter:
+        return f"{value:.0f}"
+    return f"{value:.0f} {letter} {band_word(letter)}"
 
 
-def band(grade_value: float) -> str:
-    """A grade's colour: blue, sky, orange, vermilion as risk rises."""
-    return (
-        PALETTE[0]
-        if grade_value < 25
-        else PALETTE[4]
-        if grade_value < 50
-        else (PALETTE[1] if grade_value < 75 else PALETTE[3])
+def grade_trend(history: Sequence[ScoreRecord]) -> go.Figure:
+    """A subject's risk index over time, each point with its band; drawn as steps, since a
+    score holds until the run that changes it."""
+    trend = go.Figure(
+        go.Scatter(
+            x=[r.computed_at for r in history],
+            y=[r.grade for r in history],
+            customdata=[grade(r.grade, r.band) for r in history],
+            hovertemplate="%{x}: %{customdata}<extra></extra>",
+            mode="lines+markers",
+            line_shape="hv",
+        )
     )
+    trend.update_yaxes(range=[0, 100], title=t("grade"))
+    return trend
+
+
+def severity(value: str) -> str:
+    """A finding's severity as people say it: 'unknown' reads 'unrated', 'info' 'notice'."""
+    key = f"severity.{value}"
+    return t(key) if key in TEXT else value
+
+
+def band_word(letter: str) -> str:
+    """The band's word in the user's language: the catalogue's for the default bands,
+    else the policy's own word."""
+    key = f"band.{letter}"
+    if key in TEXT:
+        return t(key)
+    return policy().grades.label(letter).partition(" ")[2]
+
+
+def policy() -> ScoringPolicy:
+    return _policy(hub().settings.scoring_policy)
+
+
+@lru_cache(maxsize=4)
+def _policy(path: str) -> ScoringPolicy:
+    return load_policy(path)[0]
+
+
+BAND_COLOURS = ("#0072B2", "#56B4E9", "#F0E442", "#E69F00", "#D55E00")  # A..E, blue to vermilion
+
+
+def band(letter: str) -> str:
+    """A band's colour, from blue (A, low) to vermilion (E, severe)."""
+    letters = [b.letter for b in policy().grades.bands]
+    if letter not in letters:
+        return PALETTE[7]
+    step = letters.index(letter) * (len(BAND_COLOURS) - 1) // max(1, len(letters) - 1)
+    return BAND_COLOURS[step]
 
 
 def shell(page: str, who: Principal | None, body: Any, **query: str) -> html.Div:

@@ -12,6 +12,9 @@ phase then runs in its own forked process, so its peak memory (ru_maxrss) is its
 - changed: new findings on 1% of the systems, then an incremental run;
 - a day later: an incremental run when only time has passed.
 
+Policy 2027.1 adds compromise evidence: one host in a thousand has an active sighting of a
+partner C2 indicator (seen in several agencies), so its scoring path is measured too.
+
 Full and incremental must agree: after the incremental runs, the nation's recorded
 points equal a full run's at the same moment.
 """
@@ -45,6 +48,7 @@ from hub.model import (
 )
 from hub.scoring import default_policy
 from hub.scoring.compute import Run, audit_draft, run_scoring, score_as_of, score_hub
+from hub.sharing.records import Sighting
 from hub.store import Store
 from hub.store.elasticsearch import ElasticsearchStore
 from hub.store.sqlite import SqliteStore
@@ -53,16 +57,27 @@ from hub.telemetry import AssetTelemetry
 POLICY = default_policy()
 SEVERITIES = [Severity.CRITICAL, Severity.HIGH, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+C2_PROFILE = {
+    "name": "C2 server", "types": ["malicious-activity"], "phases": ["command-and-control"],
+    "confidence": 80, "tlp": "amber", "source": "isac", "hosts": 100, "agencies": 40,
+}  # fmt: skip
 
 
 def fleet(
     agencies: int, systems: int, assets: int, per_asset: int, rng: random.Random
-) -> Iterator[tuple[Organization, list[System], list[Asset], list[Finding], list[AssetTelemetry]]]:
-    """One agency at a time: its systems, assets, findings and telemetry."""
+) -> Iterator[
+    tuple[
+        Organization, list[System], list[Asset], list[Finding], list[AssetTelemetry],
+        list[Sighting],
+    ]
+]:  # fmt: skip
+    """One agency at a time: its systems, assets, findings and telemetry (and, on one host in
+    a thousand, a sighting, carried in the telemetry list's place for sightings)."""
     packages = [f"pkg:pypi/lib{i}@1.{i % 7}.0" for i in range(2000)]
     for a in range(agencies):
         org = Organization(Organization.key_id(f"Agency {a}"), f"Agency {a}", OrgKind.AGENCY, NOW)
         sys_rows, asset_rows, found, telemetry = [], [], [], []
+        sighted: list[Sighting] = []
         for s in range(systems):
             system = System(
                 System.key_id(org.id, f"system {s}"),
@@ -116,6 +131,13 @@ def fleet(
                             else None,
                         )
                     )
+                if h % 1000 == 500:
+                    sighted.append(
+                        Sighting(
+                            f"sighting-{asset.id}", "indicator--c2", org.id, system.id,
+                            asset.id, NOW - timedelta(days=2), NOW, True, C2_PROFILE,
+                        )
+                    )  # fmt: skip
                 if h % 10 == 0:
                     checks = [
                         {"id": f"deb-{c}", "title": f"check {c}", "severity": "high",
@@ -126,14 +148,14 @@ def fleet(
                     telemetry.append(
                         AssetTelemetry(asset.id, org.id, system.id, seen, "6.1", 0, 0, data)
                     )
-        yield org, sys_rows, asset_rows, found, telemetry
+        yield org, sys_rows, asset_rows, found, telemetry, sighted
 
 
 def build(store: Store, args: argparse.Namespace) -> dict[str, float]:
     rng = random.Random(7)
     counts: dict[str, float] = {"agencies": 0, "systems": 0, "assets": 0, "findings": 0}
     started = time.perf_counter()
-    for org, systems, assets, found, telemetry in fleet(
+    for org, systems, assets, found, telemetry, sighted in fleet(
         args.agencies, args.systems, args.assets, args.findings, rng
     ):
         with store.transaction() as tx:
@@ -144,6 +166,7 @@ def build(store: Store, args: argparse.Namespace) -> dict[str, float]:
                 tx.put_asset(a)
             for t in telemetry:
                 tx.put_telemetry(t)
+            tx.put_sightings(sighted)
             for start in range(0, len(found), 20_000):
                 tx.put_findings(found[start : start + 20_000])
         counts["agencies"] += 1
@@ -275,6 +298,7 @@ def main() -> None:
         "machine": "2 cores, 24 GiB",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "store": args.store,
+        "policy": POLICY.version,
     }
     folder = Path(tempfile.mkdtemp(prefix="crsa-bench-score-"))
     try:

@@ -20,6 +20,7 @@ from dashboards.view import (
     denied,
     figure,
     grade,
+    grade_trend,
     href,
     hub,
     points,
@@ -116,10 +117,12 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
                 "system": s.name,
                 "criticality": s.criticality.value,
                 "points": round(sr.points, 1) if sr else None,
-                "grade": round(sr.grade) if sr else None,
+                "per_asset": round(sr.measure, 1) if sr else None,
+                "grade": grade(sr.grade, sr.band) if sr else None,
+                "index": sr.grade if sr else 0.0,
             }
         )
-    systems.sort(key=lambda r: -(r["points"] or 0))
+    systems.sort(key=lambda r: (-r["index"], -(r["points"] or 0)))
     parts = rec.contributions.get("parts", []) if rec else []
     parts = sorted(parts, key=lambda p: -float(p.get("points", 0)))[:15]
     names = {f"system:{s.id}": s.name for s in all_systems}
@@ -138,11 +141,7 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
         )
     )
     history = store.score_history(f"organization:{org_id}")[-90:]
-    trend = go.Figure(
-        go.Scatter(
-            x=[r.computed_at for r in history], y=[r.points for r in history], mode="lines+markers"
-        )
-    )
+    trend = grade_trend(history)
     biggest = (
         f"{label(parts[0])}: {points(float(parts[0].get('points', 0)))}" if parts else t("no.score")
     )
@@ -151,8 +150,9 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
         html.H1(name.name if name else org_id, className="h4", id="agency-name"),
         dbc.Row(
             [
+                stat("agency-grade", t("grade"), grade(rec.grade, rec.band) if rec else "-"),
+                stat("agency-per-asset", t("per.asset"), points(rec.measure) if rec else "-"),
                 stat("agency-points", t("points"), points(rec.points) if rec else "-"),
-                stat("agency-grade", t("grade"), grade(rec.grade) if rec else "-"),
                 stat("agency-systems", t("systems"), str(len(systems))),
                 stat(
                     "agency-assets-total",
@@ -169,8 +169,9 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
                 [
                     ("system", t("system")),
                     ("criticality", "criticality"),
-                    ("points", t("points")),
                     ("grade", t("grade")),
+                    ("per_asset", t("per.asset")),
+                    ("points", t("points")),
                 ],
             ),
         ),

@@ -15,9 +15,11 @@ from dashboards.view import (
     chart,
     current,
     figure,
+    grade,
     hub,
     points,
     section,
+    severity,
     shell,
     stat,
     table,
@@ -86,6 +88,7 @@ def content(asset_id: str) -> Any:
         dbc.Row(
             [
                 stat("asset-points", t("points"), points(rec.points) if rec else "-"),
+                stat("asset-grade", t("grade"), grade(rec.grade, rec.band) if rec else "-"),
                 stat("asset-findings", t("findings"), str(len(open_))),
                 stat("asset-sightings", t("sightings"), str(sum(s.active for s in sightings))),
                 stat("asset-software", t("software"), str(len(packages))),
@@ -107,7 +110,7 @@ def content(asset_id: str) -> Any:
                     {
                         "vuln": f.vuln_id,
                         "package": f.purl,
-                        "severity": f.severity.value,
+                        "severity": severity(f.severity.value),
                         "kev": f.kev,
                         "due": f.kev_due or "",
                         "status": f.status.value,

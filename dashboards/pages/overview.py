@@ -18,6 +18,7 @@ from dashboards.view import (
     current,
     figure,
     grade,
+    grade_trend,
     hub,
     points,
     section,
@@ -45,32 +46,33 @@ def body() -> Any:
     nation = score_as_of(store, "nation", now)
     overdue = data.overdue_kev(store, who, now.date().isoformat())
     names = [r.org.name for r in ranked]
-    values = [r.score.points if r.score else 0.0 for r in ranked]
     grades = [r.score.grade if r.score else 0.0 for r in ranked]
+    labels = [
+        f"{grade(r.score.grade, r.score.band)}; {points(r.score.measure)} {t('per.asset')},"
+        f" {points(r.score.points)} {t('points')}"
+        if r.score
+        else "-"
+        for r in ranked
+    ]
     bars = go.Figure(
         go.Bar(
-            x=values[::-1],
+            x=grades[::-1],
             y=names[::-1],
             orientation="h",
-            marker={"color": [band(g) for g in grades[::-1]]},
-            customdata=grades[::-1],
-            hovertemplate="%{y}: %{x:,.1f} (grade %{customdata:.0f})",
+            marker={"color": [band(r.score.band if r.score else "") for r in ranked][::-1]},
+            customdata=labels[::-1],
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
         )
     )
+    bars.update_xaxes(range=[0, 100], title=t("grade"))
     top = ranked[0] if ranked and ranked[0].score else None
-    ranking = (
-        f"{top.org.name}: {points(top.score.points)} ({t('grade')} {grade(top.score.grade)})"
-        if top and top.score
-        else t("no.score")
-    )
-    history = store.score_history("nation")[-90:]
-    trend = go.Figure(
-        go.Scatter(
-            x=[r.computed_at for r in history], y=[r.points for r in history], mode="lines+markers"
-        )
-    )
+    ranking = f"{top.org.name}: {labels[0]}" if top and top.score else t("no.score")
+    history = store.score_history("nation")[-120:]
+    trend = grade_trend(history)
     change = (
-        f"{points(history[0].points)} → {points(history[-1].points)}" if history else t("no.score")
+        f"{grade(history[0].grade, history[0].band)} → {grade(history[-1].grade, history[-1].band)}"
+        if history
+        else t("no.score")
     )
     feeds = [
         {
@@ -91,9 +93,15 @@ def body() -> Any:
         dbc.Row(
             [
                 stat(
-                    "overview-nation-points", t("nation"), points(nation.points) if nation else "-"
+                    "overview-nation-grade",
+                    f"{t('nation')}: {t('grade')}",
+                    grade(nation.grade, nation.band) if nation else "-",
                 ),
-                stat("overview-nation-grade", t("grade"), grade(nation.grade) if nation else "-"),
+                stat(
+                    "overview-nation-points",
+                    f"{t('nation')}: {t('points')}",
+                    points(nation.points) if nation else "-",
+                ),
                 stat("overview-agencies", t("agencies"), str(len(ranked))),
                 stat("overview-kev-overdue", t("kev.overdue"), str(sum(overdue.values()))),
             ]

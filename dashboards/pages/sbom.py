@@ -14,7 +14,7 @@ from dash import Dash, Input, Output, State, dcc, html
 
 from dashboards import data
 from dashboards.i18n import t
-from dashboards.view import admitted, current, hub, section, shell, stat, table
+from dashboards.view import admitted, current, hub, section, severity, shell, stat, table
 from hub.auth import Action, Principal
 from hub.errors import HubError
 from hub.matching import intel_view
@@ -88,7 +88,7 @@ def content(who: Principal) -> list[Any]:
         {
             "vuln": f.vuln_id,
             "package": f.purl,
-            "severity": f.severity.value,
+            "severity": severity(f.severity.value),
             "kev": f.kev,
             "agency": orgs.get(f.org_id, f.org_id),
         }

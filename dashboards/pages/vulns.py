@@ -1,5 +1,6 @@
-"""Exploited and critical vulnerabilities open across agencies: who is affected and by
-when it must be fixed (the KEV due date)."""
+"""Open vulnerabilities across agencies, exploited (KEV) first: who is affected and by when
+it must be fixed; every severity counted, unrated ones included; notices (unmaintained,
+unsound) listed apart, since they are not vulnerabilities."""
 
 from __future__ import annotations
 
@@ -11,7 +12,18 @@ from dash import Dash, Input, Output, html
 
 from dashboards import data
 from dashboards.i18n import t
-from dashboards.view import admitted, chart, current, figure, hub, section, shell, stat, table
+from dashboards.view import (
+    admitted,
+    chart,
+    current,
+    figure,
+    hub,
+    section,
+    severity,
+    shell,
+    stat,
+    table,
+)
 
 PAGE = "vulns"
 
@@ -30,58 +42,77 @@ def layout(**_: Any) -> html.Div:
     return shell(PAGE, current(), body)
 
 
-def content(kev_only: bool) -> Any:
-    who = admitted(PAGE)
-    if who is None:
-        return None
-    store = hub().store
-    rows = data.exposures(store, who, kev_only)
-    names = {o.id: o.name for o in data.agencies(store, who)}
-    shown = [
+def _rows(found: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    return [
         {
             "vuln": r["vuln"],
             "package": r["package"],
-            "severity": r["severity"],
+            "severity": severity(r["severity"]),
             "kev": r["kev"],
             "due": r["due"],
             "agencies": len(r["orgs"]),
             "hosts": len(r["hosts"]),
             "who": ", ".join(sorted(names.get(o, o) for o in r["orgs"])),
         }
-        for r in rows
+        for r in found
     ]
+
+
+def content(kev_only: bool) -> Any:
+    who = admitted(PAGE)
+    if who is None:
+        return None
+    store = hub().store
+    names = {o.id: o.name for o in data.agencies(store, who)}
+    shown = _rows(data.exposures(store, who, kev_only), names)
+    notices = _rows(data.exposures(store, who, kev_only, notices=True), names)
+    counts = data.severity_counts(store, who)
     top = sorted(shown, key=lambda r: -r["hosts"])[:15]
     bars = go.Figure(
         go.Bar(x=[r["hosts"] for r in top][::-1], y=[r["vuln"] for r in top][::-1], orientation="h")
     )
     widest = f"{top[0]['vuln']}: {top[0]['hosts']} {t('hosts')}" if top else "-"
+    rated = [s for s in data.SEVERITY_ORDER if s != "info"]
+    breakdown = go.Figure(
+        go.Bar(x=[severity(s) for s in rated], y=[counts[s] for s in rated], marker={"color": [
+            SEVERITY_COLOURS[s] for s in rated]})
+    )  # fmt: skip
+    spelled = ", ".join(f"{severity(s)} {counts[s]}" for s in rated)
+    headers = [
+        ("vuln", t("vulnerability")),
+        ("package", t("package")),
+        ("severity", t("severity")),
+        ("kev", "KEV"),
+        ("due", t("due")),
+        ("agencies", t("agencies")),
+        ("hosts", t("hosts")),
+        ("who", t("agency")),
+    ]
     return [
         dbc.Row(
             [
                 stat("vulns-count", t("vulns"), str(len(shown))),
                 stat("vulns-kev", "KEV", str(sum(r["kev"] for r in shown))),
-                stat("vulns-hosts", t("hosts"), str(sum(r["hosts"] for r in shown))),
+                stat("vulns-unrated", t("unrated.findings"), str(counts["unknown"])),
+                stat("vulns-notices", t("notice.findings"), str(counts["info"])),
             ]
         ),
+        section(t("open.findings"), chart("vulns-severity", figure(breakdown, 260), spelled)),
         section(t("hosts"), chart("vulns-chart", figure(bars, 30 * len(top) + 80), widest)),
-        section(
-            t("vulns"),
-            table(
-                "vulns-table",
-                shown,
-                [
-                    ("vuln", t("vulnerability")),
-                    ("package", t("package")),
-                    ("severity", t("severity")),
-                    ("kev", "KEV"),
-                    ("due", t("due")),
-                    ("agencies", t("agencies")),
-                    ("hosts", t("hosts")),
-                    ("who", t("agency")),
-                ],
-            ),
-        ),
+        section(t("vulns"), table("vulns-table", shown, headers)),
+        section(t("notices"), table("vulns-notices-table", notices, headers)),
     ]
+
+
+# Okabe & Ito, worst in vermilion; unrated in grey so it reads "unknown", not "fine".
+SEVERITY_COLOURS = {
+    "critical": "#D55E00",
+    "high": "#E69F00",
+    "medium": "#F0E442",
+    "unknown": "#999999",
+    "low": "#56B4E9",
+    "none": "#0072B2",
+}
 
 
 def register(app: Dash) -> None:
