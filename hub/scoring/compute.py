@@ -104,7 +104,7 @@ def gather(
     acceptances: Acceptances,
     has_sbom: bool,
     now: datetime,
-    policy: ScoringPolicy | None = None,
+    policy: ScoringPolicy,
 ) -> SystemInputs:
     """Everything the system's score depends on, read from the store: with a policy that
     counts compromise, its sightings too, active or ended within the policy's memory."""
@@ -112,7 +112,7 @@ def gather(
     sightings = list(store.iter_all(SIGHTINGS, system_id=system.id))
     sighted = {s.asset_id for s in sightings if s.active}
     evidence: list[EvidenceInput] = []
-    if policy is not None and policy.compromise is not None:
+    if policy.compromise is not None:
         horizon = now.date() - timedelta(days=policy.compromise.forget_after_days)
         evidence = [
             _evidence(s, system)
@@ -158,8 +158,7 @@ def _record(
     measure: Measure,
     coverage: dict[str, Any] | None = None,
 ) -> ScoreRecord:
-    value = measure.value(score.points, policy)
-    index = grade(value, policy)
+    index, letter = graded(score, measure, policy)
     return ScoreRecord(
         id=ScoreRecord.key_id(score.subject, at),
         subject=score.subject,
@@ -172,8 +171,8 @@ def _record(
         flags=score.flags,
         contributions={"parts": [c.as_dict() for c in score.contributions]},
         coverage=coverage or {},
-        measure=value,
-        band=band(index, policy),
+        measure=measure.value(score.points, policy),
+        band=letter,
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from hub.events.records import Event
+from hub.scoring.actions import investigate_action
 from hub.store import Transaction
 from hub.store.interface import TRIAGE
 from hub.triage import collapse
@@ -32,7 +33,7 @@ def item_key(event: Event) -> str:
     if event.trigger == "kev_finding":
         return str(f["action_key"])
     if event.trigger == "sighting":
-        return f"investigate indicator {f['indicator_id']}"
+        return investigate_action(str(f["indicator_id"]))  # the row scoring gives points
     if event.trigger == "sbom_missing":
         return f"sbom {f['system_id']}"
     if event.trigger == "feed_failed":
