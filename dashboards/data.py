@@ -70,9 +70,10 @@ def exposures(
     severity (unrated with the mediums); with `notices`, the informational advisories
     instead, which are not vulnerabilities."""
     rows: dict[str, dict[str, Any]] = {}
-    where = (In("kev", (True,)),) if kev_only else ()
+    kinds = ("info",) if notices else tuple(s for s in SEVERITY_ORDER if s != "info")
+    where = (In("severity", kinds), *((In("kev", (True,)),) if kev_only else ()))
     for f in store.iter_query(FINDINGS, Query(_OPEN, where=where)):
-        if not who.sees_org(f.org_id) or (f.severity.value == "info") != notices:
+        if not who.sees_org(f.org_id):
             continue
         row = rows.setdefault(
             f.vuln_id,

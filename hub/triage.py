@@ -65,27 +65,21 @@ def _status(text: str) -> str:
 def collapse(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Repeats of one author's same text become one comment with `count`, the first time
     (`first_at`) and the latest (`at`), where the latest repeat stood."""
-    out: list[dict[str, Any]] = []
-    seen: dict[tuple[str, str], int] = {}
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
     for c in comments:
         key = (str(c.get("by", "")), str(c.get("text", "")))
-        if key not in seen:
-            seen[key] = len(out)
-            out.append(
-                {**c, "count": int(c.get("count", 1)), "first_at": c.get("first_at", c["at"])}
-            )
-            continue
-        earlier = out.pop(seen[key])
-        merged = {
-            **c,
-            "count": earlier["count"] + int(c.get("count", 1)),
-            "first_at": earlier["first_at"],
-            "at": max(str(earlier["at"]), str(c["at"])),
-        }
-        seen = {k: i - (i > seen[key]) for k, i in seen.items()}
-        seen[key] = len(out)
-        out.append(merged)
-    return out
+        earlier = merged.pop(key, None)  # re-inserted below: it moves to the latest place
+        count = int(c.get("count", 1))
+        if earlier is None:
+            merged[key] = {**c, "count": count, "first_at": c.get("first_at", c["at"])}
+        else:
+            merged[key] = {
+                **c,
+                "count": earlier["count"] + count,
+                "first_at": earlier["first_at"],
+                "at": max(str(earlier["at"]), str(c["at"])),
+            }
+    return list(merged.values())
 
 
 def _due_in(kev_due: str | None, today: date) -> int | None:
