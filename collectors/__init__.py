@@ -1,8 +1,9 @@
-"""Collectors: the hub's inputs (endpoint inventory, SBOMs, vulnerability feeds, partner TAXII).
+"""The endpoint agent, shipped alone as `crsa-collectors` (`pip install ./collectors`).
 
-Built so far: `collectors.vulns`, the vulnerability-source seam with an OSV
-directory source (JSON and YAML). Endpoint collectors (issue 5), KEV, EPSS, JVN,
-OSV zip and HTTP sources (issue 4) are still to come.
+`endpoint` collects a host's software, network, processes and configuration checks (or
+reads osquery output) and delivers them to a hub, spooling while it is unreachable;
+`wire` is the inventory format both the agent and the hub use; `cli` is `crsa-collect`.
+Nothing here imports the hub (an import contract checks it).
 """
 
 __all__: list[str] = []

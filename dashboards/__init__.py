@@ -1,6 +1,7 @@
-"""The Dash app for SOC analysts, agencies and auditors.
+"""The Dash dashboards for SOC analysts, agencies and auditors, served beside the API.
 
-Empty until issue 8 lands; nothing here claims to work yet.
+Pages (`pages/`) read through the same desks and store queries as the API, under the
+viewer's session (`session`, `access`); `view` holds the shared layout pieces.
 """
 
 __all__: list[str] = []

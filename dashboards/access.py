@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from hub.auth import Principal
-from hub.model import Role
+from hub.core.auth import Principal
+from hub.core.model import Role
 
 PAGES = ("overview", "agency", "vulns", "sbom", "sharing", "triage", "audit", "asset")
 MENU = PAGES[:-1]  # the asset page is reached from the agency page, not the menu

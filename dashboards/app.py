@@ -16,7 +16,7 @@ from flask import Flask
 from dashboards import dispatch, session
 from dashboards.pages import agency, asset, audit, overview, sbom, sharing, triage, vulns
 from dashboards.view import PATHS
-from hub.settings import Settings
+from hub.core.settings import Settings
 
 PAGES: tuple[ModuleType, ...] = (overview, agency, asset, vulns, sbom, sharing, triage, audit)
 ASSETS = Path(__file__).with_name("assets")

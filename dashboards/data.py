@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hub.auth import Principal
-from hub.model import FindingStatus, Organization, OrgKind, utcnow
-from hub.scoring.records import ScoreRecord
-from hub.store import Store
-from hub.store.interface import FINDINGS, SIGHTINGS, TAXII_FEEDS, In, Query
+from hub.core.auth import Principal
+from hub.core.model import FindingStatus, Organization, OrgKind, utcnow
+from hub.core.records.scores import ScoreRecord
+from hub.core.store import Store
+from hub.core.store.interface import FINDINGS, SIGHTINGS, TAXII_FEEDS, In, Query
 
 _OPEN: dict[str, str | bool] = {"status": FindingStatus.OPEN.value}
 
@@ -24,8 +24,9 @@ class AgencyScore:
 
 
 def agencies(store: Store, who: Principal) -> list[Organization]:
-    found = store.list_organizations(kind=OrgKind.AGENCY, limit=10_000)
-    return sorted((o for o in found if who.sees_org(o.id)), key=lambda o: o.name)
+    own = [who.org_id or ""] if who.scoped else None
+    found = store.list_organizations(kind=OrgKind.AGENCY, ids=own, limit=10_000)
+    return sorted(found, key=lambda o: o.name)
 
 
 def agency_scores(store: Store, who: Principal, now: datetime | None = None) -> list[AgencyScore]:
@@ -47,8 +48,8 @@ def agency_scores(store: Store, who: Principal, now: datetime | None = None) -> 
 def overdue_kev(store: Store, who: Principal, today: str) -> Counter[str]:
     """Open KEV findings past their due date, per agency."""
     open_kev = {**_OPEN, "kev": True}
-    per_org = store.count_by(FINDINGS, "org_id", Query(open_kev, older=("kev_due", today)))
-    return Counter({org: n for org, n in per_org.items() if who.sees_org(org)})
+    query = who.scope(Query(open_kev, older=("kev_due", today)))
+    return Counter(store.count_by(FINDINGS, "org_id", query))
 
 
 # Worst first; an unrated finding sits with the mediums it is scored as, never below lows.
@@ -58,8 +59,7 @@ SEVERITY_ORDER = ("critical", "high", "medium", "unknown", "low", "none", "info"
 def severity_counts(store: Store, who: Principal) -> dict[str, int]:
     """Open findings in visible agencies per severity, every severity shown (zeros too):
     unrated ('unknown') and notices ('info') are counted, never left out."""
-    scope = {**_OPEN, **({"org_id": who.org_id} if who.scoped and who.org_id else {})}
-    counted = store.count_by(FINDINGS, "severity", Query(scope))
+    counted = store.count_by(FINDINGS, "severity", who.scope(Query(_OPEN)))
     return {s: int(counted.get(s, 0)) for s in SEVERITY_ORDER}
 
 
@@ -72,9 +72,7 @@ def exposures(
     rows: dict[str, dict[str, Any]] = {}
     kinds = ("info",) if notices else tuple(s for s in SEVERITY_ORDER if s != "info")
     where = (In("severity", kinds), *((In("kev", (True,)),) if kev_only else ()))
-    for f in store.iter_query(FINDINGS, Query(_OPEN, where=where)):
-        if not who.sees_org(f.org_id):
-            continue
+    for f in store.iter_query(FINDINGS, who.scope(Query(_OPEN, where=where))):
         row = rows.setdefault(
             f.vuln_id,
             {
@@ -103,7 +101,7 @@ def exposures(
 
 
 def active_sightings(store: Store, who: Principal) -> list[Any]:
-    return [s for s in store.iter_all(SIGHTINGS, active=True) if who.sees_org(s.org_id)]
+    return list(store.iter_query(SIGHTINGS, who.scope(Query({"active": True}))))
 
 
 def partner_feeds(store: Store) -> list[Any]:

@@ -18,7 +18,7 @@ from typing import Any
 from dash import Dash
 from flask import Flask, Response, request
 
-from hub import jsontext
+from hub.core import jsontext
 
 DISPATCH = "_dash-update-component"
 PREFIX = "/ui/"

@@ -4,7 +4,7 @@ The signed cookie holds only a session id and a CSRF token. The session itself l
 the store (`WebSession`), and every request looks it and its token up again: logging out
 ends the session for good (a copied cookie is worth nothing after it), and a revoked
 token ends its sessions at once. The signing key is a key file of the hub's
-(`keys/session.key`, made once through `hub.keyfiles`), so all workers accept the same
+(`keys/session.key`, made once through `hub.core.keyfiles`), so all workers accept the same
 cookies.
 
 Forms carry the CSRF token (login, logout); Dash's own callback requests carry it in the
@@ -24,13 +24,13 @@ from flask import Blueprint, Flask, Response, current_app, redirect, request, se
 from flask.sessions import SecureCookieSessionInterface
 
 from dashboards.i18n import LANGUAGES, t
-from hub.auth import Principal, authenticate
-from hub.errors import AuthError
-from hub.keyfiles import key_file
-from hub.model import WebSession, utcnow
-from hub.settings import Settings
-from hub.store import Store
-from hub.store.interface import WEB_SESSIONS
+from hub.core.auth import Principal, authenticate
+from hub.core.errors import AuthError
+from hub.core.keyfiles import key_file
+from hub.core.model import WebSession, utcnow
+from hub.core.settings import Settings
+from hub.core.store import Store
+from hub.core.store.interface import WEB_SESSIONS
 
 PREFIX = "/ui/"
 OPEN = ("/ui/login", "/ui/lang/", "/ui/assets/", "/ui/_dash-component-suites/", "/ui/_favicon")
@@ -40,7 +40,7 @@ CSRF_HEADER = "X-CSRFToken"
 
 def session_key(home: Path) -> bytes:
     """The cookie-signing key, shared by every worker: made once, through the one helper
-    every key file goes through (`hub.keyfiles`)."""
+    every key file goes through (`hub.core.keyfiles`)."""
     return key_file(home, "session.key", lambda: secrets.token_hex(32).encode())
 
 

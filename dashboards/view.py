@@ -17,10 +17,10 @@ from flask import current_app
 from dashboards.access import MENU, may_see
 from dashboards.i18n import TEXT, language, t
 from dashboards.session import PREFIX, csrf_token, viewer
-from hub.api.endpoint import HubContext
-from hub.auth import Principal
-from hub.scoring.policy import ScoringPolicy, load_policy
-from hub.scoring.records import ScoreRecord
+from hub.core.auth import Principal
+from hub.core.records.scores import ScoreRecord
+from hub.risk.scoring.policy import ScoringPolicy, load_policy
+from hub.web.context import HubContext
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")

@@ -19,10 +19,10 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
-from hub.errors import HubError
-from hub.events.records import Event
-from hub.events.sources import SOURCES
+from hub.core.errors import HubError
+from hub.core.records.events import Event
 from playbooks.conditions import Condition, parse_conditions
+from playbooks.events.sources import SOURCES
 
 BUILTIN = Path(__file__).parent / "builtin"
 DEFAULT_RATE = (60, 60)  # at most 60 actions a minute per playbook unless it says otherwise

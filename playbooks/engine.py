@@ -19,17 +19,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from hub.errors import HubError
-from hub.events.outbox import enqueue, pending, unseen
-from hub.events.records import ActionRun, Event, EventCursor, EventStatus
-from hub.events.sources import SOURCES
-from hub.model import AuditDraft, utcnow
-from hub.settings import Settings
-from hub.store import Store
-from hub.store.codec import encode_time
-from hub.store.interface import ACTION_RUNS, EVENT_CURSORS, EVENTS, Query
+from hub.core.errors import HubError
+from hub.core.model import AuditDraft, utcnow
+from hub.core.records.events import ActionRun, Event, EventCursor, EventStatus
+from hub.core.settings import Settings
+from hub.core.store import Store
+from hub.core.store.codec import encode_time
+from hub.core.store.interface import ACTION_RUNS, EVENT_CURSORS, EVENTS, Query
 from playbooks.actions import ACTIONS, ActionError, Context, PlaybookAction
 from playbooks.definition import BUILTIN, Playbook, PlaybookError, load_all
+from playbooks.events.outbox import enqueue, pending, unseen
+from playbooks.events.sources import SOURCES
 
 MAX_ATTEMPTS = 10
 

@@ -1,12 +1,9 @@
-"""SBOMs and vulnerability matching.
+"""Supply: SBOMs and VEX from agencies and suppliers.
 
-Built so far: each ecosystem's version order (`versions`), OSV advisories
-(`advisory`), OSV range evaluation (`affected`), purl to advisory-package naming
-(`ecosystems`), an alias-merging advisory index (`match`), CycloneDX schema
-validation, JSON and XML (`validate`), SPDX 2.2/2.3 parsing and validation
-(`spdx`), and components as canonical purls (`components`). Not yet: intake
-through the API and CLI, NTIA quality, versions and diffs, findings, KEV, EPSS,
-JVN, VEX, products (issue 4 continues).
+`intake` reads one document (CycloneDX JSON or XML, SPDX 2.2/2.3, OpenVEX) into
+validated components as canonical purls, its NTIA quality and any VEX claims, touching
+no store; `desk` (`SbomDesk`) keeps submissions, history, products and their owners,
+deployments and VEX, and has intelligence match them.
 """
 
 __all__: list[str] = []

@@ -18,7 +18,8 @@ from typing import Any
 from spdx_tools.spdx.model.document import Document
 from spdx_tools.spdx.model.relationship import RelationshipType
 
-from hub.errors import InvalidSubmission, PayloadTooLarge, UnsupportedMediaType
+from hub.core.errors import InvalidSubmission, PayloadTooLarge, UnsupportedMediaType
+from hub.core.xml import parse_xml
 from sbom import components as extract
 from sbom import vex
 from sbom.quality import DocumentFacts, Quality, assess
@@ -26,7 +27,6 @@ from sbom.spdx import parse_spdx
 from sbom.validate import (
     XML_NAMESPACE,
     UnsupportedSbom,
-    parse_xml,
     validate_cyclonedx_json,
     validate_cyclonedx_xml,
 )

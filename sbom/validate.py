@@ -18,7 +18,8 @@ from typing import Any
 import jsonschema_rs
 from lxml import etree
 
-from hub.errors import InvalidSubmission
+from hub.core.errors import InvalidSubmission
+from hub.core.xml import parse_xml
 
 SUPPORTED = ("1.2", "1.3", "1.4", "1.5", "1.6")
 XML_NAMESPACE = "http://cyclonedx.org/schema/bom/"
@@ -93,25 +94,6 @@ def validate_cyclonedx_json(doc: Any) -> str:
     if violations:
         raise InvalidSbom(f"CycloneDX {version}", violations)
     return version
-
-
-def parse_xml(data: bytes) -> etree._ElementTree:
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-    )
-    try:
-        tree = etree.ElementTree(etree.fromstring(data, parser))
-    except etree.XMLSyntaxError as exc:
-        raise InvalidSubmission(f"malformed XML: {exc}") from None
-    if tree.docinfo.doctype:
-        raise InvalidSubmission(
-            "XML with a DOCTYPE is refused: SBOMs need no DTD, and entities can be attacks"
-        )
-    return tree
 
 
 def validate_cyclonedx_xml(

@@ -5,7 +5,7 @@ A claim names a vulnerability, the component it is about (a purl, or "" for the
 document's subject as a whole) and an OpenVEX status. CycloneDX analysis states
 map onto those statuses; statements that say nothing about exposure
 (under_investigation, affected) are kept, so the finding shows them, but only
-not_affected and fixed suppress a finding (hub.findings).
+not_affected and fixed suppress a finding (hub.intelligence.findings).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hub.errors import InvalidSubmission
+from hub.core.errors import InvalidSubmission
 from sbom.components import canonical_purl
 
 # CycloneDX analysis.state to OpenVEX status.

@@ -15,14 +15,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from devtools.esnode import Cluster, Unavailable
-from hub.app import create_app
-from hub.auth import Principal
-from hub.model import Criticality, OrgKind, Package, Role, StoreCounts
-from hub.registry import Registry
-from hub.settings import Settings
-from hub.store import Store
-from hub.store.elasticsearch import ElasticsearchStore
-from hub.store.sqlite import SqliteStore
+from hub.core.auth import Principal
+from hub.core.model import Criticality, OrgKind, Package, Role, StoreCounts
+from hub.core.registry import Registry
+from hub.core.settings import Settings
+from hub.core.store import Store
+from hub.core.store.elasticsearch import ElasticsearchStore
+from hub.core.store.sqlite import SqliteStore
+from hub.web.app import create_app
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Hubs these tests serve run no scorer beside them unless a test asks for one: the scorer is

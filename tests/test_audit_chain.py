@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from hub import audit
-from hub.model import AuditDraft, AuditEntry
+from hub.core import audit
+from hub.core.model import AuditDraft, AuditEntry
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 

@@ -8,19 +8,19 @@ from pathlib import Path
 
 from packageurl import PackageURL
 
-from hub import audit
-from hub.app import create_app
-from hub.auth import Principal
+from hub.core import audit
+from hub.core.auth import Principal
+from hub.core.model import OrgKind, utcnow
+from hub.core.settings import Settings
+from hub.core.store import Store
+from hub.core.store.interface import SIGHTINGS
+from hub.core.store.sqlite import SqliteStore
 from hub.demo import build_demo
 from hub.demo.playbooks import run_playbooks
 from hub.demo.threats import seed_threats
-from hub.model import OrgKind, utcnow
-from hub.scoring import default_policy
-from hub.settings import Settings
-from hub.store import Store
-from hub.store.interface import SIGHTINGS
-from hub.store.sqlite import SqliteStore
-from hub.triage import TriageDesk
+from hub.risk.scoring import default_policy
+from hub.risk.triage import TriageDesk
+from hub.web.app import create_app
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -9,9 +9,11 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
+from collectors import wire
 from dashboards.session import session_key
-from hub.keyfiles import key_file
+from hub.core.keyfiles import key_file
 from tests.test_served import free_port, stop, wait_healthy
 
 CRSA = [sys.executable, "-m", "hub.cli"]
@@ -105,7 +107,7 @@ def test_the_collector_spool_is_private(tmp_path: Path) -> None:
     old = os.umask(0)
     try:
         spool = Spool(tmp_path / "spool")
-        spool.put({"batch_id": "b1"})
+        spool.put(cast(wire.Inventory, {"batch_id": "b1"}))
     finally:
         os.umask(old)
     assert _mode(tmp_path / "spool") == 0o700

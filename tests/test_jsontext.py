@@ -1,4 +1,4 @@
-"""hub.jsontext: orjson's speed without losing what the standard library would keep."""
+"""hub.core.jsontext: orjson's speed without losing what the standard library would keep."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub import jsontext
+from hub.core import jsontext
 
 values = st.recursive(
     st.none()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.errors import ConfigError
-from hub.settings import Settings, default_config_text, load_settings
+from hub.core.errors import ConfigError
+from hub.core.settings import Settings, default_config_text, load_settings
 
 
 def test_defaults(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.vault import KEY_FILE, Vault, VaultError
+from hub.core.vault import KEY_FILE, Vault, VaultError
 
 
 def test_sealed_values_open_only_with_their_key(tmp_path: Path) -> None:

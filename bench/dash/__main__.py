@@ -25,14 +25,14 @@ from typing import Any
 
 from bench.score.__main__ import NOW, build
 from devtools.esnode import Cluster
-from hub.app import create_app
-from hub.auth import Principal
-from hub.model import OrgKind, Role
-from hub.registry import Registry
-from hub.scoring import default_policy
-from hub.scoring.compute import audit_draft, run_scoring
-from hub.settings import load_settings
-from hub.store import Store, open_store
+from hub.core.auth import Principal
+from hub.core.model import OrgKind, Role
+from hub.core.registry import Registry
+from hub.core.settings import load_settings
+from hub.core.store import Store, open_store
+from hub.risk.scoring import default_policy
+from hub.risk.scoring.compute import audit_draft, run_scoring
+from hub.web.app import create_app
 
 
 def callback(

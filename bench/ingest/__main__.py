@@ -26,16 +26,16 @@ from typing import Any
 from collectors.endpoint.host import Distro, Host
 from collectors.endpoint.inventory import document
 from collectors.endpoint.packages import FoundPackage
-from hub.app import create_app
-from hub.auth import Principal
-from hub.intel import IntelRecord, IntelSource
-from hub.inventory import rematch_assets
-from hub.model import Criticality, OrgKind, Role
-from hub.registry import Registry
-from hub.settings import Settings
-from hub.store.sqlite import SqliteStore
-from sbom.advisory import parse_osv
-from sbom.match import advisory_keys
+from hub.core.auth import Principal
+from hub.core.model import Criticality, OrgKind, Role
+from hub.core.records.intel import IntelRecord, IntelSource
+from hub.core.registry import Registry
+from hub.core.settings import Settings
+from hub.core.store.sqlite import SqliteStore
+from hub.intelligence.advisory import parse_osv
+from hub.intelligence.match import advisory_keys
+from hub.inventory.desk import rematch_assets
+from hub.web.app import create_app
 
 BOOKWORM = Distro("debian", "12", (), "Debian GNU/Linux 12 (bookworm)")
 

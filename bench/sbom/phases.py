@@ -65,9 +65,9 @@ def m_intake(sbom: str, _: str) -> tuple[float, str]:
 
 
 def m_match(sbom: str, advisories: str) -> tuple[float, str]:
-    from collectors.vulns import OsvDirectorySource, SourceReport
+    from hub.intelligence.match import AdvisoryIndex, Skipped
+    from hub.intelligence.sources import OsvDirectorySource, SourceReport
     from sbom.components import from_cyclonedx_json
-    from sbom.match import AdvisoryIndex, Skipped
 
     purls = [c.purl for c in from_cyclonedx_json(json.loads(Path(sbom).read_bytes())).components]
     index = AdvisoryIndex(OsvDirectorySource(Path(advisories)).advisories(SourceReport()))
@@ -81,15 +81,16 @@ def m_match(sbom: str, advisories: str) -> tuple[float, str]:
 
 def m_pipeline(sbom: str, advisories: str) -> tuple[float, str]:
     """The API's path on SQLite with the advisories synced in and their index warm."""
-    from hub.auth import Principal
-    from hub.feeds import refresh, register
-    from hub.intel import IntelSource
-    from hub.matching import intel_view
-    from hub.model import Criticality, OrgKind
-    from hub.registry import Registry
-    from hub.sboms import SbomDesk
-    from hub.settings import Settings
-    from hub.store.sqlite import SqliteStore
+    from hub.core.auth import Principal
+    from hub.core.model import Criticality, OrgKind
+    from hub.core.records.intel import IntelSource
+    from hub.core.registry import Registry
+    from hub.core.settings import Settings
+    from hub.core.store.sqlite import SqliteStore
+    from hub.intelligence.feeds import register
+    from hub.intelligence.matching import intel_view
+    from hub.inventory.refresh import refresh
+    from sbom.desk import SbomDesk
 
     home = Path(tempfile.mkdtemp(prefix="bench-sbom-"))
     store = SqliteStore(home / "crsa.db")

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.esnode import Cluster
-from hub.model import (
+from hub.core.model import (
     Asset,
     Criticality,
     Finding,
@@ -46,13 +46,13 @@ from hub.model import (
     Severity,
     System,
 )
-from hub.scoring import default_policy
-from hub.scoring.compute import Run, audit_draft, run_scoring, score_as_of, score_hub
-from hub.sharing.records import Sighting
-from hub.store import Store
-from hub.store.elasticsearch import ElasticsearchStore
-from hub.store.sqlite import SqliteStore
-from hub.telemetry import AssetTelemetry
+from hub.core.records.sharing import Sighting
+from hub.core.records.telemetry import AssetTelemetry
+from hub.core.store import Store
+from hub.core.store.elasticsearch import ElasticsearchStore
+from hub.core.store.sqlite import SqliteStore
+from hub.risk.scoring import default_policy
+from hub.risk.scoring.compute import Run, audit_draft, run_scoring, score_as_of, score_hub
 
 POLICY = default_policy()
 SEVERITIES = [Severity.CRITICAL, Severity.HIGH, Severity.HIGH, Severity.MEDIUM, Severity.LOW]

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from devtools.esnode import ES_VERSION, Cluster
-from hub.model import AuditDraft, Finding, FindingStatus, Severity, derive_id
-from hub.store import Store
-from hub.store.elasticsearch import ElasticsearchStore
-from hub.store.sqlite import SqliteStore
+from hub.core.model import AuditDraft, Finding, FindingStatus, Severity, derive_id
+from hub.core.store import Store
+from hub.core.store.elasticsearch import ElasticsearchStore
+from hub.core.store.sqlite import SqliteStore
 
 ORGS = 200
 ASSETS_PER_ORG = 250

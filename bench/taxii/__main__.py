@@ -42,12 +42,12 @@ import requests
 from taxii2client.v21 import Collection, as_pages
 
 from devtools.esnode import Cluster
-from hub.auth import Principal
-from hub.model import OrgKind, Role
-from hub.registry import Registry
-from hub.settings import load_settings
+from hub.core.auth import Principal
+from hub.core.model import OrgKind, Role
+from hub.core.registry import Registry
+from hub.core.settings import load_settings
+from hub.core.store import open_store
 from hub.sharing.desk import SharingDesk
-from hub.store import open_store
 
 TAXII = "application/taxii+json;version=2.1"
 

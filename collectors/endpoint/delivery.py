@@ -19,9 +19,9 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from hub.files import private_dir, write_private
+from collectors import wire
+from collectors.files import private_dir, write_private
 
 RETRYABLE = frozenset({408, 429})
 
@@ -41,7 +41,7 @@ class Spool:
         self.max_bytes = max_bytes
         private_dir(folder)  # batches hold the host's whole inventory: the collector's alone
 
-    def put(self, batch: dict[str, Any]) -> list[str]:
+    def put(self, batch: wire.Inventory) -> list[str]:
         """Store a batch (gzipped); returns warnings for batches dropped to stay in bounds."""
         data = gzip.compress(json.dumps(batch, separators=(",", ":")).encode())
         name = f"{time.time_ns():020d}-{batch['batch_id']}.json.gz"
@@ -82,7 +82,7 @@ class Delivery:
         timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.url = hub.rstrip("/") + "/api/v1/inventory"
+        self.url = hub.rstrip("/") + wire.PATH
         self.token = token
         self.spool = spool
         self.attempts = attempts

@@ -1,6 +1,6 @@
 """The inventory document a collector delivers: one host's identity, software, network,
-processes and configuration check results (schema `crsa-inventory/1`, published as
-docs/inventory.schema.json and validated by the hub on receipt)."""
+processes and configuration check results (the format of
+`collectors.wire`, validated by the hub on receipt)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import cast
 
+from collectors import wire
 from collectors.endpoint import checks, network, processes
 from collectors.endpoint.host import Host, identify
 from collectors.endpoint.packages import FoundPackage, installed
-
-SCHEMA = "crsa-inventory/1"
 
 
 def document(
@@ -23,20 +22,19 @@ def document(
     host: Host,
     packages: Sequence[FoundPackage],
     *,
-    source: str = "endpoint",
+    source: wire.Source = "endpoint",
     sockets: Sequence[network.Socket] = (),
     procs: Sequence[processes.Process] = (),
     results: Sequence[checks.CheckResult] = (),
     collected_at: datetime | None = None,
-) -> dict[str, Any]:
+) -> wire.Inventory:
     """A new batch: its idempotency key is made here, once, and travels with it."""
     when = collected_at or datetime.now(UTC)
-    return {
-        "schema": SCHEMA,
+    doc: wire.Inventory = {
+        "schema": "crsa-inventory/1",
         "batch_id": str(uuid.uuid4()),
         "source": source,
         "collected_at": when.isoformat(timespec="seconds"),
-        **({"system_id": system_id} if system_id else {}),
         "host": {
             "identifier": host.identifier,
             "hostname": host.hostname,
@@ -46,16 +44,23 @@ def document(
             "addresses": list(host.addresses),
         },
         "packages": [{"purl": p.purl, "source": p.source} for p in packages],
-        "ports": [dataclasses.asdict(s) for s in sockets if s.state == "listen"],
-        "connections": [dataclasses.asdict(s) for s in sockets if s.state == "established"],
-        "processes": [dataclasses.asdict(p) for p in procs],
-        "checks": [dataclasses.asdict(r) for r in results],
+        "ports": [_socket(s) for s in sockets if s.state == "listen"],
+        "connections": [_socket(s) for s in sockets if s.state == "established"],
+        "processes": [cast(wire.Process, dataclasses.asdict(p)) for p in procs],
+        "checks": [cast(wire.Check, dataclasses.asdict(r)) for r in results],
     }
+    if system_id:
+        doc["system_id"] = system_id
+    return doc
+
+
+def _socket(s: network.Socket) -> wire.Socket:
+    return cast(wire.Socket, dataclasses.asdict(s))
 
 
 def collect(
     system_id: str | None, root: Path = Path("/"), policies: Sequence[Path] = ()
-) -> tuple[dict[str, Any], Host, list[FoundPackage], list[str]]:
+) -> tuple[wire.Inventory, Host, list[FoundPackage], list[str]]:
     """Everything from this host; the last element lists problems with extra policy files."""
     host = identify(root)
     packages = installed(root, host.distro)

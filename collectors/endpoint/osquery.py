@@ -16,6 +16,7 @@ from typing import Any
 
 from packageurl import PackageURL
 
+from collectors import wire
 from collectors.endpoint.host import Distro, Host
 from collectors.endpoint.inventory import document
 from collectors.endpoint.network import Socket
@@ -170,7 +171,7 @@ def _socket(r: dict[str, Any], state: str, names: dict[int, str]) -> Socket:
     )
 
 
-def to_document(system_id: str | None, tables: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def to_document(system_id: str | None, tables: dict[str, list[dict[str, Any]]]) -> wire.Inventory:
     os_row = (tables.get("os_version") or [{}])[0]
     info = (tables.get("system_info") or [{}])[0]
     platform = str(os_row.get("platform") or os_row.get("platform_like") or "")
@@ -198,7 +199,7 @@ def to_document(system_id: str | None, tables: dict[str, list[dict[str, Any]]]) 
     return document(system_id, host, packages, source="osquery", sockets=sockets, procs=procs)
 
 
-def load(path: Path, system_id: str | None, table: str = "") -> dict[str, Any]:
+def load(path: Path, system_id: str | None, table: str = "") -> wire.Inventory:
     if table and table not in SIGNATURES:
         raise OsqueryError(f"table {table!r} is not supported; supported: {', '.join(TABLES)}")
     return to_document(system_id, read(path.read_text(encoding="utf-8"), table))

@@ -29,9 +29,9 @@ from dashboards.view import (
     stat,
     table,
 )
-from hub.auth import Principal
-from hub.model import utcnow
-from hub.scoring.compute import score_as_of
+from hub.core.auth import Principal
+from hub.core.model import utcnow
+from hub.risk.scoring.compute import score_as_of
 
 PAGE = "agency"
 ASSET_PAGE = 50

@@ -24,10 +24,10 @@ from dashboards.view import (
     stat,
     table,
 )
-from hub.errors import HubError
-from hub.model import FindingStatus, utcnow
-from hub.scoring.compute import score_as_of
-from hub.store.interface import ASSET_TAGS, SIGHTINGS
+from hub.core.errors import HubError
+from hub.core.model import FindingStatus, utcnow
+from hub.core.store.interface import ASSET_TAGS, SIGHTINGS
+from hub.risk.scoring.compute import score_as_of
 
 PAGE = "asset"
 

@@ -12,10 +12,10 @@ from dash.dcc.express import send_bytes
 
 from dashboards.i18n import t
 from dashboards.view import admitted, current, hub, section, shell, stat, table
-from hub.audit import verify as verify_chain
-from hub.auth import Action
-from hub.errors import HubError
-from hub.exports import auditor, desk
+from hub.core.audit import verify as verify_chain
+from hub.core.auth import Action
+from hub.core.errors import HubError
+from hub.risk.exports import auditor, desk
 
 PAGE = "audit"
 SHOWN = 200

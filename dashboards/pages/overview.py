@@ -26,8 +26,8 @@ from dashboards.view import (
     stat,
     table,
 )
-from hub.model import utcnow
-from hub.scoring.compute import score_as_of
+from hub.core.model import utcnow
+from hub.risk.scoring.compute import score_as_of
 
 PAGE = "overview"
 

@@ -15,12 +15,12 @@ from dash import Dash, Input, Output, State, dcc, html
 from dashboards import data
 from dashboards.i18n import t
 from dashboards.view import admitted, current, hub, section, severity, shell, stat, table
-from hub.auth import Action, Principal
-from hub.errors import HubError
-from hub.matching import intel_view
-from hub.model import FindingStatus
-from hub.sboms import SbomDesk
-from hub.store.interface import FINDINGS
+from hub.core.auth import Action, Principal
+from hub.core.errors import HubError
+from hub.core.model import FindingStatus
+from hub.core.store.interface import FINDINGS
+from hub.intelligence.matching import intel_view
+from sbom.desk import SbomDesk
 
 PAGE = "sbom"
 MAX_UNJUDGED = 500  # rows of components the matcher could not judge (all through the API)

@@ -13,9 +13,9 @@ from dash import Dash, Input, Output, dcc, html
 from dashboards import data
 from dashboards.i18n import t
 from dashboards.view import admitted, chart, current, figure, hub, section, shell, stat, table
-from hub.model import OrgKind
+from hub.core.model import OrgKind
+from hub.core.store.interface import STIX_OBJECTS, TAXII_COLLECTIONS, Query
 from hub.sharing.markings import ORDER
-from hub.store.interface import STIX_OBJECTS, TAXII_COLLECTIONS, Query
 
 PAGE = "sharing"
 

@@ -12,10 +12,10 @@ from dash import Dash, Input, Output, State, dcc, html
 from dashboards import data
 from dashboards.i18n import t
 from dashboards.view import admitted, current, hub, points, section, shell, stat, table
-from hub.auth import Action
-from hub.errors import HubError
-from hub.triage import TriageDesk
-from hub.triage_items import TriageStatus
+from hub.core.auth import Action
+from hub.core.errors import HubError
+from hub.core.records.triage import TriageStatus
+from hub.risk.triage import TriageDesk
 
 PAGE = "triage"
 # Ranked remediation actions, then what playbooks open (docs/playbooks.md).

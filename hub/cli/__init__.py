@@ -9,13 +9,13 @@ from typing import Any
 
 import click
 
+from collectors.files import restrict_umask
 from hub import __version__
-from hub.auth import Principal
-from hub.errors import HubError
-from hub.files import restrict_umask
-from hub.registry import Registry
-from hub.settings import Settings, load_settings
-from hub.store import Store, open_store
+from hub.core.auth import Principal
+from hub.core.errors import HubError
+from hub.core.registry import Registry
+from hub.core.settings import Settings, load_settings
+from hub.core.store import Store, open_store
 
 
 class HubGroup(click.Group):
@@ -85,9 +85,9 @@ def main(ctx: click.Context, home: Path | None) -> None:
 
 
 def _register() -> None:
+    from collectors import cli as collect
     from hub.cli import (
         audit,
-        collect,
         demo,
         exports,
         feeds,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from hub import audit as audit_log
 from hub.cli import Env, pass_env
-from hub.errors import AuditChainBroken
+from hub.core import audit as audit_log
+from hub.core.errors import AuditChainBroken
 
 
 def register(main: click.Group) -> None:

@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 import click
 
 from hub.cli import Env, pass_env
+from hub.core.errors import ConfigError
+from hub.core.settings import default_config_text, load_settings
+from hub.core.store import open_store
 from hub.demo import build_demo
 from hub.demo.dataset import TOTAL_ASSETS
 from hub.demo.playbooks import run_playbooks
 from hub.demo.threats import seed_threats
-from hub.errors import ConfigError
-from hub.server import serve
-from hub.settings import default_config_text, load_settings
-from hub.store import open_store
+from hub.web.server import serve
 
 MARKER = ".crsa-demo"
 

@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 from hub.cli import Env, pass_env
-from hub.exports import auditor, recompute, signing
-from hub.model import AuditDraft, utcnow
-from hub.scoring.policy import load_policy
+from hub.core.model import AuditDraft, utcnow
+from hub.risk.exports import auditor, recompute, signing
+from hub.risk.scoring.policy import load_policy
 
 
 def register(main: click.Group) -> None:

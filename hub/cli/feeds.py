@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from hub.cli import Env, pass_env
-from hub.feeds import refresh
-from hub.feeds import register as register_feed
-from hub.intel import IntelSource
+from hub.core.vault import Vault
+from hub.intelligence.feeds import register as register_feed
+from hub.intelligence.sources import REGISTERED, source_for
+from hub.inventory.refresh import refresh
 from hub.sharing.partners import PartnerFeeds
-from hub.vault import Vault
 
 
 def register(main: click.Group) -> None:
@@ -26,14 +26,17 @@ def feeds() -> None:
 
 
 @feeds.command("add")
-@click.argument("source", type=click.Choice([s.value for s in IntelSource]))
-@click.argument("location")
+@click.argument("source", type=click.Choice([s.source.value for s in REGISTERED]))
+@click.argument("location", required=False)
 @pass_env
-def add(env: Env, source: str, location: str) -> None:
-    """Register LOCATION (a file, directory, zip, or http(s) URL) as a SOURCE feed."""
-    feed = register_feed(
-        env.store, IntelSource(source), location, env.request_id(), env.who().actor
-    )
+def add(env: Env, source: str, location: str | None) -> None:
+    """Register LOCATION (a file, directory, zip, or http(s) URL) as a SOURCE feed; without
+    LOCATION, the source's publisher (the hub must reach it)."""
+    declared = source_for(source)
+    where = location or declared.upstream
+    if not where:
+        raise click.UsageError(f"{source} has no public upstream: give its LOCATION")
+    feed = register_feed(env.store, declared.source, where, env.request_id(), env.who().actor)
     click.echo(feed.id)
     click.echo("next: crsa feeds sync", err=True)
 

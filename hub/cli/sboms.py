@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from hub.cli import Env, pass_env
-from hub.errors import InvalidSubmission
-from hub.sboms import SbomDesk, Submission
+from hub.core.errors import InvalidSubmission
+from sbom.desk import SbomDesk, Submission
 from sbom.intake import MEDIA_TYPES, sniff
 
 MEDIA_CHOICE = click.Choice([*MEDIA_TYPES, "auto"])

@@ -10,10 +10,10 @@ import click
 
 from hub.cli import Env, pass_env
 from hub.cli.watching import watch
-from hub.model import AuditDraft, utcnow
-from hub.scoring.compute import Run, audit_draft, run_scoring, score_as_of
-from hub.scoring.judgments import judge, load, scenarios_text
-from hub.scoring.policy import ScoringPolicy, load_policy
+from hub.core.model import AuditDraft, utcnow
+from hub.risk.scoring.compute import Run, audit_draft, run_scoring, score_as_of
+from hub.risk.scoring.judgments import judge, load, scenarios_text
+from hub.risk.scoring.policy import ScoringPolicy, load_policy
 
 
 def register(main: click.Group) -> None:
@@ -72,7 +72,7 @@ def _watch(env: Env, interval: int) -> None:
     "--check-policy",
     "check_policy",
     type=click.Path(dir_okay=False),
-    help="Check a scoring policy file against the SOC judgments (hub/scoring/scenarios.yaml)"
+    help="Check a scoring policy file against the SOC judgments (hub/risk/scoring/scenarios.yaml)"
     " and report every one it breaks; scores nothing.",
 )
 @pass_env
@@ -158,6 +158,6 @@ def _check(path: str) -> None:
     if broken:
         raise click.ClickException(
             f"policy {policy.version} breaks {len(broken)} of {len(verdicts)} judgments;"
-            " change the weights above, or argue the judgment in hub/scoring/scenarios.yaml"
+            " change the weights above, or argue the judgment in hub/risk/scoring/scenarios.yaml"
         )
     click.echo(f"policy {policy.version} passes all {len(verdicts)} judgments")

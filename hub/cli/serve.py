@@ -7,10 +7,10 @@ import uuid
 import click
 
 from hub.cli import Env, pass_env
-from hub.sboms import SbomDesk
-from hub.server import serve as run_server
-from hub.settings import load_settings
-from hub.store import open_store
+from hub.core.settings import load_settings
+from hub.core.store import open_store
+from hub.web.server import serve as run_server
+from sbom.desk import SbomDesk
 
 
 def register(main: click.Group) -> None:
@@ -23,7 +23,7 @@ def register(main: click.Group) -> None:
 @click.option("--workers", type=int, help="Worker processes (default from settings: 2).")
 @pass_env
 def serve(env: Env, host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve the API (and later TAXII and dashboards) with a production WSGI server."""
+    """Serve the API, TAXII and the dashboards, with scoring, sharing and playbooks beside."""
     settings = load_settings(home=env.settings.home, host=host, port=port, workers=workers)
     store = open_store(settings)  # fail here, clearly, rather than in every worker
     try:

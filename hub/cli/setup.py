@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
+from collectors.files import private_dir, private_file, write_private
 from hub.cli import Env, pass_env
-from hub.files import private_dir, private_file, write_private
-from hub.settings import default_config_text
-from hub.store import open_store
+from hub.core.settings import default_config_text
+from hub.core.store import open_store
 
 
 def register(main: click.Group) -> None:

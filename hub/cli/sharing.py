@@ -7,10 +7,10 @@ import click
 
 from hub.cli import Env, pass_env
 from hub.cli.watching import watch
-from hub.model import utcnow
+from hub.core.model import utcnow
+from hub.core.vault import Vault
 from hub.sharing.cycle import SharingRun, run_sharing
 from hub.sharing.identities import SharingPolicy
-from hub.vault import Vault
 
 
 def register(main: click.Group) -> None:

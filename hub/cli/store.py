@@ -7,9 +7,9 @@ import dataclasses
 import click
 
 from hub.cli import Env, pass_env
-from hub.settings import STORES
-from hub.store import open_store
-from hub.store.migrate import migrate_store
+from hub.core.settings import STORES
+from hub.core.store import open_store
+from hub.core.store.migrate import migrate_store
 
 
 def register(main: click.Group) -> None:

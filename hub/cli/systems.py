@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from hub.cli import Env, pass_env
-from hub.model import Criticality
+from hub.core.model import Criticality
 
 
 def register(main: click.Group) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from hub.cli import Env, pass_env
-from hub.model import OrgKind, utcnow
+from hub.core.model import OrgKind, utcnow
 from hub.sharing.desk import SharingDesk
 from hub.sharing.ioc import record
 from hub.sharing.markings import Tlp

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from hub.cli import Env, pass_env
-from hub.model import Role
+from hub.core.model import Role
 
 
 def register(main: click.Group) -> None:

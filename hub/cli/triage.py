@@ -8,7 +8,7 @@ import click
 
 from hub.cli import Env, pass_env
 from hub.cli.score import _when
-from hub.triage import TriageDesk
+from hub.risk.triage import TriageDesk
 
 
 def register(main: click.Group) -> None:

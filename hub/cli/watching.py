@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import click
 
-from hub.errors import HubError
-from hub.model import utcnow
+from hub.core.errors import HubError
+from hub.core.model import utcnow
 
 
 def watch(interval: int, what: str, step: Callable[[], str | None]) -> None:

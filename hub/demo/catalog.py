@@ -3,7 +3,7 @@
 Each package lists several real releases, older ones first, so a seeded pick
 gives a fleet with the version spread real agencies have: some hosts patched,
 some a few releases behind (several of these older releases have well-known
-advisories, which later issues match).
+advisories, which the demo's feeds match).
 """
 
 from __future__ import annotations

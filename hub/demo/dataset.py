@@ -16,9 +16,8 @@ from datetime import datetime, timedelta
 
 from packageurl import PackageURL
 
-from hub.auth import Principal, hash_token
-from hub.demo import catalog
-from hub.model import (
+from hub.core.auth import Principal, hash_token
+from hub.core.model import (
     ApiToken,
     Asset,
     AuditDraft,
@@ -30,8 +29,9 @@ from hub.model import (
     System,
     derive_id,
 )
-from hub.registry import Registry
-from hub.store import Store
+from hub.core.registry import Registry
+from hub.core.store import Store
+from hub.demo import catalog
 
 SYSTEMS_PER_AGENCY = 5
 TOTAL_ASSETS = 3000

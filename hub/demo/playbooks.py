@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hub.settings import Settings
-from hub.store import Store
+from hub.core.settings import Settings
+from hub.core.store import Store
 from playbooks.engine import Engine, EngineRun
 
 

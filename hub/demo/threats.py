@@ -20,24 +20,25 @@ from typing import Any
 
 from packageurl import PackageURL
 
-from hub.auth import Principal
+from hub.core.auth import Principal
+from hub.core.model import FindingStatus, OrgKind
+from hub.core.records.intel import IntelSource
+from hub.core.records.telemetry import AssetTelemetry
+from hub.core.settings import Settings
+from hub.core.store import Store
+from hub.core.store.interface import ASSETS, FINDINGS, Query
 from hub.demo import catalog
-from hub.feeds import refresh, register
-from hub.intel import IntelSource
-from hub.inventory import InventoryDesk
-from hub.model import FindingStatus, OrgKind
-from hub.sboms import SbomDesk
-from hub.scoring import default_policy
-from hub.scoring.actions import highest
-from hub.scoring.compute import audit_draft, run_scoring
-from hub.settings import Settings
+from hub.intelligence.feeds import register
+from hub.inventory.desk import InventoryDesk
+from hub.inventory.refresh import refresh
+from hub.risk.scoring import default_policy
+from hub.risk.scoring.actions import highest
+from hub.risk.scoring.compute import audit_draft, run_scoring
 from hub.sharing.desk import SharingDesk
 from hub.sharing.ioc import record
 from hub.sharing.markings import MARKING_IDS, Tlp
 from hub.sharing.outbound import publish
-from hub.store import Store
-from hub.store.interface import ASSETS, FINDINGS, Query
-from hub.telemetry import AssetTelemetry
+from sbom.desk import SbomDesk
 
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 MEDIUM = "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N"
@@ -556,6 +557,7 @@ def _report(store: Store, telemetry: list[AssetTelemetry]) -> None:
     with store.transaction() as tx:
         for t in telemetry:
             tx.put_telemetry(t)
+            tx.mark_changed([(t.org_id, t.system_id)], "telemetry")
 
 
 def _indicators(now: datetime) -> list[dict[str, Any]]:

@@ -13,15 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hub.errors import HubError
-from hub.model import OrgKind
+from hub.core.errors import HubError
+from hub.core.model import OrgKind
+from hub.core.records.sharing import TaxiiStatus
+from hub.core.store import Store
+from hub.core.vault import Vault
 from hub.sharing.identities import SharingPolicy
 from hub.sharing.ioc import MatchRun, record
 from hub.sharing.outbound import publish
 from hub.sharing.partners import PartnerFeeds, SyncResult
-from hub.sharing.records import TaxiiStatus
-from hub.store import Store
-from hub.vault import Vault
 
 
 @dataclass

@@ -21,14 +21,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.auth import Login, Principal
-from hub.errors import Forbidden, InvalidSubmission, NotFound
-from hub.model import AuditDraft, Role, utcnow_micro
-from hub.sharing import markings
-from hub.sharing.markings import Tlp
-from hub.sharing.records import StixVersion, TaxiiCollection, TaxiiStatus
-from hub.store import Store
-from hub.store.interface import (
+from hub.core.auth import Login, Principal
+from hub.core.errors import Forbidden, InvalidSubmission, NotFound
+from hub.core.model import AuditDraft, Role, utcnow_micro
+from hub.core.records.sharing import StixVersion, TaxiiCollection, TaxiiStatus
+from hub.core.store import Store
+from hub.core.store.interface import (
     STIX_OBJECTS,
     TAXII_COLLECTIONS,
     TAXII_STATUSES,
@@ -36,6 +34,8 @@ from hub.store.interface import (
     In,
     Query,
 )
+from hub.sharing import markings
+from hub.sharing.markings import Tlp
 
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100

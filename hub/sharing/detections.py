@@ -18,11 +18,11 @@ from typing import Any
 
 import stix2
 
+from hub.core.store import Store
+from hub.core.store.interface import TELEMETRY
 from hub.sharing.desk import iso
 from hub.sharing.identities import ANONYMOUS, SharingPolicy, stix_id
 from hub.sharing.markings import MARKING_IDS, Tlp
-from hub.store import Store
-from hub.store.interface import TELEMETRY
 
 
 @dataclass

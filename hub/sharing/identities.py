@@ -16,10 +16,10 @@ from typing import Any
 
 import stix2
 
-from hub.model import Organization
-from hub.settings import Settings
+from hub.core.model import Organization
+from hub.core.settings import Settings
+from hub.core.store import Store
 from hub.sharing.desk import iso
-from hub.store import Store
 
 NAMESPACE = uuid.UUID("6d0f4f3e-6a3c-5b43-9d55-2a4c3a1c9e10")  # the hub's STIX ids
 

@@ -21,12 +21,12 @@ from typing import Any
 
 from stix2matcher.matcher import MatcherException, Pattern
 
-from hub.model import derive_id
+from hub.core.model import derive_id
+from hub.core.records.sharing import Sighting
+from hub.core.store import Store
+from hub.core.store.interface import SIGHTINGS, STIX_OBJECTS, Query
 from hub.sharing.observations import Host, hosts
 from hub.sharing.prefilter import ObservationIndex
-from hub.sharing.records import Sighting
-from hub.store import Store
-from hub.store.interface import SIGHTINGS, STIX_OBJECTS, Query
 
 log = logging.getLogger(__name__)
 _VALUE = r"'((?:[^'\\]|\\.)*)'"

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hub.store import Store
-from hub.store.interface import TELEMETRY
+from hub.core.store import Store
+from hub.core.store.interface import TELEMETRY
 
 _NS = uuid.UUID("3e1c9a52-8f7d-5b0e-a1f4-6d2b7c9e0a11")
 Sco = dict[str, Any]

@@ -15,15 +15,15 @@ from typing import Any
 
 import stix2
 
-from hub.errors import NotFound
-from hub.model import FindingStatus, Organization, Severity
+from hub.core.errors import NotFound
+from hub.core.model import FindingStatus, Organization, Severity
+from hub.core.records.sharing import Sighting, TaxiiCollection, TaxiiStatus
+from hub.core.store import Store
+from hub.core.store.interface import FINDINGS, SIGHTINGS, STIX_OBJECTS, TAXII_COLLECTIONS, Query
 from hub.sharing import detections
 from hub.sharing.desk import SharingDesk, iso
 from hub.sharing.identities import ANONYMOUS, SharingPolicy, identity, stix_id
 from hub.sharing.markings import MARKING_IDS, ORDER, Tlp
-from hub.sharing.records import Sighting, TaxiiCollection, TaxiiStatus
-from hub.store import Store
-from hub.store.interface import FINDINGS, SIGHTINGS, STIX_OBJECTS, TAXII_COLLECTIONS, Query
 
 
 @dataclass

@@ -21,14 +21,14 @@ from taxii2client.common import _HTTPConnection
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection, as_pages
 
-from hub.auth import Principal
-from hub.errors import Forbidden, HubError, InvalidSubmission, NotFound
-from hub.model import AuditDraft, OrgKind, Role, derive_id, utcnow_micro
+from hub.core.auth import Principal
+from hub.core.errors import Forbidden, HubError, InvalidSubmission, NotFound
+from hub.core.model import AuditDraft, OrgKind, Role, derive_id, utcnow_micro
+from hub.core.records.sharing import TaxiiFeed
+from hub.core.store import Store
+from hub.core.store.interface import TAXII_COLLECTIONS, TAXII_FEEDS
+from hub.core.vault import Vault, VaultError
 from hub.sharing.desk import Filters, Listing, Page, SharingDesk
-from hub.sharing.records import TaxiiFeed
-from hub.store import Store
-from hub.store.interface import TAXII_COLLECTIONS, TAXII_FEEDS
-from hub.vault import Vault, VaultError
 
 PAGE = 500
 RETRIES = 3

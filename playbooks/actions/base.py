@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from hub.errors import HubError
-from hub.events.records import Event
-from hub.settings import Settings
-from hub.store import Store, Transaction
+from hub.core.errors import HubError
+from hub.core.records.events import Event
+from hub.core.settings import Settings
+from hub.core.store import Store, Transaction
 from playbooks.definition import Playbook, Step
 
 

@@ -10,7 +10,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
-from hub.events.records import Event
+from hub.core.records.events import Event
 from playbooks.actions.base import ActionError, Context, Outcome, PlaybookAction
 from playbooks.definition import Playbook, Step, render
 

@@ -9,12 +9,12 @@ after a crash changes nothing.
 
 from __future__ import annotations
 
-from hub.events.records import Event
-from hub.model import OrgKind
+from hub.core.model import OrgKind
+from hub.core.records.events import Event
+from hub.core.store.interface import TAXII_COLLECTIONS
 from hub.sharing.identities import SharingPolicy, identity
 from hub.sharing.markings import Tlp
 from hub.sharing.outbound import keep_changed, sightings, vulnerabilities
-from hub.store.interface import TAXII_COLLECTIONS
 from playbooks.actions.base import ActionError, Context, Outcome, PlaybookAction
 from playbooks.definition import Playbook, Step
 

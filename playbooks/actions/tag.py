@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hub.events.records import AssetTags, Event
-from hub.store import Transaction
-from hub.store.interface import ASSET_TAGS
+from hub.core.records.events import AssetTags, Event
+from hub.core.store import Transaction
+from hub.core.store.interface import ASSET_TAGS
 from playbooks.actions.base import Context, Outcome, PlaybookAction
 from playbooks.definition import Playbook, Step
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from hub.events.records import Event
-from hub.scoring.actions import investigate_action
-from hub.store import Transaction
-from hub.store.interface import TRIAGE
-from hub.triage import collapse
-from hub.triage_items import TriageItem, TriageStatus
+from hub.core.records.events import Event
+from hub.core.records.triage import TriageItem, TriageStatus
+from hub.core.store import Transaction
+from hub.core.store.interface import TRIAGE
+from hub.risk.scoring.actions import investigate_action
+from hub.risk.triage import collapse
 from playbooks.actions.base import Context, Outcome, PlaybookAction
 from playbooks.definition import Playbook, Step, render
 

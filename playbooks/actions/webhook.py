@@ -16,8 +16,9 @@ from typing import Any
 
 import requests
 
-from hub import __version__, jsontext
-from hub.events.records import Event
+from hub import __version__
+from hub.core import jsontext
+from hub.core.records.events import Event
 from playbooks.actions.base import ActionError, Context, Outcome, PlaybookAction
 from playbooks.definition import Playbook, Step
 

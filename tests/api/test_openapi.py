@@ -6,7 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
-from hub.app import routes
+from hub.web.app import routes
 
 
 def test_document_is_valid_openapi_3_1(client: FlaskClient) -> None:

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 import hub
-from hub.app import create_app
 from hub.cli import main
-from hub.settings import load_settings
+from hub.core.settings import load_settings
+from hub.web.app import create_app
 
 
 def crsa(home: Path, *args: str) -> Result:
@@ -56,7 +56,7 @@ def test_a_hub_on_an_older_schema_is_refused_until_init_upgrades_it(home: Path) 
     db = sqlite3.connect(home / "crsa.db")
     latest = db.execute("PRAGMA user_version").fetchone()[0]
     # As the previous release left it: without the columns the last migration adds.
-    last = sorted((Path(hub.__file__).parent / "store/sqlite/migrations").glob("*.sql"))[-1]
+    last = sorted((Path(hub.__file__).parent / "core/store/sqlite/migrations").glob("*.sql"))[-1]
     for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", last.read_text()):
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     db.execute(f"PRAGMA user_version = {latest - 1}")

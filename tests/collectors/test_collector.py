@@ -18,7 +18,7 @@ from collectors.endpoint.packages import (
     RpmSource,
     installed,
 )
-from hub.api.inventory_schemas import InventoryIn
+from hub.inventory.schema import InventoryIn
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BOOKWORM = host.Distro("debian", "12", (), "Debian GNU/Linux 12 (bookworm)")
@@ -283,11 +283,11 @@ def test_the_published_schema_is_the_one_the_hub_checks_and_collectors_meet() ->
     import jsonschema_rs
 
     from collectors.endpoint.inventory import collect
-    from hub.api.inventory_schema_doc import render
+    from hub.inventory.schema_doc import render
 
     published = Path(__file__).parents[2] / "docs/inventory.schema.json"
     assert published.read_text(encoding="utf-8") == render(), (
-        "regenerate: python -m hub.api.inventory_schema_doc > docs/inventory.schema.json"
+        "regenerate: python -m hub.inventory.schema_doc > docs/inventory.schema.json"
     )
     validator = jsonschema_rs.validator_for(json.loads(render()))
     doc, *_ = collect("system-1")

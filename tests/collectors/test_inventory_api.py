@@ -5,21 +5,23 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from flask.testing import FlaskClient
 
+from collectors import wire
 from collectors.endpoint.host import Distro, Host
 from collectors.endpoint.inventory import document
 from collectors.endpoint.packages import FoundPackage
-from hub.feeds import refresh, register
-from hub.intel import IntelSource
-from hub.matching import intel_view
-from hub.settings import Settings
-from hub.store.interface import ASSETS
+from hub.core.records.intel import IntelSource
+from hub.core.settings import Settings
+from hub.core.store.interface import ASSETS
+from hub.intelligence.feeds import register
+from hub.intelligence.matching import intel_view
+from hub.inventory.refresh import refresh
 from tests.conftest import World
 from tests.supply.builders import osv, write_osv
 
@@ -33,7 +35,7 @@ def batch(
     ident: str = "host-1",
     packages: tuple[str, ...] = (LIBSSL, CURL),
     at: datetime = NOW,
-) -> dict[str, Any]:
+) -> wire.Inventory:
     h = Host(
         ident,
         f"{ident}.agency.go.jp",
@@ -47,7 +49,7 @@ def batch(
 def send(  # type: ignore[no-untyped-def]
     client: FlaskClient,
     world: World,
-    doc: dict[str, Any],
+    doc: Mapping[str, object],
     who: str = "agency_a",
     gz: bool = False,
     headers: dict[str, str] | None = None,

@@ -18,7 +18,7 @@ import requests
 from collectors.endpoint.delivery import Delivery, Spool
 from collectors.endpoint.host import identify
 from collectors.endpoint.packages import DpkgSource
-from hub.store.sqlite import SqliteStore
+from hub.core.store.sqlite import SqliteStore
 from tests.supply.builders import osv, write_osv
 from tests.test_served import CRSA, free_port, run, stop, wait_healthy
 

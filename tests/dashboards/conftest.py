@@ -27,13 +27,13 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
-from hub.app import create_app
+from hub.core.model import Role
+from hub.core.settings import load_settings
+from hub.core.store import open_store
 from hub.demo import build_demo
 from hub.demo.playbooks import run_playbooks
 from hub.demo.threats import ThreatSummary, seed_threats
-from hub.model import Role
-from hub.settings import load_settings
-from hub.store import open_store
+from hub.web.app import create_app
 from tests.test_served import free_port
 
 CHROMIUM = Path(os.environ.get("CRSA_CHROMIUM", "/usr/bin/chromium"))

@@ -16,8 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from hub.core.model import Role
 from hub.demo.threats import PORTAL_V2, cyclonedx
-from hub.model import Role
 from tests.dashboards.conftest import Demo, Page
 
 pytestmark = pytest.mark.browser

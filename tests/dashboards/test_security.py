@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hub.app import create_app
-from hub.settings import Settings
+from hub.core.settings import Settings
+from hub.web.app import create_app
 from tests.conftest import World
 
 DASH = "/ui/_dash-update-component"

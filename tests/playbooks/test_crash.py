@@ -15,8 +15,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hub import audit
-from hub.store.interface import ACTION_RUNS, EVENTS, TRIAGE
+from hub.core import audit
+from hub.core.store.interface import ACTION_RUNS, EVENTS, TRIAGE
 from tests.conftest import World, hub_env
 from tests.playbooks.servers import webhook_receiver
 from tests.playbooks.test_engine import kev

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from hub.settings import Settings
-from hub.store.interface import EVENTS
+from hub.core.settings import Settings
+from hub.core.store.interface import EVENTS
 from tests.conftest import World
 from tests.playbooks.servers import webhook_receiver
 from tests.playbooks.test_engine import KEV_TRIAGE, engine, kev

@@ -12,22 +12,22 @@ from pathlib import Path
 import pytest
 from stix2validator import ValidationOptions, validate_instance
 
-from collectors.vulns import FeedError
-from hub.auth import Principal
-from hub.events.records import Event, EventStatus
-from hub.feeds import register as register_feed
-from hub.feeds import sync_feed
-from hub.intel import IntelSource
-from hub.model import Role, utcnow
-from hub.scoring.actions import finding_action
-from hub.scoring.records import ScoreRecord
-from hub.settings import Settings
+from hub.core.auth import Principal
+from hub.core.model import Role, utcnow
+from hub.core.records.events import Event, EventStatus
+from hub.core.records.intel import IntelSource
+from hub.core.records.scores import ScoreRecord
+from hub.core.records.sharing import Sighting, TaxiiFeed
+from hub.core.records.triage import TriageItem
+from hub.core.settings import Settings
+from hub.core.store import Store
+from hub.core.store.interface import ACTION_RUNS, ASSET_TAGS, EVENTS, STIX_OBJECTS, TRIAGE, Query
+from hub.intelligence.feeds import register as register_feed
+from hub.intelligence.feeds import sync_feed
+from hub.intelligence.sources import FeedError
+from hub.risk.scoring.actions import finding_action
+from hub.risk.triage import TriageDesk
 from hub.sharing.desk import SharingDesk
-from hub.sharing.records import Sighting, TaxiiFeed
-from hub.store import Store
-from hub.store.interface import ACTION_RUNS, ASSET_TAGS, EVENTS, STIX_OBJECTS, TRIAGE, Query
-from hub.triage import TriageDesk
-from hub.triage_items import TriageItem
 from playbooks.definition import BUILTIN, load_file, parse
 from playbooks.engine import MAX_ATTEMPTS, Engine
 from tests.conftest import World
@@ -255,7 +255,7 @@ def test_scores_missing_sboms_and_failing_feeds_open_items(
 
 
 def test_events_queue_once_whatever_a_source_sees(world: World) -> None:
-    from hub.events.outbox import enqueue
+    from playbooks.events.outbox import enqueue
 
     t0 = utcnow()
     e = Event(Event.key_id("kev_finding", "x"), "kev_finding", "finding:x", "o", t0, {"a": 1})

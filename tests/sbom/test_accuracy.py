@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from sbom.advisory import Affected, Event, Range
-from sbom.affected import is_affected
+from hub.intelligence.advisory import Affected, Event, Range
+from hub.intelligence.affected import is_affected
 
 # (ecosystem, events as "kind=version" strings, version, expected, why)
 Case = tuple[str, str, str, bool, str]

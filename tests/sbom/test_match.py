@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sbom.advisory import Advisory, MalformedAdvisory, parse_osv
-from sbom.ecosystems import OsvPackage, osv_package
-from sbom.match import AdvisoryIndex, Match, Skipped
+from hub.core.ecosystems import OsvPackage, osv_package
+from hub.intelligence.advisory import Advisory, MalformedAdvisory, parse_osv
+from hub.intelligence.match import AdvisoryIndex, Match, Skipped
 
 
 @pytest.mark.parametrize(

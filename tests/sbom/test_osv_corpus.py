@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from collectors.vulns import OsvDirectorySource, SourceReport
-from sbom.advisory import Advisory
-from sbom.match import AdvisoryIndex, Match, Skipped
-from sbom.versions import parse
+from hub.core.versions import parse
+from hub.intelligence.advisory import Advisory
+from hub.intelligence.match import AdvisoryIndex, Match, Skipped
+from hub.intelligence.sources import OsvDirectorySource, SourceReport
 
 pytestmark = pytest.mark.corpus
 

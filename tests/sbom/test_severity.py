@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sbom.severity import rate
+from hub.intelligence.severity import rate
 
 
 @pytest.mark.parametrize(

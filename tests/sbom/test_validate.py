@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.errors import InvalidSubmission
+from hub.core.errors import InvalidSubmission
 from sbom.validate import (
     SUPPORTED,
     InvalidSbom,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.errors import InvalidSubmission
+from hub.core.errors import InvalidSubmission
 from sbom.intake import Limits, read_vex
 
 pytestmark = pytest.mark.corpus

@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 
 from flask.testing import FlaskClient
 
-from hub.auth import Principal
-from hub.model import Finding, FindingStatus, Role, Severity, utcnow
-from hub.scoring import default_policy
-from hub.scoring.compute import Run, audit_draft, run_scoring, score_as_of, score_hub
-from hub.store import Store
-from hub.triage import TriageDesk
+from hub.core.auth import Principal
+from hub.core.model import Finding, FindingStatus, Role, Severity, utcnow
+from hub.core.store import Store
+from hub.risk.scoring import default_policy
+from hub.risk.scoring.compute import Run, audit_draft, run_scoring, score_as_of, score_hub
+from hub.risk.triage import TriageDesk
 from tests.conftest import World
 from tests.scoring.test_scores import host_batch
 
@@ -60,8 +60,10 @@ def vuln(
 
 
 def put(store: Store, *findings: Finding) -> None:
+    """Findings written the way matching writes them: with their systems marked."""
     with store.transaction() as tx:
         tx.put_findings(list(findings))
+        tx.mark_changed({(f.org_id, f.system_id) for f in findings}, "findings")
 
 
 def score(store: Store, now: datetime, *, full: bool = False) -> Run:
@@ -150,3 +152,31 @@ def test_inventory_through_the_api_marks_only_its_system(client: FlaskClient, wo
     assert (run.rescored, run.organizations) == (1, 1)
     rec = score_as_of(world.store, f"system:{world.system_a}", t0 + timedelta(minutes=1))
     assert rec is not None and rec.points > 0  # the failed check counts
+
+
+def test_the_store_marks_nothing_the_writers_of_score_inputs_do(world: World) -> None:
+    """What counts as a score input is decided by the capability that writes it, not by
+    the store: a bare write marks no system; reconciling findings marks the system they
+    belong to, and only it."""
+    from hub.core.store.interface import SCORE_CHANGES
+    from hub.intelligence.findings import apply
+
+    store, now = world.store, utcnow()
+    finding = vuln(world, world.system_a, world.asset_a, world.agency_a, "CVE-2099-1", now)
+    with store.transaction() as tx:
+        tx.put_findings([finding])
+    assert list(store.iter_all(SCORE_CHANGES, reason="findings")) == []
+    other = vuln(world, world.system_a, world.asset_a, world.agency_a, "CVE-2099-2", now)
+    apply(
+        store,
+        [other],
+        system_id=world.system_a,
+        asset_id=world.asset_a,
+        product_id="",
+        now=now,
+        actor="cli:tests",
+        request_id="t",
+        reason="test",
+    )
+    marks = list(store.iter_all(SCORE_CHANGES, reason="findings"))
+    assert [(m.org_id, m.id) for m in marks] == [(world.agency_a, world.system_a)]

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.scoring import (
+from hub.risk.scoring import (
     FindingInput,
     PolicyError,
     ScoringPolicy,
@@ -22,9 +22,9 @@ from hub.scoring import (
     score_check,
     score_finding,
 )
-from hub.scoring.compute import graded
-from hub.scoring.engine import EvidenceInput, score_evidence
-from hub.scoring.system import AssetInput, SystemInputs, score_system
+from hub.risk.scoring.compute import graded
+from hub.risk.scoring.engine import EvidenceInput, score_evidence
+from hub.risk.scoring.system import AssetInput, SystemInputs, score_system
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 POLICY = default_policy()
@@ -140,7 +140,7 @@ def test_failed_checks_count_by_severity_and_criticality() -> None:
 
 
 def test_policies_are_checked_when_loaded() -> None:
-    text = (resources.files("hub.scoring") / "default.yaml").read_text(encoding="utf-8")
+    text = (resources.files("hub.risk.scoring") / "default.yaml").read_text(encoding="utf-8")
     assert ScoringPolicy.parse(text) == POLICY and POLICY.version == "2027.1"
     with pytest.raises(PolicyError, match="needs a version"):
         ScoringPolicy.parse("severity_points: {}")

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from hub.cli import main
-from hub.exports import auditor, signing
+from hub.risk.exports import auditor, signing
 
 
 def crsa(home: Path, *args: str) -> Result:

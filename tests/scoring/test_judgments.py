@@ -10,9 +10,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from hub.cli import main
-from hub.scoring import default_policy
-from hub.scoring.judgments import judge, load, scenarios_text
-from hub.scoring.policy import ScoringPolicy, policy_text
+from hub.risk.scoring import default_policy
+from hub.risk.scoring.judgments import judge, load, scenarios_text
+from hub.risk.scoring.policy import ScoringPolicy, policy_text
 
 HERE = Path(__file__).parent
 
@@ -33,7 +33,7 @@ def test_the_default_policy_passes_every_judgment() -> None:
 def test_the_previous_policy_broke_the_judgments_this_one_keeps() -> None:
     """The 2026.1 policy is what the outside review found wanting: a host with live C2 and
     no CVE scored nothing, and a silent host counted as a clean one."""
-    previous = resources.files("hub.scoring") / "previous" / "2026.1.yaml"
+    previous = resources.files("hub.risk.scoring") / "previous" / "2026.1.yaml"
     old = ScoringPolicy.parse(previous.read_text(encoding="utf-8"))
     broken = {v.judgment.name for v in judge(load(scenarios_text()), old) if not v.held}
     assert "live C2 beats an unexploited critical" in broken

@@ -10,24 +10,26 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
 
+from collectors import wire
 from collectors.endpoint.host import Distro, Host
 from collectors.endpoint.inventory import document
 from collectors.endpoint.packages import FoundPackage
 from hub.cli import main
-from hub.feeds import refresh, register
-from hub.intel import IntelSource
-from hub.model import Finding, FindingStatus, Severity, utcnow
-from hub.scoring import default_policy
-from hub.scoring.compute import score_as_of, score_hub
-from hub.settings import Settings, load_settings
-from hub.store import open_store
+from hub.core.model import Finding, FindingStatus, Severity, utcnow
+from hub.core.records.intel import IntelSource
+from hub.core.settings import Settings, load_settings
+from hub.core.store import open_store
+from hub.intelligence.feeds import register
+from hub.inventory.refresh import refresh
+from hub.risk.scoring import default_policy
+from hub.risk.scoring.compute import score_as_of, score_hub
 from tests.conftest import World
 from tests.supply.builders import osv, write_osv
 
 LIBSSL = "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl"
 
 
-def host_batch(system_id: str, ident: str, failed_check: bool) -> dict[str, object]:
+def host_batch(system_id: str, ident: str, failed_check: bool) -> wire.Inventory:
     h = Host(ident, ident, Distro("debian", "12", (), "Debian 12"), "6.1", ())
     doc = document(system_id, h, [FoundPackage(LIBSSL, "dpkg")])
     doc["checks"] = [

@@ -13,16 +13,16 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from hub.auth import Principal
 from hub.cli import main
-from hub.exports import auditor, recompute
-from hub.model import Role, Severity, utcnow
-from hub.scoring.compute import Run, audit_draft, score_hub
+from hub.core.auth import Principal
+from hub.core.model import Role, Severity, utcnow
+from hub.core.records.telemetry import AssetTelemetry
+from hub.core.store.interface import SIGHTINGS
+from hub.risk.exports import auditor, recompute
+from hub.risk.scoring.compute import Run, audit_draft, score_hub
+from hub.risk.triage import TriageDesk
 from hub.sharing.desk import SharingDesk
 from hub.sharing.ioc import record
-from hub.store.interface import SIGHTINGS
-from hub.telemetry import AssetTelemetry
-from hub.triage import TriageDesk
 from tests.conftest import World
 from tests.scoring.test_continuous import POLICY, put, score, vuln
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from hub.exports import auditor, recompute
-from hub.model import Severity, utcnow
-from hub.settings import Settings
+from hub.core.model import Severity, utcnow
+from hub.core.settings import Settings
+from hub.risk.exports import auditor, recompute
 from tests.conftest import World
 from tests.scoring.test_continuous import put, score, vuln
 

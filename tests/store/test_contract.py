@@ -15,11 +15,9 @@ from typing import Any
 
 import pytest
 
-from hub import audit
-from hub.errors import StoreError
-from hub.events.records import ActionRun, AssetTags, Event, EventCursor
-from hub.intel import FeedState, IntelRecord, IntelSource
-from hub.model import (
+from hub.core import audit
+from hub.core.errors import StoreError
+from hub.core.model import (
     ApiToken,
     Asset,
     AuditDraft,
@@ -35,10 +33,15 @@ from hub.model import (
     System,
     WebSession,
 )
-from hub.scoring.records import ActionShares, ScoreRecord, SystemScoreState
-from hub.sharing.records import Sighting, StixVersion, TaxiiCollection, TaxiiFeed, TaxiiStatus
-from hub.store import Store, Transaction
-from hub.store.interface import (
+from hub.core.records.events import ActionRun, AssetTags, Event, EventCursor
+from hub.core.records.intel import FeedState, IntelRecord, IntelSource
+from hub.core.records.scores import ActionShares, ScoreRecord, SystemScoreState
+from hub.core.records.sharing import Sighting, StixVersion, TaxiiCollection, TaxiiFeed, TaxiiStatus
+from hub.core.records.supply import Deployment, Product, SbomRecord, VexStatement
+from hub.core.records.telemetry import AssetTelemetry, InventoryBatch
+from hub.core.records.triage import TriageItem
+from hub.core.store import Store, Transaction
+from hub.core.store.interface import (
     ACTION_RUNS,
     ACTION_SHARES,
     ASSET_TAGS,
@@ -60,11 +63,8 @@ from hub.store.interface import (
     Query,
     token_by_hash,
 )
-from hub.store.interface import INTEL as INTEL_KIND
-from hub.store.interface import ORGANIZATIONS as ORGANIZATIONS_KIND
-from hub.supply import Deployment, Product, SbomRecord, VexStatement
-from hub.telemetry import AssetTelemetry, InventoryBatch
-from hub.triage_items import TriageItem
+from hub.core.store.interface import INTEL as INTEL_KIND
+from hub.core.store.interface import ORGANIZATIONS as ORGANIZATIONS_KIND
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 

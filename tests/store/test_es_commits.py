@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from devtools.esnode import Cluster
-from hub.errors import StoreError
-from hub.model import Organization, OrgKind, utcnow
-from hub.store.codec import encode
-from hub.store.elasticsearch import ElasticsearchStore
-from hub.store.elasticsearch.store import JOURNAL_ID, LOCK_ID
+from hub.core.errors import StoreError
+from hub.core.model import Organization, OrgKind, utcnow
+from hub.core.store.codec import encode
+from hub.core.store.elasticsearch import ElasticsearchStore
+from hub.core.store.elasticsearch.store import JOURNAL_ID, LOCK_ID
 from tests.conftest import drop_indices, es_store
 
 pytestmark = pytest.mark.elasticsearch

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from devtools.esnode import Cluster
-from hub.sharing.records import StixVersion
-from hub.store.elasticsearch import mappings
-from hub.store.elasticsearch import store as es_module
-from hub.store.interface import STIX_OBJECTS, Query
+from hub.core.records.sharing import StixVersion
+from hub.core.store.elasticsearch import mappings
+from hub.core.store.elasticsearch import store as es_module
+from hub.core.store.interface import STIX_OBJECTS, Query
 from tests.conftest import drop_indices, es_store
 
 pytestmark = pytest.mark.elasticsearch

@@ -14,11 +14,11 @@ from typing import ClassVar
 import pytest
 
 from devtools.esnode import Cluster, Unavailable
-from hub.errors import StoreError
-from hub.model import Organization, OrgKind, utcnow
-from hub.settings import load_settings
-from hub.store import Store, open_store
-from hub.store.elasticsearch import ElasticsearchStore
+from hub.core.errors import StoreError
+from hub.core.model import Organization, OrgKind, utcnow
+from hub.core.settings import load_settings
+from hub.core.store import Store, open_store
+from hub.core.store.elasticsearch import ElasticsearchStore
 from tests.conftest import drop_indices, unavailable
 
 pytestmark = pytest.mark.elasticsearch

@@ -13,13 +13,13 @@ from typing import cast
 import pytest
 
 from devtools.esnode import Cluster, Unavailable
-from hub import audit
-from hub.app import create_app
-from hub.auth import Principal
-from hub.errors import HubError
-from hub.model import OrgKind, Role
-from hub.registry import Registry
-from hub.settings import Settings
+from hub.core import audit
+from hub.core.auth import Principal
+from hub.core.errors import HubError
+from hub.core.model import OrgKind, Role
+from hub.core.registry import Registry
+from hub.core.settings import Settings
+from hub.web.app import create_app
 from tests.conftest import drop_indices, es_store, unavailable
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.slow]

@@ -11,19 +11,19 @@ import pytest
 from click.testing import CliRunner, Result
 
 from devtools.esnode import Cluster
-from hub import audit
-from hub.auth import Principal
 from hub.cli import main
-from hub.feeds import register as register_feed
-from hub.feeds import sync_feed
-from hub.intel import IntelSource
-from hub.model import Criticality, Finding, FindingStatus, OrgKind, Package, Role, Severity
-from hub.registry import Registry
+from hub.core import audit
+from hub.core.auth import Principal
+from hub.core.model import Criticality, Finding, FindingStatus, OrgKind, Package, Role, Severity
+from hub.core.records.intel import IntelSource
+from hub.core.registry import Registry
+from hub.core.store.interface import GENERIC_KINDS, STIX_OBJECTS
+from hub.core.store.sqlite import SqliteStore
+from hub.core.vault import Vault
+from hub.intelligence.feeds import register as register_feed
+from hub.intelligence.feeds import sync_feed
 from hub.sharing.desk import SharingDesk
 from hub.sharing.partners import PartnerFeeds
-from hub.store.interface import GENERIC_KINDS, STIX_OBJECTS
-from hub.store.sqlite import SqliteStore
-from hub.vault import Vault
 from tests.conftest import drop_indices, es_store
 from tests.store.test_contract import PKGS, sbom_record
 from tests.taxii.test_conformance import indicator

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from hub.store.interface import STIX_OBJECTS, Query
-from hub.store.sqlite import SqliteStore
-from hub.store.sqlite.store import _migrations, _split_sql
+from hub.core.store.interface import STIX_OBJECTS, Query
+from hub.core.store.sqlite import SqliteStore
+from hub.core.store.sqlite.store import _migrations, _split_sql
 
 
 def test_a_version_1_database_is_upgraded_with_its_data(tmp_path: Path) -> None:

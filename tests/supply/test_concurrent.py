@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from hub.feeds import refresh, register
-from hub.intel import IntelSource
-from hub.settings import Settings
+from hub.core.records.intel import IntelSource
+from hub.core.settings import Settings
+from hub.intelligence.feeds import register
+from hub.inventory.refresh import refresh
 from tests.conftest import World, hub_env
 from tests.supply.builders import cyclonedx, osv, write_osv
 from tests.test_served import free_port, stop, wait_healthy

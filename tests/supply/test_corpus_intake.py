@@ -11,17 +11,18 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from hub.auth import Principal
-from hub.feeds import refresh, register
-from hub.intel import IntelSource
-from hub.model import Criticality, FindingStatus
-from hub.registry import Registry
-from hub.sboms import SbomDesk
-from hub.settings import Settings
-from hub.store import Store
-from hub.store.interface import FINDINGS
+from hub.core.auth import Principal
+from hub.core.model import Criticality, FindingStatus
+from hub.core.records.intel import IntelSource
+from hub.core.registry import Registry
+from hub.core.settings import Settings
+from hub.core.store import Store
+from hub.core.store.interface import FINDINGS
+from hub.core.versions import parse
+from hub.intelligence.feeds import register
+from hub.inventory.refresh import refresh
+from sbom.desk import SbomDesk
 from sbom.validate import SUPPORTED
-from sbom.versions import parse
 from tests.conftest import World
 from tests.sbom.test_osv_corpus import PYPI, VULNERABLE
 from tests.supply.builders import cyclonedx

@@ -15,15 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from hub import crashpoints
-from hub.auth import Principal
-from hub.feeds import refresh, register
-from hub.intel import IntelSource
-from hub.model import Criticality
-from hub.registry import Registry
-from hub.sboms import SbomDesk
-from hub.settings import Settings
-from hub.store.interface import SBOMS
+from hub.core import crashpoints
+from hub.core.auth import Principal
+from hub.core.model import Criticality
+from hub.core.records.intel import IntelSource
+from hub.core.registry import Registry
+from hub.core.settings import Settings
+from hub.core.store.interface import SBOMS
+from hub.intelligence.feeds import register
+from hub.inventory.refresh import refresh
+from sbom.desk import SbomDesk
 from tests.conftest import World, hub_env
 from tests.supply.builders import cyclonedx, osv, write_osv
 from tests.test_served import free_port, stop, wait_healthy

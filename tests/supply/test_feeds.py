@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from collectors.vulns import FeedError, JvnSource, SourceReport, location_for
 from hub.cli import main
+from hub.intelligence.sources import FeedError, JvnSource, SourceReport, location_for
 from tests.supply.builders import JVN_RSS, JVN_VULDEF, cyclonedx, openvex
 
 

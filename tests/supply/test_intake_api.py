@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from hub.feeds import refresh, register
-from hub.intel import IntelSource
-from hub.settings import Settings
+from hub.core.records.intel import IntelSource
+from hub.core.settings import Settings
+from hub.intelligence.feeds import register
+from hub.inventory.refresh import refresh
 from tests.conftest import World
 from tests.supply.builders import (
     DJANGO_CVE,
@@ -175,7 +176,7 @@ def test_refused_documents_name_the_problem_and_leave_nothing(
 
 
 def test_component_and_size_limits_are_settings(world: World, tmp_path: Path) -> None:
-    from hub.app import create_app
+    from hub.web.app import create_app
 
     path = f"/api/v1/systems/{world.system_a}/sboms"
     before = world.snapshot()

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from hub.feeds import refresh, register
-from hub.intel import IntelSource
-from hub.model import Severity, utcnow
-from hub.scoring import default_policy
-from hub.scoring.compute import score_hub
-from hub.settings import Settings
-from hub.store.interface import FINDINGS
+from hub.core.model import Severity, utcnow
+from hub.core.records.intel import IntelSource
+from hub.core.settings import Settings
+from hub.core.store.interface import FINDINGS
+from hub.intelligence.feeds import register
+from hub.inventory.refresh import refresh
+from hub.risk.scoring import default_policy
+from hub.risk.scoring.compute import score_hub
 from tests.conftest import World
 from tests.supply.builders import cyclonedx, osv, write_osv
 from tests.supply.test_intake_api import post

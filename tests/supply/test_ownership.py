@@ -7,9 +7,10 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from hub.feeds import refresh, register
-from hub.intel import IntelSource
-from hub.settings import Settings
+from hub.core.records.intel import IntelSource
+from hub.core.settings import Settings
+from hub.intelligence.feeds import register
+from hub.inventory.refresh import refresh
 from tests.conftest import World
 from tests.supply.builders import DJANGO_CVE, ROUTER, cyclonedx, osv, write_osv
 from tests.supply.test_intake_api import DJANGO_OLD, REQUESTS, feeds, findings, post

@@ -12,11 +12,11 @@ import pytest
 from flask.testing import FlaskClient
 from stix2validator import ValidationOptions, validate_instance
 
-from hub.auth import Principal
-from hub.registry import Registry
+from hub.core.auth import Principal
+from hub.core.registry import Registry
+from hub.core.store.interface import TAXII_COLLECTIONS
 from hub.sharing.desk import SharingDesk
 from hub.sharing.markings import MARKING_IDS, Tlp, definition
-from hub.store.interface import TAXII_COLLECTIONS
 from tests.conftest import World
 
 TAXII = "application/taxii+json;version=2.1"

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from stix2matcher.matcher import MatcherException, Pattern, _like_to_regex
 from stix2validator import ValidationOptions, validate_instance
 
-from hub.auth import Principal
-from hub.model import OrgKind, utcnow
-from hub.scoring import default_policy
+from hub.core.auth import Principal
+from hub.core.model import OrgKind, utcnow
+from hub.risk.scoring import default_policy
 from hub.sharing.desk import SharingDesk
 from hub.sharing.identities import stix_id
 from hub.sharing.ioc import compile_simple, match, record

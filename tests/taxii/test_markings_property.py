@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub.auth import Principal
-from hub.model import OrgKind, Role
-from hub.registry import Registry
+from hub.core.auth import Principal
+from hub.core.model import OrgKind, Role
+from hub.core.registry import Registry
 from hub.sharing.desk import SharingDesk
 from hub.sharing.markings import MARKING_IDS, Tlp, may_read
 from tests.conftest import World

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import cast
 
 from flask.testing import FlaskClient
 from stix2validator import ValidationOptions, validate_instance
 
-from hub.auth import Principal
-from hub.model import OrgKind, Severity, utcnow
+from collectors import wire
+from hub.core.auth import Principal
+from hub.core.model import OrgKind, Severity, utcnow
 from hub.sharing.desk import SharingDesk
 from hub.sharing.identities import SharingPolicy, stix_id
 from hub.sharing.outbound import publish
@@ -79,7 +81,7 @@ def test_published_vulnerabilities_are_counted_anonymous_and_valid(
 def _detecting(client: FlaskClient, world: World, who: str, system: str, host: str,
                detections: list[dict[str, str]]) -> None:  # fmt: skip
     batch = host_batch(system, host, failed_check=False)
-    batch["packages"], batch["detections"] = [], detections
+    batch["packages"], batch["detections"] = [], cast(list[wire.Detection], detections)
     sent = client.post(
         "/api/v1/inventory",
         data=json.dumps(batch),

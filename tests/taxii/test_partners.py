@@ -17,17 +17,17 @@ from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 from taxii2client.v21 import Collection, as_pages
 
-from hub.auth import Principal
-from hub.errors import HubError, NotFound
-from hub.model import OrgKind, Role
-from hub.registry import Registry
+from hub.core.auth import Principal
+from hub.core.errors import HubError, NotFound
+from hub.core.model import OrgKind, Role
+from hub.core.registry import Registry
+from hub.core.store import Store
+from hub.core.store.interface import TAXII_FEEDS
+from hub.core.vault import Vault, VaultError
 from hub.sharing import partners
 from hub.sharing.desk import SharingDesk
 from hub.sharing.markings import MARKING_IDS, Tlp
 from hub.sharing.partners import FeedError, PartnerFeeds
-from hub.store import Store
-from hub.store.interface import TAXII_FEEDS
-from hub.vault import Vault, VaultError
 from tests.scoring.test_scores import host_batch
 from tests.taxii.test_conformance import ROOT, TAXII, indicator
 from tests.test_served import free_port, run, serve, stop, wait_healthy

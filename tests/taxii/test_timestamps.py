@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
 
-from hub.auth import Principal
-from hub.model import Role
+from hub.core.auth import Principal
+from hub.core.model import Role
 from hub.sharing.desk import SharingDesk
 from tests.conftest import World
 from tests.taxii.test_conformance import ROOT, basic, collection, indicator

@@ -1,0 +1,756 @@
+"""Elasticsearch implementation of the store.
+
+Elasticsearch has no multi-document transactions, so a transaction here is:
+take the writer lock (a lease document, compare-and-set), buffer the puts,
+then commit through a one-slot journal: the whole batch is written as one
+document first (a single-document write is atomic), applied with bulk
+requests, and the journal cleared. A writer that dies mid-bulk leaves the
+journal behind; the next writer (or the next start) replays it, and since
+every write is an idempotent put by a deterministic id, replaying is safe.
+Bulk requests refresh what they wrote, so a search after a commit sees it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import TlsError, TransportError
+from elasticsearch import (
+    ApiError,
+    AuthenticationException,
+    ConflictError,
+    Elasticsearch,
+    JsonSerializer,
+    NotFoundError,
+    helpers,
+)
+
+from hub.core import jsontext
+from hub.core.errors import StoreError
+from hub.core.model import (
+    ApiToken,
+    Asset,
+    AuditEntry,
+    FindingCount,
+    Organization,
+    Package,
+    StoreCounts,
+    System,
+)
+from hub.core.packages import package_key
+from hub.core.records.intel import IntelSource
+from hub.core.records.scores import ScoreRecord
+from hub.core.settings import Settings
+from hub.core.store.codec import JsonDoc, decode, encode, encode_time
+from hub.core.store.elasticsearch.mappings import (
+    MAPPINGS,
+    MIGRATIONS,
+    NANOS,
+    SCHEMA_VERSION,
+    SORTED,
+)
+from hub.core.store.interface import AnyOf, In, Kind, Progress, Query, Store, Transaction, quiet
+
+T = TypeVar("T")
+
+
+class _Json(JsonSerializer):
+    """Requests and responses through hub.core.jsontext (orjson, standard library fallback):
+    decoding search hits is most of a page's work."""
+
+    def json_dumps(self, data: Any) -> bytes:
+        return jsontext.dumps(data).encode()
+
+    def json_loads(self, data: bytes) -> Any:
+        return jsontext.loads(data)
+
+
+SUPPORTED_MAJOR = 8
+LOCK_ID = "writer-lock"
+JOURNAL_ID = "journal"
+LOCK_LEASE = timedelta(seconds=120)
+LOCK_WAIT = 30.0
+PAGE = 1000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _condition(condition: In | AnyOf) -> JsonDoc:
+    """The query clause for one `where` condition (terms match any element of a list)."""
+    if isinstance(condition, AnyOf):
+        groups = [{"bool": {"filter": [_condition(c) for c in g]}} for g in condition.groups]
+        return {"bool": {"should": groups, "minimum_should_match": 1}}
+    return {"terms": {condition.field: list(condition.values)}}
+
+
+class _EsTransaction(Transaction):
+    """Buffers puts as bulk actions; nothing reaches the cluster before commit."""
+
+    def __init__(self, store: ElasticsearchStore, head: AuditEntry | None) -> None:
+        self._store = store
+        self._head = head
+        self.actions: list[JsonDoc] = []
+
+    def _put(self, kind: str, doc_id: str, source: JsonDoc) -> None:
+        self.actions.append({"_index": self._store.index(kind), "_id": doc_id, "_source": source})
+
+    def put_organization(self, org: Organization) -> None:
+        self._put("organizations", org.id, encode(org))
+
+    def put_system(self, system: System) -> None:
+        self._put("systems", system.id, encode(system))
+
+    def put_asset(self, asset: Asset) -> None:
+        self._put("assets", asset.id, encode(asset))
+
+    def _put_packages(
+        self,
+        kind: str,
+        owner: str,
+        owner_id: str,
+        packages: Sequence[Package],
+        **extra: Any,
+    ) -> None:
+        ordered = sorted(packages, key=lambda p: p.purl)
+        self._put(
+            kind,
+            owner_id,
+            {
+                owner: owner_id,
+                "purls": [p.purl for p in ordered],
+                "count": len(ordered),
+                "packages": [encode(p) for p in ordered],
+                **extra,
+            },
+        )
+
+    def put_asset_packages(self, asset_id: str, packages: Sequence[Package]) -> None:
+        keys = sorted({k for p in packages if (k := package_key(p.purl))})
+        self._put_packages("asset-packages", "asset_id", asset_id, packages, keys=keys)
+
+    def put_sbom_packages(self, sbom_id: str, packages: Sequence[Package]) -> None:
+        self._put_packages("sbom-packages", "sbom_id", sbom_id, packages)
+
+    def put_token(self, token: ApiToken) -> None:
+        self._put("tokens", token.id, encode(token))
+
+    def _put_many(self, kind: Kind[T], items: Sequence[T]) -> None:
+        for item in items:
+            self._put(kind.name, getattr(item, "id"), encode(item))  # noqa: B009
+
+    def _audit_head(self) -> AuditEntry | None:
+        return self._head
+
+    def _insert_audit(self, entry: AuditEntry) -> None:
+        self._put("audit", str(entry.seq), encode(entry))
+        self._head = entry
+
+
+class ElasticsearchStore(Store):
+    name = "elasticsearch"
+
+    def __init__(
+        self,
+        urls: Sequence[str],
+        *,
+        prefix: str = "crsa",
+        api_key: str = "",
+        username: str = "",
+        password: str = "",
+        ca_file: str = "",
+        shards: int = 1,
+        replicas: int = 0,
+        timeout: int = 30,
+        lock_wait: float = LOCK_WAIT,
+    ) -> None:
+        self.urls = list(urls)
+        self.lock_wait = lock_wait
+        self.prefix = prefix
+        self.shards = shards
+        self.replicas = replicas
+        self._options: dict[str, Any] = {
+            "serializer": _Json(),
+            "request_timeout": timeout,
+            "retry_on_timeout": True,
+            "max_retries": 5,
+            "retry_on_status": (429, 502, 503, 504),
+        }
+        if api_key:
+            self._options["api_key"] = api_key
+        if username:
+            self._options["basic_auth"] = (username, password)
+        if ca_file:
+            self._options["ca_certs"] = ca_file
+        self._es: Elasticsearch | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ElasticsearchStore:
+        return cls(
+            [u.strip() for u in settings.es_url.split(",") if u.strip()],
+            prefix=settings.es_index_prefix,
+            api_key=settings.es_api_key,
+            username=settings.es_username,
+            password=settings.es_password,
+            ca_file=settings.es_ca_file,
+            shards=settings.es_shards,
+            replicas=settings.es_replicas,
+            timeout=settings.es_timeout,
+        )
+
+    # Connection ----------------------------------------------------------------
+    @property
+    def es(self) -> Elasticsearch:
+        if self._es is None:
+            client = Elasticsearch(self.urls, **self._options)
+            self._check_version(client)
+            self._es = client
+        return self._es
+
+    def _check_version(self, client: Elasticsearch) -> None:
+        try:
+            nodes = client.nodes.info(metric="_none")["nodes"]
+        except TlsError as exc:
+            raise StoreError(
+                f"TLS with Elasticsearch at {', '.join(self.urls)} failed: {exc.message}",
+                hint="set CRSA_ES_CA_FILE to the CA certificate that signed the cluster's",
+            ) from None
+        except TransportConnectionError as exc:
+            raise StoreError(
+                f"cannot reach Elasticsearch at {', '.join(self.urls)}: {exc.message}",
+                hint="start the cluster or set CRSA_ES_URL to where it runs",
+            ) from None
+        except AuthenticationException:
+            raise StoreError(
+                "Elasticsearch refused the credentials",
+                hint="check CRSA_ES_API_KEY or CRSA_ES_USERNAME / CRSA_ES_PASSWORD",
+            ) from None
+        except (ApiError, TransportError) as exc:
+            raise StoreError(f"Elasticsearch answered with an error: {exc}") from None
+        versions = sorted({n["version"] for n in nodes.values()})
+        unsupported = [v for v in versions if int(v.split(".")[0]) != SUPPORTED_MAJOR]
+        if unsupported:
+            raise StoreError(
+                f"Elasticsearch {', '.join(unsupported)} is not supported;"
+                f" crsa-hub needs {SUPPORTED_MAJOR}.x",
+                hint="point CRSA_ES_URL at an Elasticsearch 8 cluster",
+            )
+
+    def close(self) -> None:
+        if self._es is not None:
+            self._es.close()
+            self._es = None
+
+    def index(self, kind: str) -> str:
+        return f"{self.prefix}-{kind}"
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Cluster failures become StoreError, so callers never see a client exception."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except TransportConnectionError as exc:
+            raise StoreError(f"lost the connection to Elasticsearch: {exc.message}") from None
+        except helpers.BulkIndexError as exc:
+            first = exc.errors[0] if exc.errors else {}
+            raise StoreError(
+                f"{len(exc.errors)} writes refused by Elasticsearch: {first}"
+            ) from None
+        except (ApiError, TransportError) as exc:
+            raise StoreError(f"Elasticsearch error: {exc}") from None
+
+    # Schema --------------------------------------------------------------------
+    def schema_version(self) -> int:
+        with self._errors():
+            try:
+                doc = self.es.get(index=self.index("meta"), id="schema")
+            except NotFoundError:
+                return 0
+            return int(doc["_source"]["version"])
+
+    def latest_schema(self) -> int:
+        return SCHEMA_VERSION
+
+    def migrate(self, progress: Progress = quiet) -> int:
+        current = self.schema_version()
+        # Every mapping is the latest (mappings only grow), so each kind a missing version
+        # touches is installed once; concurrently, since creating an index mostly waits
+        # for its shard to start (31 indices: 3.4 s one by one).
+        kinds = list(
+            dict.fromkeys(k for v, ks in sorted(MIGRATIONS.items()) if v > current for k in ks)
+        )
+        with self._errors():
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                rebuild = [
+                    k
+                    for k, stale in zip(kinds, pool.map(self._install, kinds), strict=True)
+                    if stale
+                ]
+            if kinds:
+                self.es.cluster.health(
+                    index=",".join(self.index(k) for k in kinds),
+                    wait_for_status="yellow",
+                    timeout="60s",
+                )
+            # Only under the lease: replaying a live writer's journal after a newer commit
+            # would put older values back, and a rebuild must not miss a commit.
+            with self._writer_lock() as renew:
+                self._recover()
+                for kind in rebuild:
+                    if self._stale(kind):  # another migration may have done it
+                        self._rebuild(kind, renew, progress)
+            if current < SCHEMA_VERSION:
+                self.es.index(
+                    index=self.index("meta"), id="schema", document={"version": SCHEMA_VERSION}
+                )
+        return SCHEMA_VERSION
+
+    def _install(self, kind: str) -> bool:
+        """The kind's template and index (created, or its mapping brought up to date);
+        whether the index still needs rebuilding (sorted, or with a field's type changed,
+        which no mapping update can do)."""
+        self.es.indices.put_index_template(
+            name=self.index(kind),
+            index_patterns=[self.index(kind)],
+            priority=100,
+            template={"settings": self._settings(kind), "mappings": MAPPINGS[kind]},
+        )
+        if not self.es.indices.exists(index=self.index(kind)):
+            self.es.indices.create(index=self.index(kind))
+            return False  # made from the template: sorted and mapped as it should be
+        stale = self._stale(kind)
+        if kind != "meta" and not stale:
+            self.es.indices.put_mapping(
+                index=self.index(kind), properties=MAPPINGS[kind]["properties"]
+            )
+        return stale
+
+    def _stale(self, kind: str) -> bool:
+        """Whether the index must be rebuilt: not sorted as SORTED says, or a field
+        mapped with another type than MAPPINGS gives it (date_added: date_nanos)."""
+        if kind == "meta":
+            return False
+        if kind in SORTED and not self._is_sorted(kind):
+            return True
+        found = self.es.indices.get_mapping(index=self.index(kind)).body
+        have = next(iter(found.values()))["mappings"].get("properties", {})
+        want = MAPPINGS[kind]["properties"]
+        return any(
+            name in have and have[name].get("type", "object") != spec.get("type", "object")
+            for name, spec in want.items()
+        )
+
+    def _settings(self, kind: str) -> JsonDoc:
+        settings: JsonDoc = {
+            "number_of_shards": 1 if kind == "meta" else self.shards,
+            "number_of_replicas": self.replicas,
+        }
+        if kind in SORTED:
+            settings["sort.field"] = list(SORTED[kind])
+            settings["sort.order"] = ["asc"] * len(SORTED[kind])
+        return settings
+
+    def _is_sorted(self, kind: str) -> bool:
+        # Only sorted indices answer: an unsorted one is left out of the response.
+        found = self.es.indices.get_settings(index=self.index(kind), name="index.sort.field")
+        return bool(found.body)
+
+    def _rebuild(self, kind: str, renew: Callable[[], None], progress: Progress) -> None:
+        """Copy a stale index into one made with the latest settings and mapping (every
+        document parsed again: dates into date_nanos), then swap them in one step: the old
+        index is deleted and its name becomes an alias of the new one, atomically, so every
+        read and write by that name finds all the documents. A copy cut short is started
+        over (the stale target is dropped first); the writer lock keeps commits out."""
+        name = self.index(kind)
+        concrete = next(iter(self.es.indices.get(index=name).body))
+        target = f"{name}-s{SCHEMA_VERSION}"
+        if concrete == target:
+            target = f"{name}-s{SCHEMA_VERSION}-{uuid.uuid4().hex[:8]}"
+        self.es.indices.delete(index=target, ignore_unavailable=True)
+        self.es.indices.create(index=target, settings=self._settings(kind), mappings=MAPPINGS[kind])
+        hits = helpers.scan(self.es, index=name, size=PAGE, preserve_order=False)
+        while chunk := list(itertools.islice(hits, PAGE)):
+            helpers.bulk(
+                self.es,
+                ({"_index": target, "_id": h["_id"], "_source": h["_source"]} for h in chunk),
+                chunk_size=PAGE,
+            )
+            progress(f"{kind} rebuilt", len(chunk))
+            renew()
+        self.es.indices.refresh(index=target)
+        self.es.indices.update_aliases(
+            actions=[
+                {"remove_index": {"index": concrete}},
+                {"add": {"index": target, "alias": name}},
+            ]
+        )
+
+    # Writes --------------------------------------------------------------------
+    @contextmanager
+    def _writer_lock(self) -> Iterator[Callable[[], None]]:
+        meta = self.index("meta")
+        owner = uuid.uuid4().hex
+        deadline = time.monotonic() + self.lock_wait
+        delay = 0.01
+        while True:
+            lease = {"owner": owner, "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat()}
+            try:
+                held = self.es.create(index=meta, id=LOCK_ID, document=lease)
+                break
+            except ConflictError:
+                try:
+                    current = self.es.get(index=meta, id=LOCK_ID)
+                except NotFoundError:
+                    continue
+                if current["_source"]["owner"] == owner:
+                    # The client retried our create (a node failed mid-request) and the
+                    # first attempt had landed: the lease is ours.
+                    held = current
+                    break
+                if datetime.fromisoformat(current["_source"]["expires"]) < datetime.now(UTC):
+                    try:  # the holder died: take the lease over, compare-and-set
+                        held = self._replace_lease(current, lease)
+                        break
+                    except ConflictError:
+                        continue
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    f"the store is busy: another writer held the lock for {self.lock_wait:.0f} s",
+                    hint="retry shortly",
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+        def renew() -> None:
+            """Extend the lease: work longer than it (a big rebuild) keeps the lock."""
+            nonlocal held
+            lease = {"owner": owner, "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat()}
+            try:
+                held = self._replace_lease(held, lease)
+            except ConflictError:
+                raise StoreError(
+                    "lost the writer lock to another writer during a long operation",
+                    hint="make sure one migration runs at a time, then run it again",
+                ) from None
+
+        try:
+            yield renew
+        finally:
+            # If our lease expired and was taken over, there is nothing of ours to release.
+            with suppress(NotFoundError, ConflictError):
+                self.es.delete(
+                    index=meta,
+                    id=LOCK_ID,
+                    if_seq_no=held["_seq_no"],
+                    if_primary_term=held["_primary_term"],
+                )
+
+    def _replace_lease(self, current: Any, lease: JsonDoc) -> Any:
+        """Write `lease` over the lock document as it was read, or ConflictError."""
+        return self.es.index(
+            index=self.index("meta"),
+            id=LOCK_ID,
+            document=lease,
+            if_seq_no=current["_seq_no"],
+            if_primary_term=current["_primary_term"],
+        )
+
+    def _apply(self, actions: list[JsonDoc]) -> None:
+        """Bulk-write, then refresh the indices written once, so the next search reads them.
+
+        An explicit refresh rather than `refresh=wait_for`: a commit would otherwise wait up
+        to a whole refresh interval, and commits here are few and large (batches).
+        """
+        helpers.bulk(self.es, actions, chunk_size=2000, max_chunk_bytes=20 * 1024 * 1024)
+        self.es.indices.refresh(index=",".join(sorted({a["_index"] for a in actions})))
+
+    def _recover(self) -> None:
+        """Finish a commit that a dead writer left in the journal."""
+        try:
+            journal = self.es.get(index=self.index("meta"), id=JOURNAL_ID)
+        except NotFoundError:
+            return
+        self._apply(journal["_source"]["actions"])
+        self._clear_journal()
+
+    def _clear_journal(self) -> None:
+        with suppress(NotFoundError):  # a retried delete whose first attempt landed
+            self.es.delete(index=self.index("meta"), id=JOURNAL_ID)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._errors(), self._writer_lock():
+            self._recover()
+            tx = _EsTransaction(self, self.audit_head())
+            yield tx
+            if tx.actions:
+                self.es.index(
+                    index=self.index("meta"), id=JOURNAL_ID, document={"actions": tx.actions}
+                )
+                self._apply(tx.actions)
+                self._clear_journal()
+
+    # Reads ---------------------------------------------------------------------
+    def _get(self, kind: str, doc_id: str) -> JsonDoc | None:
+        if not doc_id:
+            return None  # no document has an empty id (SQLite answers the same)
+        with self._errors():
+            try:
+                source: JsonDoc = self.es.get(index=self.index(kind), id=doc_id)["_source"]
+                return source
+            except NotFoundError:
+                return None
+
+    def _search(
+        self,
+        kind: str,
+        filters: list[JsonDoc],
+        sort: list[JsonDoc],
+        limit: int,
+        after: list[Any] | None = None,
+    ) -> list[JsonDoc]:
+        with self._errors():
+            result = self.es.search(
+                index=self.index(kind),
+                query={"bool": {"filter": filters}} if filters else {"match_all": {}},
+                sort=sort,
+                size=limit,
+                search_after=after,
+                track_total_hits=False,
+            )
+        return [hit["_source"] for hit in result["hits"]["hits"]]
+
+    def _fetch(self, kind: Kind[T], item_id: str) -> T | None:
+        doc = self._get(kind.name, item_id)
+        return None if doc is None else decode(kind.cls, doc)
+
+    @staticmethod
+    def _filters(query: Query) -> list[JsonDoc]:
+        """The query's conditions as filter clauses (all but order, cursor and limit)."""
+        filters: list[JsonDoc] = [{"term": {k: v}} for k, v in query.equals.items()]
+        if query.ids is not None:
+            filters.append({"terms": {"id": list(query.ids)}})
+        if query.not_since is not None:
+            field, before = query.not_since
+            filters.append(
+                {
+                    "bool": {
+                        "should": [
+                            {"range": {field: {"lt": before}}},
+                            {"bool": {"must_not": {"exists": {"field": field}}}},
+                        ],
+                        "minimum_should_match": 1,
+                    }
+                }
+            )
+        filters += [_condition(c) for c in query.where]
+        if query.newer is not None:
+            filters.append({"range": {query.newer[0]: {"gt": query.newer[1]}}})
+        if query.older is not None:
+            filters.append({"range": {query.older[0]: {"lt": query.older[1]}}})
+        return filters
+
+    def _select_page(self, kind: Kind[T], query: Query) -> list[T]:
+        body = self._search_body(query)
+        with self._errors():
+            result = self.es.search(index=self.index(kind.name), **body)
+        return [decode(kind.cls, hit["_source"]) for hit in result["hits"]["hits"]]
+
+    def _search_body(self, query: Query) -> JsonDoc:
+        """The search for a `Query`: its filters, its order with `id` breaking ties, and
+        its cursor as `search_after`."""
+        filters = self._filters(query)
+        after: list[Any] | None = None
+        if query.order_by == "id":
+            sort: list[JsonDoc] = [{"id": "asc"}]
+            after = None if query.after is None else [query.after]
+        else:
+            sort = [{query.order_by: "asc"}, {"id": "asc"}]
+            if isinstance(query.after, tuple):  # dates sort as epoch milli- or nanoseconds
+                at = datetime.fromisoformat(query.after[0]) - EPOCH
+                micros = at // timedelta(microseconds=1)
+                nanos = query.order_by in NANOS
+                after = [micros * 1000 if nanos else micros // 1000, query.after[1]]
+        body: JsonDoc = {
+            "query": {"bool": {"filter": filters}} if filters else {"match_all": {}},
+            "sort": sort,
+            "size": query.limit,
+            "track_total_hits": False,
+        }
+        if after is not None:
+            body["search_after"] = after
+        return body
+
+    def _select_pages(self, reads: Sequence[tuple[Kind[Any], Query]]) -> list[list[Any]]:
+        """One multi-search: every read of a TAXII request in one round trip."""
+        searches: list[JsonDoc] = []
+        for kind, query in reads:
+            searches += [{"index": self.index(kind.name)}, self._search_body(query)]
+        with self._errors():
+            result = self.es.msearch(searches=searches)
+        answers: list[list[Any]] = []
+        for (kind, _), response in zip(reads, result["responses"], strict=True):
+            if "error" in response:
+                raise StoreError(f"Elasticsearch error: {response['error']}")
+            answers.append([decode(kind.cls, hit["_source"]) for hit in response["hits"]["hits"]])
+        return answers
+
+    def list_asset_packages(self, asset_id: str) -> list[Package]:
+        doc = self._get("asset-packages", asset_id)
+        return [] if doc is None else [decode(Package, p) for p in doc["packages"]]
+
+    def list_sbom_packages(self, sbom_id: str) -> list[Package]:
+        doc = self._get("sbom-packages", sbom_id)
+        return [] if doc is None else [decode(Package, p) for p in doc["packages"]]
+
+    def _ids(self, kind: str, field: str, filters: list[JsonDoc], extra: str = "") -> list[JsonDoc]:
+        """Every hit's `field` (and `extra`), paged with search_after, sources trimmed."""
+        found: list[JsonDoc] = []
+        after: list[Any] | None = None
+        includes = [field, extra] if extra else [field]
+        with self._errors():
+            while True:
+                result = self.es.search(
+                    index=self.index(kind),
+                    query={"bool": {"filter": filters}},
+                    sort=[{field: "asc"}],
+                    size=PAGE * 10,
+                    search_after=after,
+                    source_includes=includes,
+                    track_total_hits=False,
+                )
+                hits = result["hits"]["hits"]
+                found += [h["_source"] for h in hits]
+                if len(hits) < PAGE * 10:
+                    return found
+                after = hits[-1]["sort"]
+
+    def assets_matching(self, keys: Sequence[str]) -> list[str]:
+        if not keys:
+            return []
+        hits = self._ids("asset-packages", "asset_id", [{"terms": {"keys": sorted(set(keys))}}])
+        return [d["asset_id"] for d in hits]
+
+    def assets_running(self, purl: str) -> list[str]:
+        return [
+            d["asset_id"]
+            for d in self._ids("asset-packages", "asset_id", [{"term": {"purls": purl}}])
+        ]
+
+    def latest_scores(self, subjects: Sequence[str], as_of: datetime) -> dict[str, ScoreRecord]:
+        """Field collapsing on `subject`, newest first: one hit per subject, one request."""
+        found: dict[str, ScoreRecord] = {}
+        unique = sorted(set(subjects))
+        for start in range(0, len(unique), PAGE):
+            chunk = unique[start : start + PAGE]
+            with self._errors():
+                result = self.es.search(
+                    index=self.index("scores"),
+                    query={
+                        "bool": {
+                            "filter": [
+                                {"terms": {"subject": chunk}},
+                                {"range": {"computed_at": {"lte": encode_time(as_of)}}},
+                            ]
+                        }
+                    },
+                    collapse={"field": "subject"},
+                    sort=[{"computed_at": "desc"}],
+                    size=len(chunk),
+                    track_total_hits=False,
+                )
+            for hit in result["hits"]["hits"]:
+                record = decode(ScoreRecord, hit["_source"])
+                found[record.subject] = record
+        return found
+
+    def intel_digests(self, source: IntelSource) -> dict[str, str]:
+        docs = self._ids("intel", "id", [{"term": {"source": source.value}}], "digest")
+        return {d["id"]: d["digest"] for d in docs}
+
+    def _composite(
+        self, kind: str, query: JsonDoc, fields: Sequence[str]
+    ) -> Iterator[tuple[dict[str, Any], int]]:
+        """(key, count) per combination of `fields`: a composite aggregation paged by its
+        after_key, so it is exact for any number of combinations."""
+        sources = [{f: {"terms": {"field": f}}} for f in fields]
+        after_key: dict[str, Any] | None = None
+        with self._errors():
+            while True:
+                composite: dict[str, Any] = {"size": PAGE, "sources": sources}
+                if after_key is not None:
+                    composite["after"] = after_key
+                agg = self.es.search(
+                    index=self.index(kind),
+                    size=0,
+                    query=query,
+                    aggs={"cells": {"composite": composite}},
+                )["aggregations"]["cells"]
+                for bucket in agg["buckets"]:
+                    yield bucket["key"], bucket["doc_count"]
+                after_key = agg.get("after_key")
+                if len(agg["buckets"]) < PAGE or after_key is None:
+                    return
+
+    def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:
+        query = {"term": {"org_id": org_id}} if org_id is not None else {"match_all": {}}
+        return [
+            FindingCount(key["org_id"], key["severity"], key["status"], n)
+            for key, n in self._composite("findings", query, ("org_id", "severity", "status"))
+        ]
+
+    def _count_by(self, kind: Kind[T], field: str, query: Query) -> dict[str, int]:
+        if field not in MAPPINGS[kind.name]["properties"]:
+            raise StoreError(f"{kind.name} have no field {field!r}")
+        found = self._composite(kind.name, {"bool": {"filter": self._filters(query)}}, (field,))
+        return {str(key[field]): n for key, n in found}
+
+    def audit_head(self) -> AuditEntry | None:
+        hits = self._search("audit", [], [{"seq": "desc"}], 1)
+        return decode(AuditEntry, hits[0]) if hits else None
+
+    def iter_audit(self, *, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditEntry]:
+        remaining = limit
+        after: list[Any] = [after_seq]
+        while remaining is None or remaining > 0:
+            size = PAGE if remaining is None else min(PAGE, remaining)
+            hits = self._search("audit", [], [{"seq": "asc"}], size, after)
+            for doc in hits:
+                yield decode(AuditEntry, doc)
+            if len(hits) < size:
+                return
+            after = [hits[-1]["seq"]]
+            if remaining is not None:
+                remaining -= len(hits)
+
+    def counts(self) -> StoreCounts:
+        with self._errors():
+
+            def count(kind: str) -> int:
+                return int(self.es.count(index=self.index(kind))["count"])
+
+            packages = self.es.search(
+                index=self.index("asset-packages"),
+                size=0,
+                aggs={"packages": {"sum": {"field": "count"}}},
+            )["aggregations"]["packages"]["value"]
+            return StoreCounts(
+                organizations=count("organizations"),
+                systems=count("systems"),
+                assets=count("assets"),
+                packages=int(packages),
+                tokens=count("tokens"),
+                audit_entries=count("audit"),
+                findings=count("findings"),
+                sboms=count("sboms"),
+                products=count("products"),
+                intel=count("intel"),
+            )

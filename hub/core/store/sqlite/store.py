@@ -1,0 +1,550 @@
+"""SQLite implementation of the store.
+
+One connection per thread (gunicorn's threaded workers share a process), WAL
+so readers never block the writer, and `BEGIN IMMEDIATE` for writes so the
+audit head read inside a transaction cannot race another writer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from collectors.files import FILE_MODE, private_file
+from hub.core import jsontext
+from hub.core.errors import StoreError
+from hub.core.model import (
+    ApiToken,
+    Asset,
+    AuditEntry,
+    FindingCount,
+    Organization,
+    Package,
+    StoreCounts,
+    System,
+)
+from hub.core.packages import package_key
+from hub.core.records.intel import IntelSource
+from hub.core.records.scores import ScoreRecord
+from hub.core.store.codec import decode, encode, encode_time
+from hub.core.store.interface import (
+    GENERIC_KINDS,
+    AnyOf,
+    In,
+    Kind,
+    Progress,
+    Query,
+    Store,
+    Transaction,
+    quiet,
+)
+
+T = TypeVar("T")
+
+
+def _ts(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(timespec="microseconds")
+
+
+def _stored_time(text: str) -> str:
+    """A time bound in a query, in the one form stored times have (UTC, microseconds), so
+    comparing text compares time whatever precision the caller wrote (a TAXII client's
+    `added_after` may carry seconds, milliseconds or nanoseconds). A date, or anything
+    that is no time, is left as it is."""
+    if len(text) <= 10:
+        return text
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if at.tzinfo is None:
+        return text
+    return encode_time(at)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("hub.core.store.sqlite") / "migrations"
+    found = []
+    for item in folder.iterdir():
+        if item.name.endswith(".sql"):
+            version = int(item.name.split("_", 1)[0])
+            found.append((version, item.name, item.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _column(value: Any) -> Any:
+    """A codec-encoded field as SQLite stores it: JSON text for lists and maps, 0/1."""
+    if isinstance(value, list | dict):
+        return jsontext.dumps(value, sort_keys=True)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _decoder(cls: type[T]) -> Callable[[sqlite3.Row], T]:
+    """Rows decode through the same codec as document stores (hub.core.store.codec); fields
+    typed as tuples or dicts are JSON text in SQLite."""
+    as_json = {
+        f.name
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if str(f.type).startswith(("tuple", "dict"))
+    }
+
+    def read(row: sqlite3.Row) -> T:
+        keys = row.keys()
+        return decode(cls, {k: jsontext.loads(row[k]) if k in as_json else row[k] for k in keys})
+
+    return read
+
+
+_org = _decoder(Organization)
+_system = _decoder(System)
+_asset = _decoder(Asset)
+_token = _decoder(ApiToken)
+_audit = _decoder(AuditEntry)
+
+
+_TABLES: dict[str, tuple[str, Callable[[sqlite3.Row], object]]] = {
+    "organizations": ("organizations", _org),
+    "systems": ("systems", _system),
+    "assets": ("assets", _asset),
+    "tokens": ("api_tokens", _token),
+    **{k.name: (k.name, _decoder(k.cls)) for k in GENERIC_KINDS},
+}
+# Column names are checked against the dataclass fields before they reach SQL text.
+_COLUMNS = {
+    table: {f.name for f in dataclasses.fields(cls)}
+    for table, cls in (
+        ("organizations", Organization),
+        ("systems", System),
+        ("assets", Asset),
+        ("api_tokens", ApiToken),
+        *((k.name, k.cls) for k in GENERIC_KINDS),
+    )
+}
+# Fields stored as JSON lists, which `In` matches on any element.
+_LISTS = {
+    table: {f.name for f in dataclasses.fields(cls) if str(f.type).startswith("tuple")}
+    for table, cls in ((k.name, k.cls) for k in GENERIC_KINDS)
+}
+# Fields an upsert never overwrites: when a record was first made.
+_KEEP = frozenset({"created_at"})
+
+
+def _condition(
+    table: str, condition: In | AnyOf, column: Callable[[str], str]
+) -> tuple[str, list[Any]]:
+    """SQL for one `where` condition; list fields (JSON text) match on any element."""
+    if isinstance(condition, AnyOf):
+        parts = [[_condition(table, c, column) for c in group] for group in condition.groups]
+        sql = " OR ".join("(" + " AND ".join(p[0] for p in group) + ")" for group in parts)
+        return f"({sql or '0'})", [v for group in parts for p in group for v in p[1]]
+    name = column(condition.field)
+    marks = ", ".join("?" for _ in condition.values) or "NULL"
+    if name in _LISTS[table]:
+        return f"EXISTS (SELECT 1 FROM json_each({name}) WHERE value IN ({marks}))", list(
+            condition.values
+        )
+    return f"{name} IN ({marks})", list(condition.values)
+
+
+class _SqliteTransaction(Transaction):
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def _exec(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> None:
+        try:
+            self._conn.execute(sql, params)
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"write refused by the store: {exc}") from exc
+
+    def put_organization(self, org: Organization) -> None:
+        self._exec(
+            "INSERT INTO organizations (id, name, kind, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind",
+            (org.id, org.name, org.kind.value, _ts(org.created_at)),
+        )
+
+    def put_system(self, system: System) -> None:
+        self._exec(
+            "INSERT INTO systems (id, org_id, name, criticality, internet_facing, description,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " name = excluded.name, criticality = excluded.criticality,"
+            " internet_facing = excluded.internet_facing, description = excluded.description",
+            (
+                system.id,
+                system.org_id,
+                system.name,
+                system.criticality.value,
+                int(system.internet_facing),
+                system.description,
+                _ts(system.created_at),
+            ),
+        )
+
+    def put_asset(self, asset: Asset) -> None:
+        self._exec(
+            "INSERT INTO assets (id, org_id, system_id, identifier, hostname, os_name, os_version,"
+            " addresses, last_seen, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET identifier = excluded.identifier,"
+            " hostname = excluded.hostname, os_name = excluded.os_name,"
+            " os_version = excluded.os_version, addresses = excluded.addresses,"
+            " last_seen = excluded.last_seen",
+            (
+                asset.id,
+                asset.org_id,
+                asset.system_id,
+                asset.identifier,
+                asset.hostname,
+                asset.os_name,
+                asset.os_version,
+                json.dumps(list(asset.addresses)),
+                _ts(asset.last_seen),
+                _ts(asset.created_at),
+            ),
+        )
+
+    def _put_packages(
+        self, table: str, owner: str, owner_id: str, packages: Sequence[Package]
+    ) -> None:
+        self._exec(f"DELETE FROM {table} WHERE {owner} = ?", (owner_id,))
+        try:
+            self._conn.executemany(
+                f"INSERT INTO {table} ({owner}, purl, name, version, ecosystem)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(owner_id, p.purl, p.name, p.version, p.ecosystem) for p in packages],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"write refused by the store: {exc}") from exc
+
+    def put_asset_packages(self, asset_id: str, packages: Sequence[Package]) -> None:
+        self._exec("DELETE FROM asset_packages WHERE asset_id = ?", (asset_id,))
+        try:
+            self._conn.executemany(
+                "INSERT INTO asset_packages (asset_id, purl, name, version, ecosystem, match_key)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (asset_id, p.purl, p.name, p.version, p.ecosystem, package_key(p.purl) or "")
+                    for p in packages
+                ],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"write refused by the store: {exc}") from exc
+
+    def put_sbom_packages(self, sbom_id: str, packages: Sequence[Package]) -> None:
+        self._put_packages("sbom_packages", "sbom_id", sbom_id, packages)
+
+    def put_token(self, token: ApiToken) -> None:
+        self._exec(
+            "INSERT INTO api_tokens (id, org_id, role, name, token_hash, created_at, revoked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " role = excluded.role, name = excluded.name, revoked_at = excluded.revoked_at",
+            (
+                token.id,
+                token.org_id,
+                token.role.value,
+                token.name,
+                token.token_hash,
+                _ts(token.created_at),
+                _ts(token.revoked_at),
+            ),
+        )
+
+    def _put_many(self, kind: Kind[T], items: Sequence[T]) -> None:
+        if not items:
+            return
+        columns = [f.name for f in dataclasses.fields(kind.cls)]  # type: ignore[arg-type]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in {"id", *_KEEP})
+        sql = (
+            f"INSERT INTO {kind.name} ({', '.join(columns)})"
+            f" VALUES ({', '.join('?' for _ in columns)})"
+            f" ON CONFLICT (id) DO UPDATE SET {updates}"
+        )
+        rows = [[_column(v) for v in encode(item).values()] for item in items]
+        try:
+            self._conn.executemany(sql, rows)
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"write refused by the store: {exc}") from exc
+
+    def _audit_head(self) -> AuditEntry | None:
+        row = self._conn.execute("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        return None if row is None else _audit(row)
+
+    def _insert_audit(self, entry: AuditEntry) -> None:
+        self._exec(
+            "INSERT INTO audit_log (seq, at, actor, action, target, request_id, detail,"
+            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.seq,
+                _ts(entry.at),
+                entry.actor,
+                entry.action,
+                entry.target,
+                entry.request_id,
+                json.dumps(entry.detail, sort_keys=True),
+                entry.prev_hash,
+                entry.hash,
+            ),
+        )
+
+
+class SqliteStore(Store):
+    name = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+
+    # Connections -------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if not self.path.parent.is_dir():
+                raise StoreError(f"data directory {self.path.parent} does not exist")
+            # The database (and so its WAL and shared-memory files, which SQLite creates
+            # with the database's own mode) is the hub's alone, whatever the umask.
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+            private_file(self.path)
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self._conn().execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._conn().execute(sql, params).fetchone()
+        return row
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # Schema ------------------------------------------------------------------
+    def schema_version(self) -> int:
+        row = self._one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    def latest_schema(self) -> int:
+        return _migrations()[-1][0]
+
+    def migrate(self, progress: Progress = quiet) -> int:
+        conn = self._conn()
+        current = self.schema_version()
+        for version, name, sql in _migrations():
+            if version <= current:
+                continue
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for statement in _split_sql(sql):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version:d}")
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                conn.execute("ROLLBACK")
+                raise StoreError(f"migration {name} failed: {exc}") from exc
+            current = version
+        return current
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SqliteTransaction(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    # Reads -------------------------------------------------------------------
+    def _fetch(self, kind: Kind[T], item_id: str) -> T | None:
+        table, mapper = _TABLES[kind.name]
+        row = self._one(f"SELECT * FROM {table} WHERE id = ?", (item_id,))
+        return None if row is None else cast(T, mapper(row))
+
+    def _where(self, kind: Kind[T], query: Query) -> tuple[str, str, list[Any]]:
+        """The table, WHERE clause and parameters of a query (all but order and limit)."""
+        table = _TABLES[kind.name][0]
+        where: list[str] = []
+        params: list[Any] = []
+
+        def column(name: str) -> str:
+            if name not in _COLUMNS[table]:
+                raise StoreError(f"{kind.name} have no field {name!r}")
+            return name
+
+        for name, value in query.equals.items():
+            where.append(f"{column(name)} = ?")
+            params.append(value)
+        if query.ids is not None:
+            where.append(f"id IN ({', '.join('?' for _ in query.ids) or 'NULL'})")
+            params.extend(query.ids)
+        if query.not_since is not None:
+            name, before = query.not_since
+            # Stored times share one ISO form and zone (UTC), so text order is time order.
+            where.append(f"({column(name)} IS NULL OR {name} < ?)")
+            params.append(_stored_time(before))
+        for condition in query.where:
+            sql, values = _condition(table, condition, column)
+            where.append(sql)
+            params.extend(values)
+        if query.newer is not None:
+            where.append(f"{column(query.newer[0])} > ?")
+            params.append(_stored_time(query.newer[1]))
+        if query.older is not None:
+            where.append(f"{column(query.older[0])} < ?")  # NULL compares as not older
+            params.append(_stored_time(query.older[1]))
+        order = column(query.order_by)
+        if isinstance(query.after, tuple):
+            where.append(f"({order} > ? OR ({order} = ? AND id > ?))")
+            at = _stored_time(query.after[0])
+            params.extend([at, at, query.after[1]])
+        elif query.after is not None:
+            where.append("id > ?")
+            params.append(query.after)
+        return table, f" WHERE {' AND '.join(where)}" if where else "", params
+
+    def _select_page(self, kind: Kind[T], query: Query) -> list[T]:
+        table, clause, params = self._where(kind, query)
+        sort = "id" if query.order_by == "id" else f"{query.order_by}, id"
+        rows = self._rows(
+            f"SELECT * FROM {table}{clause} ORDER BY {sort} LIMIT ?", [*params, query.limit]
+        )
+        mapper = _TABLES[kind.name][1]
+        return [cast(T, mapper(r)) for r in rows]
+
+    def _count_by(self, kind: Kind[T], field: str, query: Query) -> dict[str, int]:
+        table, clause, params = self._where(kind, query)
+        if field not in _COLUMNS[table]:
+            raise StoreError(f"{kind.name} have no field {field!r}")
+        rows = self._rows(
+            f"SELECT {field} AS k, count(*) AS n FROM {table}{clause} GROUP BY {field}", params
+        )
+        return {str(r["k"]): int(r["n"]) for r in rows}
+
+    def _packages(self, table: str, owner: str, owner_id: str) -> list[Package]:
+        rows = self._rows(
+            f"SELECT purl, name, version, ecosystem FROM {table} WHERE {owner} = ? ORDER BY purl",
+            (owner_id,),
+        )
+        return [Package(r["purl"], r["name"], r["version"], r["ecosystem"]) for r in rows]
+
+    def list_asset_packages(self, asset_id: str) -> list[Package]:
+        return self._packages("asset_packages", "asset_id", asset_id)
+
+    def list_sbom_packages(self, sbom_id: str) -> list[Package]:
+        return self._packages("sbom_packages", "sbom_id", sbom_id)
+
+    def assets_matching(self, keys: Sequence[str]) -> list[str]:
+        found: set[str] = set()
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = self._rows(
+                "SELECT DISTINCT asset_id FROM asset_packages"
+                f" WHERE match_key IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+            found |= {r["asset_id"] for r in rows}
+        return sorted(found)
+
+    def assets_running(self, purl: str) -> list[str]:
+        rows = self._rows(
+            "SELECT DISTINCT asset_id FROM asset_packages WHERE purl = ? ORDER BY asset_id", (purl,)
+        )
+        return [r["asset_id"] for r in rows]
+
+    def latest_scores(self, subjects: Sequence[str], as_of: datetime) -> dict[str, ScoreRecord]:
+        # SQLite fills the bare columns of a max() aggregate from the row holding the max,
+        # and the (subject, computed_at) index serves each group from its last entry.
+        found: dict[str, ScoreRecord] = {}
+        unique = sorted(set(subjects))
+        read = _TABLES["scores"][1]
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = self._rows(
+                "SELECT *, max(computed_at) AS latest FROM scores"
+                f" WHERE subject IN ({', '.join('?' for _ in chunk)}) AND computed_at <= ?"
+                " GROUP BY subject",
+                [*chunk, encode_time(as_of)],
+            )
+            for row in rows:
+                record = cast(ScoreRecord, read(row))
+                found[record.subject] = record
+        return found
+
+    def intel_digests(self, source: IntelSource) -> dict[str, str]:
+        rows = self._rows("SELECT id, digest FROM intel WHERE source = ?", (source.value,))
+        return {r["id"]: r["digest"] for r in rows}
+
+    def summarize_findings(self, *, org_id: str | None = None) -> list[FindingCount]:
+        where, params = ("WHERE org_id = ?", [org_id]) if org_id is not None else ("", [])
+        rows = self._rows(
+            f"SELECT org_id, severity, status, count(*) AS n FROM findings {where}"
+            " GROUP BY org_id, severity, status ORDER BY org_id, severity, status",
+            params,
+        )
+        return [FindingCount(r["org_id"], r["severity"], r["status"], r["n"]) for r in rows]
+
+    def audit_head(self) -> AuditEntry | None:
+        row = self._one("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1")
+        return None if row is None else _audit(row)
+
+    def iter_audit(self, *, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditEntry]:
+        cursor = self._conn().execute(
+            "SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after_seq, -1 if limit is None else limit),
+        )
+        for row in cursor:
+            yield _audit(row)
+
+    def counts(self) -> StoreCounts:
+        row = self._one(
+            "SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM systems),"
+            " (SELECT count(*) FROM assets), (SELECT count(*) FROM asset_packages),"
+            " (SELECT count(*) FROM api_tokens), (SELECT count(*) FROM audit_log),"
+            " (SELECT count(*) FROM findings), (SELECT count(*) FROM sboms),"
+            " (SELECT count(*) FROM products), (SELECT count(*) FROM intel)"
+        )
+        assert row is not None
+        return StoreCounts(*(int(v) for v in row))
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration, keeping trigger bodies whole (sqlite3.complete_statement)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,163 @@
+"""Keeping findings true over time: new evidence opens them, missing evidence fixes them.
+
+For one scope, the findings the latest evidence produces are compared with those
+the store holds. A finding keeps its first_seen for as long as it lives; one no
+longer produced is marked fixed (with fixed_at) and stays in the store for
+trends and audits; one that comes back is reopened. Nothing is written when
+nothing changed, so a re-match after an unchanged feed costs no writes at all.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from hub.core.model import AuditDraft, Finding, FindingStatus, Package
+from hub.core.records.supply import VexStatement
+from hub.core.store import Store
+from hub.core.store.interface import FINDINGS
+from hub.intelligence.match import Skipped
+from hub.intelligence.matching import IntelView, Scope, match_scope
+
+MATCHER = "system:matcher"
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    writes: list[Finding]
+    opened: int
+    fixed: int
+    updated: int
+
+    def summary(self) -> dict[str, int]:
+        return {"opened": self.opened, "fixed": self.fixed, "updated": self.updated}
+
+
+def _content(f: Finding) -> tuple[object, ...]:
+    """Everything but the times: what makes a rewrite worth it."""
+    return (
+        f.severity,
+        f.cvss,
+        f.kev,
+        f.epss,
+        f.status,
+        f.sbom_id,
+        f.aliases,
+        f.summary,
+        f.kev_due,
+        f.vex,
+        f.justification,
+        f.fixed_in,
+    )
+
+
+def reconcile(existing: Sequence[Finding], fresh: Sequence[Finding], now: datetime) -> Reconciled:
+    old = {f.id: f for f in existing}
+    writes: list[Finding] = []
+    opened = updated = 0
+    for f in fresh:
+        before = old.pop(f.id, None)
+        if before is None:
+            writes.append(f)
+            opened += 1
+            continue
+        # Evidence may arrive out of order (concurrent submissions): the finding was first
+        # seen at the earlier of the two times, and last seen at the later.
+        merged = replace(
+            f,
+            first_seen=min(before.first_seen, f.first_seen),
+            last_seen=max(before.last_seen, f.last_seen),
+            fixed_at=None,
+        )
+        if before.status is FindingStatus.FIXED:
+            opened += 1  # it came back
+        elif _content(before) == _content(merged) and before.last_seen >= f.last_seen:
+            continue
+        else:
+            updated += 1
+        writes.append(merged)
+    gone = [
+        replace(f, status=FindingStatus.FIXED, fixed_at=now)
+        for f in old.values()
+        if f.status is not FindingStatus.FIXED
+    ]
+    return Reconciled(writes + gone, opened, len(gone), updated)
+
+
+def scope_findings(store: Store, system_id: str, asset_id: str, product_id: str) -> list[Finding]:
+    return list(
+        store.iter_all(FINDINGS, system_id=system_id, asset_id=asset_id, product_id=product_id)
+    )
+
+
+def apply(
+    store: Store,
+    fresh: Sequence[Finding],
+    *,
+    system_id: str,
+    asset_id: str,
+    product_id: str,
+    now: datetime,
+    actor: str,
+    request_id: str,
+    reason: str,
+) -> Reconciled:
+    """Reconcile one scope and write the changes with one audit entry, or nothing at all."""
+    outcome = reconcile(scope_findings(store, system_id, asset_id, product_id), fresh, now)
+    if not outcome.writes:
+        return outcome
+    by_severity = Counter(
+        f.severity.value for f in outcome.writes if f.status is FindingStatus.OPEN
+    )
+    with store.transaction() as tx:
+        for start in range(0, len(outcome.writes), 5000):
+            tx.put_findings(outcome.writes[start : start + 5000])
+        # Findings are score inputs: their systems are rescored by the next scoring run.
+        tx.mark_changed({(f.org_id, f.system_id) for f in outcome.writes}, "findings")
+        tx.append_audit(
+            AuditDraft(
+                actor=actor,
+                action="findings.reconcile",
+                target=asset_id or f"system:{system_id}",
+                request_id=request_id,
+                detail={
+                    **outcome.summary(),
+                    "product_id": product_id,
+                    "reason": reason,
+                    "open_by_severity": dict(sorted(by_severity.items())),
+                },
+                at=now,
+            )
+        )
+    return outcome
+
+
+def refresh_scope(
+    store: Store,
+    scope: Scope,
+    packages: Sequence[Package],
+    statements: Sequence[VexStatement],
+    seen_at: datetime,
+    *,
+    now: datetime,
+    request_id: str,
+    reason: str,
+    view: IntelView | None = None,
+) -> tuple[Reconciled, list[Skipped]]:
+    """Match one scope's software against the store's intelligence and reconcile its
+    findings: the step SBOMs, products and host inventories all end in."""
+    result = match_scope(store, scope, packages, statements, seen_at, view)
+    outcome = apply(
+        store,
+        result.findings,
+        system_id=scope.system_id,
+        asset_id=scope.asset_id,
+        product_id=scope.product_id,
+        now=now,
+        actor=MATCHER,
+        request_id=request_id,
+        reason=reason,
+    )
+    return outcome, result.skipped

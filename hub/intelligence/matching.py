@@ -1,0 +1,228 @@
+"""From components to findings: the vulnerability intelligence the store holds, applied to
+one scope (a system's own SBOM, or a product as one system or asset runs it).
+
+`IntelView` is loaded once and cached while the OSV records in the store stay
+the same (their digests are its fingerprint), since parsing tens of thousands of
+advisories is the expensive part. KEV, EPSS and JVN records are looked up only
+for the CVEs that matched, so a full EPSS catalogue is never held in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hub.core.model import Finding, FindingStatus, Package, Severity, VexState
+from hub.core.records.intel import IntelSource
+from hub.core.records.supply import VexStatement
+from hub.core.store import Store
+from hub.intelligence.advisory import Advisory, MalformedAdvisory, parse_osv
+from hub.intelligence.match import AdvisoryIndex, Match, Skipped
+from hub.intelligence.severity import Rating, from_vector, rate
+from hub.intelligence.sources import Provides, sources_providing
+
+SUPPRESSING = frozenset({VexState.NOT_AFFECTED.value, VexState.FIXED.value})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where findings land, and which VEX subjects speak for them."""
+
+    org_id: str
+    system_id: str
+    asset_id: str  # "" for the system as a whole
+    product_id: str  # "" for the system's own components
+    sbom_id: str
+    vex_subjects: tuple[str, ...]
+
+    @property
+    def subject(self) -> str:
+        base = self.asset_id or f"system:{self.system_id}"
+        return f"{base}|{self.product_id}" if self.product_id else base
+
+
+MEMO_SETS = 1024
+
+
+@dataclass
+class IntelView:
+    index: AdvisoryIndex
+    advisories: dict[str, Advisory]
+    fingerprint: str
+    skipped: int
+    # Software sets already matched against this view: hosts built from one image share
+    # one set, so a fleet costs one match per image, not per host.
+    memo: OrderedDict[str, tuple[list[Match], list[Skipped]]] = field(default_factory=OrderedDict)
+    memo_lock: threading.Lock = field(default_factory=threading.Lock)
+    memo_hits: int = 0
+
+    def match_set(self, purls: Sequence[str]) -> tuple[list[Match], list[Skipped]]:
+        key = hashlib.sha256("\n".join(sorted(purls)).encode()).hexdigest()
+        with self.memo_lock:
+            if key in self.memo:
+                self.memo.move_to_end(key)
+                self.memo_hits += 1
+                return self.memo[key]
+        matches: list[Match] = []
+        skipped: list[Skipped] = []
+        for purl in purls:
+            found = self.index.judge(purl)
+            matches += found.matches
+            skipped += found.unjudged
+        with self.memo_lock:
+            self.memo[key] = (matches, skipped)
+            while len(self.memo) > MEMO_SETS:
+                self.memo.popitem(last=False)
+        return matches, skipped
+
+
+_cache: dict[int, IntelView] = {}
+_lock = threading.Lock()
+
+
+def _fingerprint(digests: dict[str, str]) -> str:
+    h = hashlib.sha256()
+    for key in sorted(digests):
+        h.update(f"{key}={digests[key]};".encode())
+    return h.hexdigest()
+
+
+def intel_view(store: Store) -> IntelView:
+    """The advisory index for the store's current OSV records, rebuilt only when they change."""
+    (source,) = sources_providing(Provides.ADVISORIES)
+    fingerprint = _fingerprint(store.intel_digests(source))
+    with _lock:
+        cached = _cache.get(id(store))
+        if cached is not None and cached.fingerprint == fingerprint:
+            return cached
+    advisories: dict[str, Advisory] = {}
+    skipped = 0
+    for record in store.iter_intel(source):
+        try:
+            advisory = parse_osv(record.data)
+        except MalformedAdvisory:
+            skipped += 1  # sync refuses these; one written by an older version is passed over
+            continue
+        advisories[advisory.id] = advisory
+    view = IntelView(AdvisoryIndex(advisories.values()), advisories, fingerprint, skipped)
+    with _lock:
+        _cache[id(store)] = view
+    return view
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """What KEV, EPSS and JVN say about the CVEs of a batch of matches."""
+
+    kev: dict[str, dict[str, Any]]
+    epss: dict[str, float]
+    jvn: dict[str, dict[str, Any]]
+
+    @classmethod
+    def load(cls, store: Store, cves: Iterable[str]) -> Enrichment:
+        wanted = sorted(set(cves))
+        ids = [f"{s.value}:{c}" for s in sources_providing(Provides.ENRICHMENT) for c in wanted]
+        kev: dict[str, dict[str, Any]] = {}
+        epss: dict[str, float] = {}
+        jvn: dict[str, dict[str, Any]] = {}
+        for record in store.intel_by_ids(ids):
+            if record.source is IntelSource.KEV:
+                kev[record.key] = record.data
+            elif record.source is IntelSource.EPSS:
+                epss[record.key] = float(record.data["epss"])
+            else:
+                jvn[record.key] = record.data
+        return cls(kev, epss, jvn)
+
+
+def _rating(match: Match, view: IntelView, extra: Enrichment) -> Rating:
+    if match.advisories and all(view.advisories[a].informational for a in match.advisories):
+        return Rating("info", None, "")  # a notice (unmaintained, unsound): no vulnerability
+    for advisory_id in match.advisories:
+        advisory = view.advisories[advisory_id]
+        rating = rate(advisory.severity, {"severity": advisory.own_severity})
+        if rating.severity != "unknown":
+            return rating
+    for cve in sorted(i for i in match.ids if i in extra.jvn):
+        for vector in extra.jvn[cve].get("cvss", []):
+            jvn_rating = from_vector("", vector)
+            if jvn_rating is not None:
+                return jvn_rating
+    return Rating("unknown", None, "")
+
+
+def _vex_for(
+    scope: Scope, purl: str, ids: frozenset[str], statements: Sequence[VexStatement]
+) -> VexStatement | None:
+    """The newest statement that covers this component and vulnerability in this scope."""
+    covering = [
+        s for s in statements if any(s.covers(subject, purl, ids) for subject in scope.vex_subjects)
+    ]
+    return max(covering, key=lambda s: (s.created_at, s.id), default=None)
+
+
+@dataclass(frozen=True)
+class MatchReport:
+    findings: list[Finding]
+    skipped: list[Skipped]
+
+
+def match_scope(
+    store: Store,
+    scope: Scope,
+    packages: Sequence[Package],
+    statements: Sequence[VexStatement],
+    seen_at: datetime,
+    view: IntelView | None = None,
+) -> MatchReport:
+    """Every finding `packages` carry in `scope`, as of evidence dated `seen_at`."""
+    view = view or intel_view(store)
+    matches, skipped = view.match_set([p.purl for p in packages])
+    extra = Enrichment.load(store, (i for m in matches for i in m.ids if i.startswith("CVE-")))
+    findings: list[Finding] = []
+    for m in matches:
+        vuln_id = m.primary_id
+        cves = sorted(i for i in m.ids if i.startswith("CVE-"))
+        rating = _rating(m, view, extra)
+        kev = next((extra.kev[c] for c in cves if c in extra.kev), None)
+        epss = max((extra.epss[c] for c in cves if c in extra.epss), default=None)
+        vex = _vex_for(scope, m.purl, m.ids, statements)
+        summary = next(
+            (view.advisories[a].summary for a in m.advisories if view.advisories[a].summary),
+            next((str(extra.jvn[c].get("title", "")) for c in cves if c in extra.jvn), ""),
+        )
+        jvn_ids = sorted(str(extra.jvn[c]["id"]) for c in cves if c in extra.jvn)
+        findings.append(
+            Finding(
+                id=Finding.key_id(scope.subject, m.purl, vuln_id),
+                org_id=scope.org_id,
+                system_id=scope.system_id,
+                asset_id=scope.asset_id,
+                purl=m.purl,
+                vuln_id=vuln_id,
+                severity=Severity(rating.severity),
+                cvss=rating.score,
+                kev=kev is not None,
+                epss=epss,
+                status=FindingStatus.SUPPRESSED
+                if vex is not None and vex.state.value in SUPPRESSING
+                else FindingStatus.OPEN,
+                first_seen=seen_at,
+                last_seen=seen_at,
+                fixed_at=None,
+                sbom_id=scope.sbom_id,
+                product_id=scope.product_id,
+                aliases=tuple(sorted((m.ids | set(jvn_ids)) - {vuln_id})),
+                summary=summary[:500],
+                kev_due=str(kev.get("dueDate")) if kev and kev.get("dueDate") else None,
+                vex="" if vex is None else vex.state.value,
+                justification="" if vex is None else vex.justification or vex.detail[:200],
+                fixed_in=m.fixed,
+            )
+        )
+    return MatchReport(findings, skipped)

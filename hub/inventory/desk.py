@@ -1,0 +1,240 @@
+"""Inventory from collectors: one batch updates one asset (its software, last seen and
+telemetry), stores the batch's idempotency key, and brings the asset's findings up to date.
+
+Exactly once: a batch id already stored answers as a duplicate and writes nothing
+(the same id with other content is a conflict). The asset, its software list, its
+telemetry, the batch record and the audit entry land in one transaction; matching
+follows and reconciles findings, so a crash between the two is healed by the next
+batch or re-match. Hosts that share one image share one software set, and
+`hub.intelligence.matching` matches a set once, so the cost grows with unique software, not hosts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from hub.core.auth import Action, Principal
+from hub.core.errors import Conflict, InvalidSubmission
+from hub.core.model import Asset, AuditDraft, Package, utcnow
+from hub.core.packages import package_from_purl
+from hub.core.records.telemetry import AssetTelemetry, InventoryBatch
+from hub.core.registry import Registry
+from hub.core.settings import Settings
+from hub.core.store import Store
+from hub.core.store.interface import ASSETS
+from hub.intelligence.findings import refresh_scope
+from hub.intelligence.matching import Scope
+from hub.inventory.schema import InventoryIn
+from sbom.desk import SbomDesk
+
+
+@dataclass(frozen=True)
+class Receipt:
+    batch: InventoryBatch
+    duplicate: bool
+    findings_opened: int = 0
+    findings_fixed: int = 0
+
+
+def _packages(report: InventoryIn) -> list[Package]:
+    found: dict[str, Package] = {}
+    for n, ref in enumerate(report.packages):
+        try:
+            p = package_from_purl(ref.purl)
+        except InvalidSubmission as exc:
+            raise InvalidSubmission(f"packages.{n}: {exc.message}") from None
+        found.setdefault(p.purl, p)
+    return sorted(found.values(), key=lambda p: p.purl)
+
+
+class InventoryDesk:
+    def __init__(self, store: Store, settings: Settings, clock: Callable[[], datetime] = utcnow):
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.registry = Registry(store, clock)
+
+    def receive(self, who: Principal, report: InventoryIn, digest: str, request_id: str) -> Receipt:
+        who.require(Action.WRITE_INVENTORY)
+        system = self.registry.system(who, report.system_id or self._system_of(who, report))
+        who.require_org(system.org_id)
+        known = self.store.get_batch(report.batch_id)
+        if known is not None:
+            if known.digest != digest:
+                raise Conflict(
+                    f"batch {report.batch_id} was delivered before with other content",
+                    hint="a new batch needs a new batch_id",
+                )
+            return Receipt(known, duplicate=True)
+        packages = _packages(report)
+        now = self.clock()
+        host = report.host
+        asset_id = Asset.key_id(system.id, host.identifier)
+        existing = self.store.get_asset(asset_id)
+        seen = report.collected_at
+        if existing is not None and existing.last_seen is not None:
+            seen = max(seen, existing.last_seen)  # a late spooled batch never turns time back
+        asset = Asset(
+            id=asset_id,
+            org_id=system.org_id,
+            system_id=system.id,
+            identifier=host.identifier,
+            hostname=host.hostname,
+            os_name=host.os_name,
+            os_version=host.os_version,
+            addresses=tuple(host.addresses),
+            last_seen=seen,
+            created_at=existing.created_at if existing else now,
+        )
+        before = {p.purl for p in self.store.list_asset_packages(asset_id)} if existing else set()
+        after = {p.purl for p in packages}
+        newest = (
+            existing is None
+            or existing.last_seen is None
+            or report.collected_at >= existing.last_seen
+        )
+        batch = InventoryBatch(
+            id=report.batch_id,
+            asset_id=asset_id,
+            org_id=system.org_id,
+            source=report.source,
+            digest=digest,
+            packages=len(packages),
+            added=len(after - before),
+            removed=len(before - after),
+            received_at=now,
+        )
+        telemetry = AssetTelemetry(
+            id=asset_id,
+            org_id=system.org_id,
+            system_id=system.id,
+            collected_at=report.collected_at,
+            kernel=host.kernel,
+            checks_failed=sum(c.status == "fail" for c in report.checks),
+            checks_passed=sum(c.status == "pass" for c in report.checks),
+            data={
+                "ports": [s.model_dump() for s in report.ports],
+                "connections": [s.model_dump() for s in report.connections],
+                "processes": [p.model_dump() for p in report.processes],
+                "checks": [c.model_dump() for c in report.checks],
+                "domains": list(report.domains),
+                "urls": list(report.urls),
+                "detections": [d.model_dump(mode="json") for d in report.detections],
+            },
+        )
+        with self.store.transaction() as tx:
+            tx.put_asset(asset)
+            tx.mark_changed([(asset.org_id, asset.system_id)], "inventory")
+            if newest:  # an older batch arriving late keeps the newer state
+                if before != after or existing is None:
+                    tx.put_asset_packages(asset_id, packages)
+                tx.put_telemetry(telemetry)
+                tx.mark_changed([(telemetry.org_id, telemetry.system_id)], "telemetry")
+            tx.put_batch(batch)
+            tx.append_audit(
+                AuditDraft(
+                    actor=who.actor,
+                    action="inventory.receive",
+                    target=asset_id,
+                    request_id=request_id,
+                    detail={
+                        "batch_id": batch.id,
+                        "source": batch.source,
+                        "packages": batch.packages,
+                        "added": batch.added,
+                        "removed": batch.removed,
+                        "checks_failed": telemetry.checks_failed,
+                        "current": newest,
+                    },
+                    at=now,
+                )
+            )
+        if not newest:
+            return Receipt(batch, duplicate=False)
+        opened, fixed = self.rematch_asset(asset, packages, request_id)
+        if before != after:
+            report_products = SbomDesk(self.store, self.settings, self.clock).inventory_changed(
+                asset_id, request_id
+            )
+            opened += report_products.opened
+            fixed += report_products.fixed
+        return Receipt(batch, duplicate=False, findings_opened=opened, findings_fixed=fixed)
+
+    def _system_of(self, who: Principal, report: InventoryIn) -> str:
+        """A batch without a system: the one system of the caller's agency that already
+        has an asset with this identifier."""
+        known = {
+            a.system_id
+            for a in self.store.iter_all(ASSETS, identifier=report.host.identifier)
+            if who.sees_org(a.org_id)
+        }
+        if len(known) != 1:
+            raise InvalidSubmission(
+                f"host {report.host.identifier!r} is "
+                + ("not known to the hub" if not known else "in several systems"),
+                hint="give the system (crsa collect endpoint --system ID)",
+            )
+        return known.pop()
+
+    def rematch_asset(
+        self, asset: Asset, packages: list[Package], request_id: str
+    ) -> tuple[int, int]:
+        """The asset's own software against the current intelligence."""
+        scope = Scope(
+            asset.org_id, asset.system_id, asset.id, "", "", (f"system:{asset.system_id}",)
+        )
+        statements = self.store.list_vex(f"system:{asset.system_id}")
+        seen = asset.last_seen or self.clock()
+        outcome, _ = refresh_scope(
+            self.store,
+            scope,
+            packages,
+            statements,
+            seen,
+            now=self.clock(),
+            request_id=request_id,
+            reason="inventory received",
+        )
+        return outcome.opened, outcome.fixed
+
+    def stale_before(self) -> datetime:
+        return self.clock() - timedelta(days=self.settings.stale_after_days)
+
+
+def body_digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+__all__ = ["InventoryDesk", "Receipt", "body_digest"]
+
+
+def rematch_assets(
+    store: Store,
+    settings: Settings,
+    request_id: str,
+    *,
+    keys: set[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int, int]:
+    """Re-match hosts' own software: those running a package named by `keys` (what the
+    changed advisories concern), or every asset when `keys` is None. Returns (assets,
+    opened, fixed)."""
+    desk = InventoryDesk(store, settings)
+    if keys is None:
+        asset_ids = [a.id for a in store.iter_all(ASSETS)]
+    else:
+        asset_ids = store.assets_matching(sorted(keys))
+    opened = fixed = 0
+    for n, asset_id in enumerate(asset_ids, 1):
+        asset = store.get_asset(asset_id)
+        packages = store.list_asset_packages(asset_id)
+        if asset is not None and packages:
+            o, f = desk.rematch_asset(asset, packages, request_id)
+            opened += o
+            fixed += f
+        if progress:
+            progress(n, len(asset_ids))
+    return len(asset_ids), opened, fixed

@@ -1,5 +1,0 @@
-"""The store for deployments that outgrow one machine: Elasticsearch 8.x."""
-
-from hub.store.elasticsearch.store import ElasticsearchStore
-
-__all__ = ["ElasticsearchStore"]

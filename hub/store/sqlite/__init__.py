@@ -1,5 +1,0 @@
-"""The embedded default store: one SQLite file in CRSA_HOME, WAL mode."""
-
-from hub.store.sqlite.store import SqliteStore
-
-__all__ = ["SqliteStore"]
