@@ -15,16 +15,15 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from hub.core.model import Finding, FindingStatus, Package, Severity, VexState
-from hub.core.records.intel import IntelSource
+from hub.core.records.intel import IntelRecord
 from hub.core.records.supply import VexStatement
 from hub.core.store import Store
 from hub.intelligence.advisory import Advisory, MalformedAdvisory, parse_osv
 from hub.intelligence.match import AdvisoryIndex, Match, Skipped
 from hub.intelligence.severity import Rating, from_vector, rate
-from hub.intelligence.sources import Provides, sources_providing
+from hub.intelligence.sources import Enriched, Provides, source_for, sources_providing, sync_order
 
 SUPPRESSING = frozenset({VexState.NOT_AFFECTED.value, VexState.FIXED.value})
 
@@ -115,32 +114,27 @@ def intel_view(store: Store) -> IntelView:
     return view
 
 
-@dataclass(frozen=True)
-class Enrichment:
-    """What KEV, EPSS and JVN say about the CVEs of a batch of matches."""
-
-    kev: dict[str, dict[str, Any]]
-    epss: dict[str, float]
-    jvn: dict[str, dict[str, Any]]
-
-    @classmethod
-    def load(cls, store: Store, cves: Iterable[str]) -> Enrichment:
-        wanted = sorted(set(cves))
-        ids = [f"{s.value}:{c}" for s in sources_providing(Provides.ENRICHMENT) for c in wanted]
-        kev: dict[str, dict[str, Any]] = {}
-        epss: dict[str, float] = {}
-        jvn: dict[str, dict[str, Any]] = {}
-        for record in store.intel_by_ids(ids):
-            if record.source is IntelSource.KEV:
-                kev[record.key] = record.data
-            elif record.source is IntelSource.EPSS:
-                epss[record.key] = float(record.data["epss"])
-            else:
-                jvn[record.key] = record.data
-        return cls(kev, epss, jvn)
+def _enrichment(store: Store, cves: Iterable[str]) -> dict[str, list[IntelRecord]]:
+    """Every enrichment record about these CVEs, per CVE, in the sources' sync order."""
+    wanted = sorted(set(cves))
+    ids = [f"{s.value}:{c}" for s in sources_providing(Provides.ENRICHMENT) for c in wanted]
+    found: dict[str, list[IntelRecord]] = {}
+    for record in store.intel_by_ids(ids):
+        found.setdefault(record.key, []).append(record)
+    for records in found.values():
+        records.sort(key=lambda r: sync_order(r.source))
+    return found
 
 
-def _rating(match: Match, view: IntelView, extra: Enrichment) -> Rating:
+def _enriched(cves: Sequence[str], records: dict[str, list[IntelRecord]]) -> Enriched:
+    into = Enriched()
+    for cve in cves:
+        for record in records.get(cve, ()):
+            source_for(record.source).enrich(record.data, into)
+    return into
+
+
+def _rating(match: Match, view: IntelView, extra: Enriched) -> Rating:
     if match.advisories and all(view.advisories[a].informational for a in match.advisories):
         return Rating("info", None, "")  # a notice (unmaintained, unsound): no vulnerability
     for advisory_id in match.advisories:
@@ -148,11 +142,10 @@ def _rating(match: Match, view: IntelView, extra: Enrichment) -> Rating:
         rating = rate(advisory.severity, {"severity": advisory.own_severity})
         if rating.severity != "unknown":
             return rating
-    for cve in sorted(i for i in match.ids if i in extra.jvn):
-        for vector in extra.jvn[cve].get("cvss", []):
-            jvn_rating = from_vector("", vector)
-            if jvn_rating is not None:
-                return jvn_rating
+    for vector in extra.vectors:
+        enriched = from_vector("", vector)
+        if enriched is not None:
+            return enriched
     return Rating("unknown", None, "")
 
 
@@ -183,20 +176,17 @@ def match_scope(
     """Every finding `packages` carry in `scope`, as of evidence dated `seen_at`."""
     view = view or intel_view(store)
     matches, skipped = view.match_set([p.purl for p in packages])
-    extra = Enrichment.load(store, (i for m in matches for i in m.ids if i.startswith("CVE-")))
+    records = _enrichment(store, (i for m in matches for i in m.ids if i.startswith("CVE-")))
     findings: list[Finding] = []
     for m in matches:
         vuln_id = m.primary_id
-        cves = sorted(i for i in m.ids if i.startswith("CVE-"))
+        extra = _enriched(sorted(i for i in m.ids if i.startswith("CVE-")), records)
         rating = _rating(m, view, extra)
-        kev = next((extra.kev[c] for c in cves if c in extra.kev), None)
-        epss = max((extra.epss[c] for c in cves if c in extra.epss), default=None)
         vex = _vex_for(scope, m.purl, m.ids, statements)
         summary = next(
             (view.advisories[a].summary for a in m.advisories if view.advisories[a].summary),
-            next((str(extra.jvn[c].get("title", "")) for c in cves if c in extra.jvn), ""),
+            extra.summary,
         )
-        jvn_ids = sorted(str(extra.jvn[c]["id"]) for c in cves if c in extra.jvn)
         findings.append(
             Finding(
                 id=Finding.key_id(scope.subject, m.purl, vuln_id),
@@ -207,8 +197,8 @@ def match_scope(
                 vuln_id=vuln_id,
                 severity=Severity(rating.severity),
                 cvss=rating.score,
-                kev=kev is not None,
-                epss=epss,
+                kev=extra.known_exploited,
+                epss=extra.epss,
                 status=FindingStatus.SUPPRESSED
                 if vex is not None and vex.state.value in SUPPRESSING
                 else FindingStatus.OPEN,
@@ -217,9 +207,9 @@ def match_scope(
                 fixed_at=None,
                 sbom_id=scope.sbom_id,
                 product_id=scope.product_id,
-                aliases=tuple(sorted((m.ids | set(jvn_ids)) - {vuln_id})),
+                aliases=tuple(sorted((m.ids | extra.aliases) - {vuln_id})),
                 summary=summary[:500],
-                kev_due=str(kev.get("dueDate")) if kev and kev.get("dueDate") else None,
+                kev_due=extra.exploited_due,
                 vex="" if vex is None else vex.state.value,
                 justification="" if vex is None else vex.justification or vex.detail[:200],
                 fixed_in=m.fixed,

@@ -42,7 +42,12 @@ class Hub:
             stderr=log,
             text=True,
         )
-        wait_healthy(self.url, self.proc, 60)
+        try:
+            wait_healthy(self.url, self.proc, 60)
+        except pytest.fail.Exception:
+            log.flush()
+            served = (self.home / "serve.log").read_text(encoding="utf-8", errors="replace")
+            pytest.fail(f"crsa serve did not come up; its log:\n{served[-4000:]}")
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from hub.cli import main
+from hub.core.model import utcnow
 from hub.core.records.intel import IntelSource
 from hub.core.store import Store
 from hub.intelligence import sources
@@ -97,3 +99,41 @@ def test_the_cli_offers_the_declared_sources_and_their_upstream(tmp_path: Path) 
     assert added.exit_code == 0, added.output
     listed = runner.invoke(main, ["--home", str(home), "feeds", "list"]).output
     assert source_for("kev").upstream in listed
+
+
+def test_matching_knows_enrichment_only_through_the_declarations(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Findings take what enrichment sources say from `enrich` alone: a source declaring
+    other semantics (here, an EPSS variant that calls a likely exploit known-exploited)
+    changes findings without matching knowing its format."""
+    from hub.core.model import Package
+    from hub.core.records.intel import IntelRecord
+    from hub.intelligence.matching import Scope, match_scope
+    from hub.intelligence.sources import Enriched, EpssSource
+    from tests.supply.builders import osv, write_osv
+
+    advisories = write_osv(
+        tmp_path / "osv",
+        osv("GHSA-aaaa-bbbb-cccc", "PyPI", "django", "0", "4.2.8", aliases=("CVE-2099-0007",)),
+    )
+    register(store, IntelSource.OSV, str(advisories), "t", "cli:tests")
+    sync_all(store, "t")
+    with store.transaction() as tx:
+        tx.put_intel([IntelRecord.of(IntelSource.EPSS, "CVE-2099-0007", {"epss": 0.97})])
+    scope = Scope("o1", "s1", "a1", "", "", ())
+    package = [Package("pkg:pypi/django@4.2.7", "django", "4.2.7", "pypi")]
+
+    [plain] = match_scope(store, scope, package, [], utcnow()).findings
+    assert (plain.epss, plain.kev) == (0.97, False)
+
+    class LikelyMeansExploited(EpssSource):
+        @classmethod
+        def enrich(cls, data: dict[str, Any], into: Enriched) -> None:
+            super().enrich(data, into)
+            into.known_exploited = into.known_exploited or float(data["epss"]) > 0.9
+
+    swapped = tuple(LikelyMeansExploited if s is EpssSource else s for s in REGISTERED)
+    monkeypatch.setattr(sources, "REGISTERED", swapped)
+    [changed] = match_scope(store, scope, package, [], utcnow()).findings
+    assert (changed.epss, changed.kev) == (0.97, True)

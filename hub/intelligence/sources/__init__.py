@@ -10,6 +10,7 @@ from the declarations. Adding a source is one module, one line below, and its te
 from hub.core.records.intel import IntelSource
 from hub.intelligence.sources.epss import EpssSource
 from hub.intelligence.sources.interface import (
+    Enriched,
     FeedError,
     Location,
     LocationKind,
@@ -62,6 +63,7 @@ __all__ = [
     "REGISTERED",
     "SOURCES",
     "DirectoryLocation",
+    "Enriched",
     "EpssSource",
     "FeedError",
     "FileLocation",

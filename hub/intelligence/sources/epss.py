@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from typing import Any
 
 from hub.core.records.intel import IntelRecord, IntelSource
 from hub.intelligence.sources.interface import (
     ONE_DOCUMENT,
+    Enriched,
     FeedError,
     Member,
     Provides,
@@ -25,6 +27,11 @@ class EpssSource(VulnerabilitySource):
     order = 3
     reads = ONE_DOCUMENT
     upstream = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz"
+
+    @classmethod
+    def enrich(cls, data: dict[str, Any], into: Enriched) -> None:
+        score = float(data["epss"])
+        into.epss = score if into.epss is None else max(into.epss, score)
 
     def records(self, members: Iterator[Member], report: SourceReport) -> Iterator[IntelRecord]:
         for name, raw in members:

@@ -16,7 +16,7 @@ import abc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from hub.core.errors import HubError
 from hub.core.records.intel import IntelRecord, IntelSource
@@ -80,6 +80,20 @@ class Location(abc.ABC):
         """The content, or None when it is unchanged since validator `previous`."""
 
 
+@dataclass
+class Enriched:
+    """What enrichment sources said about one match's CVEs, folded in a fixed order (CVEs
+    sorted, sources by sync order): the finding is built from this, so a new enrichment
+    source changes a finding by writing here, not by teaching matching its format."""
+
+    known_exploited: bool = False
+    exploited_due: str | None = None  # the remediation due date of the first KEV entry
+    epss: float | None = None  # the highest exploitation probability among the CVEs
+    aliases: set[str] = field(default_factory=set)  # further ids (JVNDB-...)
+    summary: str = ""  # when the advisory has none
+    vectors: list[str] = field(default_factory=list)  # CVSS, when the advisory rates nothing
+
+
 class VulnerabilitySource(abc.ABC):
     """One source, declared once: everything the hub needs to know about it is here.
 
@@ -96,3 +110,9 @@ class VulnerabilitySource(abc.ABC):
     @abc.abstractmethod
     def records(self, members: Iterator[Member], report: SourceReport) -> Iterator[IntelRecord]:
         """Every usable record in the payload; malformed entries go to `report.skipped`."""
+
+    @classmethod
+    def enrich(cls, data: dict[str, Any], into: Enriched) -> None:
+        """What one of this source's records (keyed by a CVE) adds to a finding of that
+        CVE. Advisory sources add nothing here: matching reads them whole."""
+        return

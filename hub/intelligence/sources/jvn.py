@@ -19,6 +19,7 @@ from hub.core.records.intel import IntelRecord, IntelSource
 from hub.core.xml import parse_xml
 from hub.intelligence.sources.interface import (
     ANYWHERE,
+    Enriched,
     Member,
     Provides,
     SourceReport,
@@ -78,7 +79,14 @@ class JvnSource(VulnerabilitySource):
     provides = Provides.ENRICHMENT
     order = 1
     reads = ANYWHERE
-    upstream = "https://jvndb.jvn.jp/ja/rss/jvndb.rdf"
+    upstream = "https://jvndb.jvn.jp/ja/rss/jvndb_new.rdf"
+
+    @classmethod
+    def enrich(cls, data: dict[str, Any], into: Enriched) -> None:
+        into.aliases.add(str(data["id"]))
+        if not into.summary:
+            into.summary = str(data.get("title", ""))
+        into.vectors += [str(v) for v in data.get("cvss", [])]
 
     def records(self, members: Iterator[Member], report: SourceReport) -> Iterator[IntelRecord]:
         for name, raw in members:

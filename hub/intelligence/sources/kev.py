@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from hub.core.records.intel import IntelRecord, IntelSource
 from hub.intelligence.sources.interface import (
     ONE_DOCUMENT,
+    Enriched,
     FeedError,
     Member,
     Provides,
@@ -33,6 +35,13 @@ class KevSource(VulnerabilitySource):
     order = 2
     reads = ONE_DOCUMENT
     upstream = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+
+    @classmethod
+    def enrich(cls, data: dict[str, Any], into: Enriched) -> None:
+        if not into.known_exploited:
+            into.known_exploited = True
+            due = data.get("dueDate")
+            into.exploited_due = str(due) if due else None
 
     def records(self, members: Iterator[Member], report: SourceReport) -> Iterator[IntelRecord]:
         for name, raw in members:
