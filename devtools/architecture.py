@@ -133,7 +133,11 @@ def render() -> str:
     for n, layer in enumerate(stack):
         below = [u for lower in stack[n + 1 :] for u in lower]
         for unit in layer:
-            may = ", ".join(f"`{u}`" for u in below) if below else "the standard library"
+            may = (
+                ", ".join(f"`{u}`" for u in below)
+                if below
+                else "nothing of the hub: the standard library, click, PyYAML, packageurl"
+            )
             lines.append(f"| {UNITS[unit].capability} | `{unit}` | {UNITS[unit].owns} | {may} |")
     lines += ["", END]
     return "\n".join(lines)
