@@ -111,6 +111,7 @@ def _sync(
     progress: SyncProgress | None,
     clock: Callable[[], datetime],
 ) -> FeedResult:
+    declared = source_for(feed.source)  # before any fetch: an unknown source reads nothing
     payload = location_for(feed.location).fetch(feed.validator)
     if payload is None:
         if feed.last_error:  # reachable again, and nothing new since the last success
@@ -145,7 +146,6 @@ def _sync(
         result.written += len(batch)
         batch.clear()
 
-    declared = source_for(feed.source)
     for record in declared().records(payload.members(), report):
         if record.id in seen:
             continue  # JVN lists a CVE under several entries: the first one speaks for it

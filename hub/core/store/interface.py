@@ -78,10 +78,6 @@ class Kind(Generic[T]):
     def fields(self) -> frozenset[str]:
         return frozenset(f.name for f in dataclasses.fields(self.cls))  # type: ignore[arg-type]
 
-    @property
-    def searchable(self) -> frozenset[str]:
-        return self.fields - self.opaque
-
 
 def check_query(kind: Kind[Any], query: Query, *also: str) -> None:
     """Every field a read names exists on `kind` and is searchable, or StoreError: a typo

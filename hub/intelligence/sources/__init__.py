@@ -1,10 +1,10 @@
 """Vulnerability intelligence sources: what a feed means, read from where it is.
 
 Every source is one module here declaring itself once (`VulnerabilitySource`: what it
-provides, its sync order, the locations it reads, its upstream). `SOURCES` is built
-from that list and nothing else: feed sync order, the CLI's choices, which records
-matching indexes and which only enrich, and the rematch a change triggers all come
-from the declarations. Adding a source is one module, one line below, and its tests.
+provides, its sync order, the locations it reads, its upstream, what it adds to a
+finding); `REGISTERED` lists them. Feed sync order, the CLI's choices, which records
+matching indexes, how findings are enriched and what a change re-matches all come from
+the declarations. Adding a source is one module, one line below, and its tests.
 """
 
 from hub.core.records.intel import IntelSource
@@ -30,7 +30,6 @@ from hub.intelligence.sources.locations import (
 from hub.intelligence.sources.osv import OsvDirectorySource, OsvSource
 
 REGISTERED: tuple[type[VulnerabilitySource], ...] = (OsvSource, JvnSource, KevSource, EpssSource)
-SOURCES: dict[IntelSource, type[VulnerabilitySource]] = {s.source: s for s in REGISTERED}
 
 
 def source_for(source: IntelSource | str) -> type[VulnerabilitySource]:
@@ -39,7 +38,8 @@ def source_for(source: IntelSource | str) -> type[VulnerabilitySource]:
     found = next((s for s in REGISTERED if s.source == source), None)
     if found is None:
         raise FeedError(
-            f"no intelligence source {str(source)!r}; known sources: {', '.join(SOURCES)}",
+            f"no intelligence source {str(source)!r}; known sources: "
+            + ", ".join(s.source.value for s in REGISTERED),
             hint="upgrade the hub if a newer version registered this feed",
         )
     return found
@@ -61,7 +61,6 @@ def sources_providing(provides: Provides) -> tuple[IntelSource, ...]:
 
 __all__ = [
     "REGISTERED",
-    "SOURCES",
     "DirectoryLocation",
     "Enriched",
     "EpssSource",
