@@ -21,7 +21,7 @@ from hub.core.records.supply import Deployment, Product, SbomRecord, VexStatemen
 from hub.core.registry import Outcome, Registry
 from hub.core.settings import Settings
 from hub.core.store import Store
-from hub.core.store.interface import FINDINGS, PRODUCTS, SBOMS, Transaction
+from hub.core.store.interface import FINDINGS, HUB, PRODUCTS, SBOMS, Transaction
 from hub.intelligence.findings import MATCHER, Reconciled, apply, refresh_scope
 from hub.intelligence.match import Skipped
 from hub.intelligence.matching import IntelView, Scope, intel_view
@@ -187,7 +187,7 @@ class SbomDesk:
     ) -> Submission:
         """Store the SBOM, then bring its findings up to date. Every decision that depends
         on what is stored already (a replay, the one current SBOM, who owns a product) is
-        taken inside the writing transaction, under the store's writer lock, so concurrent
+        taken inside the writing transaction, under the partition's writer lease, so concurrent
         submissions cannot each see a stale history. The SBOM is stored `matched=False`
         and marked matched when its findings are written: a hub killed in between finishes
         the work on restart, or when the same document is submitted again."""
@@ -195,7 +195,7 @@ class SbomDesk:
         packages = packages_of(parsed)
         key = SbomRecord.key_id(subject, facts.serial_number, facts.doc_version, parsed.sha256)
         now = self.clock()
-        with self.store.transaction() as tx:
+        with self.store.transaction(_partition(subject, org_id or (who.org_id or ""))) as tx:
             stored = self.store.get_product(product.id) if product is not None else None
             if stored is not None:
                 self._may_replace(who, stored)
@@ -331,7 +331,7 @@ class SbomDesk:
             for scope in self._scopes(record):
                 unmatched += self._match(scope, record, packages, report, request_id, reason)
             crashpoints.reach(crashpoints.SBOM_FINDINGS_WRITTEN)
-            with self.store.transaction() as tx:
+            with self.store.transaction(_partition(subject, record.org_id)) as tx:
                 latest = self.store.get_sbom(record.id)
                 if latest is not None and latest.current:
                     if not latest.matched:
@@ -618,6 +618,11 @@ def _vulns(view: IntelView, packages: Iterable[Package]) -> set[tuple[str, str]]
         if not isinstance(matches, Skipped):
             found |= {(m.primary_id, identity(m.purl)) for m in matches}
     return found
+
+
+def _partition(subject: str, org_id: str) -> str:
+    """A system's SBOM history is its agency's alone; a product's is shared by the hub."""
+    return org_id if subject.startswith("system:") and org_id else HUB
 
 
 def _put_sbom(tx: Transaction, record: SbomRecord) -> None:

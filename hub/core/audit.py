@@ -67,6 +67,18 @@ def chain(draft: AuditDraft, head: AuditEntry | None) -> AuditEntry:
     )
 
 
+def extends(entry: AuditEntry, head: AuditEntry | None) -> str | None:
+    """Why `entry`, copied from another store, cannot follow `head`; None when it can."""
+    seq = 1 if head is None else head.seq + 1
+    prev = GENESIS if head is None else head.hash
+    if entry.seq != seq or entry.prev_hash != prev:
+        return (
+            f"audit entry {entry.seq} does not extend this store's chain"
+            f" (expected entry {seq} after hash {prev[:12]}...)"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     checked: int

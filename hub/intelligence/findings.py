@@ -17,7 +17,7 @@ from datetime import datetime
 from hub.core.model import AuditDraft, Finding, FindingStatus, Package
 from hub.core.records.supply import VexStatement
 from hub.core.store import Store
-from hub.core.store.interface import FINDINGS
+from hub.core.store.interface import FINDINGS, HUB
 from hub.intelligence.match import Skipped
 from hub.intelligence.matching import IntelView, Scope, match_scope
 
@@ -111,7 +111,8 @@ def apply(
     by_severity = Counter(
         f.severity.value for f in outcome.writes if f.status is FindingStatus.OPEN
     )
-    with store.transaction() as tx:
+    orgs = {f.org_id for f in outcome.writes}
+    with store.transaction(orgs.pop() if len(orgs) == 1 else HUB) as tx:
         for start in range(0, len(outcome.writes), 5000):
             tx.put_findings(outcome.writes[start : start + 5000])
         # Findings are score inputs: their systems are rescored by the next scoring run.

@@ -63,12 +63,7 @@ class InventoryDesk:
         who.require_org(system.org_id)
         known = self.store.get_batch(report.batch_id)
         if known is not None:
-            if known.digest != digest:
-                raise Conflict(
-                    f"batch {report.batch_id} was delivered before with other content",
-                    hint="a new batch needs a new batch_id",
-                )
-            return Receipt(known, duplicate=True)
+            return self._replayed(known, report.batch_id, digest)
         packages = _packages(report)
         now = self.clock()
         host = report.host
@@ -125,7 +120,12 @@ class InventoryDesk:
                 "detections": [d.model_dump(mode="json") for d in report.detections],
             },
         )
-        with self.store.transaction() as tx:
+        with self.store.transaction(system.org_id) as tx:
+            # Checked again under the agency's partition: the same batch delivered to two
+            # hub processes at once is stored once.
+            raced = self.store.get_batch(report.batch_id)
+            if raced is not None:
+                return self._replayed(raced, report.batch_id, digest)
             tx.put_asset(asset)
             tx.mark_changed([(asset.org_id, asset.system_id)], "inventory")
             if newest:  # an older batch arriving late keeps the newer state
@@ -162,6 +162,15 @@ class InventoryDesk:
             opened += report_products.opened
             fixed += report_products.fixed
         return Receipt(batch, duplicate=False, findings_opened=opened, findings_fixed=fixed)
+
+    @staticmethod
+    def _replayed(known: InventoryBatch, batch_id: str, digest: str) -> Receipt:
+        if known.digest != digest:
+            raise Conflict(
+                f"batch {batch_id} was delivered before with other content",
+                hint="a new batch needs a new batch_id",
+            )
+        return Receipt(known, duplicate=True)
 
     def _system_of(self, who: Principal, report: InventoryIn) -> str:
         """A batch without a system: the one system of the caller's agency that already

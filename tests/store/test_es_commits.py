@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from devtools.esnode import Cluster
+from hub.core import audit
 from hub.core.errors import StoreError
-from hub.core.model import Organization, OrgKind, utcnow
+from hub.core.model import AuditDraft, AuditEntry, Organization, OrgKind, utcnow
 from hub.core.store.codec import encode
 from hub.core.store.elasticsearch import ElasticsearchStore
 from hub.core.store.elasticsearch.store import JOURNAL_ID, LOCK_ID
@@ -73,3 +75,84 @@ def test_a_live_lease_makes_writers_wait_then_fail_clearly(es: ElasticsearchStor
     es.es.delete(index=es.index("meta"), id=LOCK_ID)
     write()
     assert es.get_organization(org.id) == org
+
+
+def test_partitions_do_not_wait_on_each_other_but_one_partition_does(
+    es: ElasticsearchStore,
+) -> None:
+    """Issue 20: no cluster-wide single writer. A transaction held open in one agency's
+    partition blocks that partition only; both commits extend the one audit chain."""
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold_agency_a() -> None:
+        with es.transaction("agency-a") as tx:
+            tx.put_organization(Organization.new("Held", OrgKind.AGENCY, utcnow()))
+            tx.append_audit(AuditDraft("t", "org.create", "held", "r1"))
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold_agency_a)
+    holder.start()
+    try:
+        assert held.wait(30)
+        other = Organization.new("Other Agency", OrgKind.AGENCY, utcnow())
+        with es.transaction("agency-b") as tx:  # not kept waiting by agency-a
+            tx.put_organization(other)
+            tx.append_audit(AuditDraft("t", "org.create", other.id, "r2"))
+        assert es.get_organization(other.id) == other
+        with pytest.raises(StoreError, match="store is busy"), es.transaction("agency-a"):
+            pass
+    finally:
+        release.set()
+        holder.join()
+    entries = list(es.iter_audit())
+    assert [e.request_id for e in entries] == ["r2", "r1"]
+    assert audit.verify(entries).ok
+
+
+def journal_of_dead_writer(
+    es: ElasticsearchStore, org: Organization, *drafts: AuditDraft
+) -> list[AuditEntry]:
+    """A journal as a writer of partition `p` leaves it when it dies after writing it:
+    the organization and the entries it was about to take after the chain's head."""
+    head = es.audit_head()
+    entries: list[AuditEntry] = []
+    for d in drafts:
+        entries.append(audit.chain(d, entries[-1] if entries else head))
+    action = {"_index": es.index("organizations"), "_id": org.id, "_source": encode(org)}
+    es.es.index(
+        index=es.index("meta"),
+        id=f"{JOURNAL_ID}:p",
+        document={"actions": [action], "audit": [encode(e) for e in entries]},
+    )
+    return entries
+
+
+def test_a_writer_dead_before_its_commit_point_leaves_nothing(es: ElasticsearchStore) -> None:
+    org = Organization.new("Never Acknowledged", OrgKind.AGENCY, utcnow())
+    journal_of_dead_writer(es, org, AuditDraft("t", "org.create", org.id, "r1"))
+    with es.transaction("p"):
+        pass  # the partition's next writer looks at the journal first
+    assert es.get_organization(org.id) is None
+    assert es.audit_head() is None
+    assert not es.es.exists(index=es.index("meta"), id=f"{JOURNAL_ID}:p")
+
+
+def test_a_writer_dead_after_its_commit_point_is_finished(es: ElasticsearchStore) -> None:
+    """Its first entry was taken (the commit point), its second not: the next writer of
+    the partition applies its writes and appends the rest of its entries."""
+    org = Organization.new("Half Committed", OrgKind.AGENCY, utcnow())
+    first, _ = journal_of_dead_writer(
+        es,
+        org,
+        AuditDraft("t", "org.create", org.id, "r1"),
+        AuditDraft("t", "org.note", org.id, "r2"),
+    )
+    es.es.create(index=es.index("audit"), id=str(first.seq), document=encode(first))
+    with es.transaction("p") as tx:
+        tx.append_audit(AuditDraft("t", "later", "x", "r3"))
+    assert es.get_organization(org.id) == org
+    entries = list(es.iter_audit())
+    assert [e.request_id for e in entries] == ["r1", "r2", "r3"]
+    assert audit.verify(entries).ok

@@ -2,10 +2,10 @@
 
 Reads live on `Store`; every write goes through a `Transaction` so that an
 entity and the audit entry recording it land together or not at all. What is
-the same for every backend is written once here: the audit chaining (a backend
-provides `_audit_head` and `_insert_audit` inside its own atomic unit) and the
-reads of each entity, which a backend answers through two primitives,
-`_fetch` (one by id) and `_select` (a page of a `Query`).
+the same for every backend is written once here: the puts of each kind (a
+backend provides `_put_many`; the audit chain is each backend's own, since where
+an entry lands is settled by its commit) and the reads of each entity, which a
+backend answers through two primitives, `_fetch` (one by id) and `_select` (a page of a `Query`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from hub.core import audit
 from hub.core.errors import StoreError
 from hub.core.model import (
     ApiToken,
@@ -211,6 +210,9 @@ def token_by_hash(token_hash: str) -> tuple[Kind[ApiToken], Query]:
     return TOKENS, Query.page(None, 1, token_hash=token_hash)
 
 
+HUB = "hub"
+
+
 class Transaction(abc.ABC):
     """One atomic unit of writes. Puts are upserts by id, so replaying one is harmless."""
 
@@ -329,29 +331,14 @@ class Transaction(abc.ABC):
         self._put_many(WEB_SESSIONS, [web_session])
 
     @abc.abstractmethod
-    def _audit_head(self) -> AuditEntry | None:
-        """The newest entry, read under the transaction's lock."""
+    def append_audit(self, draft: AuditDraft) -> None:
+        """Record `draft` as the next entry of the audit chain, in this transaction. Where
+        in the chain it lands is settled when the transaction commits: concurrent
+        transactions of other partitions may take the entries before it."""
 
     @abc.abstractmethod
-    def _insert_audit(self, entry: AuditEntry) -> None: ...
-
-    def append_audit(self, draft: AuditDraft) -> AuditEntry:
-        """Chain `draft` after the current head and record it in this transaction."""
-        entry = audit.chain(draft, self._audit_head())
-        self._insert_audit(entry)
-        return entry
-
     def import_audit(self, entry: AuditEntry) -> None:
         """Copy an entry from another store verbatim; refused unless it extends this chain."""
-        head = self._audit_head()
-        seq = 1 if head is None else head.seq + 1
-        prev = audit.GENESIS if head is None else head.hash
-        if entry.seq != seq or entry.prev_hash != prev:
-            raise StoreError(
-                f"audit entry {entry.seq} does not extend this store's chain"
-                f" (expected entry {seq} after hash {prev[:12]}...)"
-            )
-        self._insert_audit(entry)
 
 
 class Store(abc.ABC):
@@ -373,7 +360,12 @@ class Store(abc.ABC):
         """The schema version this code writes and reads: `migrate` brings a store to it."""
 
     @abc.abstractmethod
-    def transaction(self) -> AbstractContextManager[Transaction]: ...
+    def transaction(self, partition: str = HUB) -> AbstractContextManager[Transaction]:
+        """One atomic unit of writes. Transactions of one `partition` run one at a time,
+        so a decision read inside one (the current SBOM, a replay) holds when it commits;
+        those of different partitions need not wait on each other where the backend has
+        many writers (Elasticsearch). Work within one organization passes its id; work
+        across organizations, or on the hub's own records, takes the default `HUB`."""
 
     @abc.abstractmethod
     def close(self) -> None: ...

@@ -33,11 +33,12 @@ from elasticsearch import (
     helpers,
 )
 
-from hub.core import jsontext
+from hub.core import audit, jsontext
 from hub.core.errors import StoreError
 from hub.core.model import (
     ApiToken,
     Asset,
+    AuditDraft,
     AuditEntry,
     FindingCount,
     Organization,
@@ -57,7 +58,17 @@ from hub.core.store.elasticsearch.mappings import (
     SCHEMA_VERSION,
     SORTED,
 )
-from hub.core.store.interface import AnyOf, In, Kind, Progress, Query, Store, Transaction, quiet
+from hub.core.store.interface import (
+    HUB,
+    AnyOf,
+    In,
+    Kind,
+    Progress,
+    Query,
+    Store,
+    Transaction,
+    quiet,
+)
 
 T = TypeVar("T")
 
@@ -76,10 +87,26 @@ class _Json(JsonSerializer):
 SUPPORTED_MAJOR = 8
 LOCK_ID = "writer-lock"
 JOURNAL_ID = "journal"
+MIGRATING_ID = "migrating"
 LOCK_LEASE = timedelta(seconds=120)
 LOCK_WAIT = 30.0
 PAGE = 1000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _lock_id(partition: str) -> str:
+    """The hub partition keeps the names of the single lease it replaced."""
+    return LOCK_ID if partition == HUB else f"{LOCK_ID}:{partition}"
+
+
+def _journal_id(partition: str) -> str:
+    return JOURNAL_ID if partition == HUB else f"{JOURNAL_ID}:{partition}"
+
+
+def _draft(entry: AuditEntry) -> AuditDraft:
+    return AuditDraft(
+        entry.actor, entry.action, entry.target, entry.request_id, entry.detail, entry.at
+    )
 
 
 def _condition(condition: In | AnyOf) -> JsonDoc:
@@ -93,10 +120,11 @@ def _condition(condition: In | AnyOf) -> JsonDoc:
 class _EsTransaction(Transaction):
     """Buffers puts as bulk actions; nothing reaches the cluster before commit."""
 
-    def __init__(self, store: ElasticsearchStore, head: AuditEntry | None) -> None:
+    def __init__(self, store: ElasticsearchStore) -> None:
         self._store = store
-        self._head = head
         self.actions: list[JsonDoc] = []
+        self.drafts: list[AuditDraft] = []
+        self.imported: list[AuditEntry] = []
 
     def _put(self, kind: str, doc_id: str, source: JsonDoc) -> None:
         self.actions.append({"_index": self._store.index(kind), "_id": doc_id, "_source": source})
@@ -145,12 +173,11 @@ class _EsTransaction(Transaction):
         for item in items:
             self._put(kind.name, getattr(item, "id"), encode(item))  # noqa: B009
 
-    def _audit_head(self) -> AuditEntry | None:
-        return self._head
+    def append_audit(self, draft: AuditDraft) -> None:
+        self.drafts.append(draft)  # chained at commit, after whatever committed meanwhile
 
-    def _insert_audit(self, entry: AuditEntry) -> None:
-        self._put("audit", str(entry.seq), encode(entry))
-        self._head = entry
+    def import_audit(self, entry: AuditEntry) -> None:
+        self.imported.append(entry)
 
 
 class ElasticsearchStore(Store):
@@ -189,6 +216,7 @@ class ElasticsearchStore(Store):
         if ca_file:
             self._options["ca_certs"] = ca_file
         self._es: Elasticsearch | None = None
+        self._last_tip: AuditEntry | None = None  # a hint: where this process saw the chain end
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticsearchStore:
@@ -304,14 +332,58 @@ class ElasticsearchStore(Store):
             # would put older values back, and a rebuild must not miss a commit.
             with self._writer_lock() as renew:
                 self._recover()
-                for kind in rebuild:
-                    if self._stale(kind):  # another migration may have done it
-                        self._rebuild(kind, renew, progress)
+                if rebuild:
+                    with self._partitions_held(renew) as hold:
+                        for kind in rebuild:
+                            if self._stale(kind):  # another migration may have done it
+                                self._rebuild(kind, hold, progress)
             if current < SCHEMA_VERSION:
                 self.es.index(
                     index=self.index("meta"), id="schema", document={"version": SCHEMA_VERSION}
                 )
         return SCHEMA_VERSION
+
+    @contextmanager
+    def _partitions_held(self, renew: Callable[[], None]) -> Iterator[Callable[[], None]]:
+        """Keep every partition's writers out while an index is rebuilt (the hub lease
+        keeps out only the hub's): a barrier they check when they take their lease, then
+        a wait until the leases taken before it are released."""
+        meta = self.index("meta")
+
+        def barrier() -> None:
+            renew()
+            until = (datetime.now(UTC) + LOCK_LEASE).isoformat()
+            self.es.index(index=meta, id=MIGRATING_ID, document={"expires": until})
+
+        barrier()
+        deadline = time.monotonic() + self.lock_wait
+        while self._partition_leases():
+            if time.monotonic() > deadline:
+                self.es.delete(index=meta, id=MIGRATING_ID)
+                raise StoreError(
+                    "the store is busy: writers kept their partitions while the migration"
+                    f" waited {self.lock_wait:.0f} s",
+                    hint="retry the migration shortly",
+                )
+            time.sleep(0.2)
+        try:
+            yield barrier
+        finally:
+            with suppress(NotFoundError):
+                self.es.delete(index=meta, id=MIGRATING_ID)
+
+    def _partition_leases(self) -> list[str]:
+        """Partition leases still live (the meta index holds a few dozen documents)."""
+        meta = self.index("meta")
+        self.es.indices.refresh(index=meta)
+        hits = self.es.search(index=meta, size=10_000, query={"match_all": {}})["hits"]["hits"]
+        now = datetime.now(UTC)
+        return [
+            h["_id"]
+            for h in hits
+            if h["_id"].startswith(f"{LOCK_ID}:")
+            and datetime.fromisoformat(h["_source"]["expires"]) > now
+        ]
 
     def _install(self, kind: str) -> bool:
         """The kind's template and index (created, or its mapping brought up to date);
@@ -395,19 +467,20 @@ class ElasticsearchStore(Store):
 
     # Writes --------------------------------------------------------------------
     @contextmanager
-    def _writer_lock(self) -> Iterator[Callable[[], None]]:
+    def _writer_lock(self, partition: str = HUB) -> Iterator[Callable[[], None]]:
         meta = self.index("meta")
+        lock_id = _lock_id(partition)
         owner = uuid.uuid4().hex
         deadline = time.monotonic() + self.lock_wait
         delay = 0.01
         while True:
             lease = {"owner": owner, "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat()}
             try:
-                held = self.es.create(index=meta, id=LOCK_ID, document=lease)
+                held = self.es.create(index=meta, id=lock_id, document=lease)
                 break
             except ConflictError:
                 try:
-                    current = self.es.get(index=meta, id=LOCK_ID)
+                    current = self.es.get(index=meta, id=lock_id)
                 except NotFoundError:
                     continue
                 if current["_source"]["owner"] == owner:
@@ -417,7 +490,7 @@ class ElasticsearchStore(Store):
                     break
                 if datetime.fromisoformat(current["_source"]["expires"]) < datetime.now(UTC):
                     try:  # the holder died: take the lease over, compare-and-set
-                        held = self._replace_lease(current, lease)
+                        held = self._replace_lease(lock_id, current, lease)
                         break
                     except ConflictError:
                         continue
@@ -434,7 +507,7 @@ class ElasticsearchStore(Store):
             nonlocal held
             lease = {"owner": owner, "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat()}
             try:
-                held = self._replace_lease(held, lease)
+                held = self._replace_lease(lock_id, held, lease)
             except ConflictError:
                 raise StoreError(
                     "lost the writer lock to another writer during a long operation",
@@ -448,55 +521,165 @@ class ElasticsearchStore(Store):
             with suppress(NotFoundError, ConflictError):
                 self.es.delete(
                     index=meta,
-                    id=LOCK_ID,
+                    id=lock_id,
                     if_seq_no=held["_seq_no"],
                     if_primary_term=held["_primary_term"],
                 )
 
-    def _replace_lease(self, current: Any, lease: JsonDoc) -> Any:
+    def _replace_lease(self, lock_id: str, current: Any, lease: JsonDoc) -> Any:
         """Write `lease` over the lock document as it was read, or ConflictError."""
         return self.es.index(
             index=self.index("meta"),
-            id=LOCK_ID,
+            id=lock_id,
             document=lease,
             if_seq_no=current["_seq_no"],
             if_primary_term=current["_primary_term"],
         )
 
-    def _apply(self, actions: list[JsonDoc]) -> None:
+    def _apply(self, actions: list[JsonDoc], also: Sequence[str] = ()) -> None:
         """Bulk-write, then refresh the indices written once, so the next search reads them.
 
         An explicit refresh rather than `refresh=wait_for`: a commit would otherwise wait up
         to a whole refresh interval, and commits here are few and large (batches).
         """
-        helpers.bulk(self.es, actions, chunk_size=2000, max_chunk_bytes=20 * 1024 * 1024)
-        self.es.indices.refresh(index=",".join(sorted({a["_index"] for a in actions})))
+        if actions:
+            helpers.bulk(self.es, actions, chunk_size=2000, max_chunk_bytes=20 * 1024 * 1024)
+        touched = sorted({a["_index"] for a in actions} | set(also))
+        if touched:
+            self.es.indices.refresh(index=",".join(touched))
 
-    def _recover(self) -> None:
-        """Finish a commit that a dead writer left in the journal."""
-        try:
-            journal = self.es.get(index=self.index("meta"), id=JOURNAL_ID)
-        except NotFoundError:
+    def _recover(self, partition: str = HUB) -> None:
+        """Finish the commit a dead writer of this partition left in its journal, or drop
+        it if the writer died before its commit point (nothing of it was acknowledged)."""
+        meta = self.index("meta")
+        found = self.es.mget(index=meta, ids=[_journal_id(partition), MIGRATING_ID])["docs"]
+        journal, migrating = (d if d.get("found") else None for d in found)
+        if (
+            partition != HUB
+            and migrating is not None
+            and datetime.fromisoformat(migrating["_source"]["expires"]) > datetime.now(UTC)
+        ):
+            raise StoreError(
+                "the store is being migrated (crsa migrate rebuilds an index)",
+                hint="retry when the migration has finished",
+            )
+        if journal is None:
             return
-        self._apply(journal["_source"]["actions"])
-        self._clear_journal()
+        source = journal["_source"]
+        entries = [decode(AuditEntry, e) for e in source.get("audit", [])]
+        if entries and not self._holds(entries[0]):
+            self._clear_journal(partition)  # died before its first entry was taken
+            return
+        # Committed: the rest of its entries go where the chain now ends.
+        missing = [e for e in entries[1:] if not self._holds(e)]
+        if missing:
+            self._sequence(partition, source["actions"], [_draft(e) for e in missing])
+        self._apply(source["actions"], also=[self.index("audit")] if entries else ())
+        self._clear_journal(partition)
 
-    def _clear_journal(self) -> None:
+    def _clear_journal(self, partition: str = HUB) -> None:
         with suppress(NotFoundError):  # a retried delete whose first attempt landed
-            self.es.delete(index=self.index("meta"), id=JOURNAL_ID)
+            self.es.delete(index=self.index("meta"), id=_journal_id(partition))
+
+    def _audit_entry(self, seq: int) -> AuditEntry | None:
+        """One entry by its place in the chain, read in real time (a GET, not a search)."""
+        try:
+            doc = self.es.get(index=self.index("audit"), id=str(seq))
+        except NotFoundError:
+            return None
+        return decode(AuditEntry, doc["_source"])
+
+    def _holds(self, entry: AuditEntry) -> bool:
+        """Whether the chain has this very entry at its place."""
+        found = self._audit_entry(entry.seq)
+        return found is not None and found.hash == entry.hash
+
+    def _tip(self) -> AuditEntry | None:
+        """The chain's last entry now: from the last one this process saw (or a search),
+        then forward by real-time GETs over what other writers appended since."""
+        tip = self._last_tip
+        if tip is not None and not self._holds(tip):
+            tip = None  # not this store's chain any more (its indices were replaced)
+        if tip is None:
+            tip = self.audit_head()
+        while (following := self._audit_entry(1 if tip is None else tip.seq + 1)) is not None:
+            tip = following
+        return tip
+
+    def _sequence(
+        self, partition: str, actions: list[JsonDoc], drafts: Sequence[AuditDraft]
+    ) -> None:
+        """Give the drafts their places in the one audit chain. Each entry is created by
+        its sequence number (`op_type=create`), so two writers can never both take one:
+        the loser chains again after the winner. The journal names the entries before the
+        first is created, which is the commit point a recovering writer checks."""
+        pending = list(drafts)
+        done: list[AuditEntry] = []
+        tip = self._tip()
+        while pending:
+            chained: list[AuditEntry] = []
+            for draft in pending:
+                chained.append(audit.chain(draft, chained[-1] if chained else tip))
+            self._write_journal(partition, actions, done + chained)
+            for entry in chained:
+                if not self._create_audit(entry):
+                    break  # another writer took this place: chain the rest after it
+                done.append(entry)
+                pending.pop(0)
+                tip = entry
+            else:
+                break
+            tip = self._tip()
+        if done:
+            self._last_tip = done[-1]
+
+    def _create_audit(self, entry: AuditEntry) -> bool:
+        try:
+            self.es.create(index=self.index("audit"), id=str(entry.seq), document=encode(entry))
+        except ConflictError:
+            # Taken, unless by our own first attempt that the client retried.
+            return self._holds(entry)
+        return True
+
+    def _write_journal(
+        self, partition: str, actions: list[JsonDoc], entries: Sequence[AuditEntry]
+    ) -> None:
+        document: JsonDoc = {"actions": actions}
+        if entries:
+            document["audit"] = [encode(e) for e in entries]
+        self.es.index(index=self.index("meta"), id=_journal_id(partition), document=document)
+
+    def _import(self, partition: str, actions: list[JsonDoc], entries: list[AuditEntry]) -> None:
+        """Entries copied verbatim from another store: each must extend the chain as is."""
+        tip = self._tip()
+        for entry in entries:
+            refused = audit.extends(entry, tip)
+            if refused:
+                raise StoreError(refused)
+            tip = entry
+        self._write_journal(partition, actions, entries)
+        for entry in entries:
+            if not self._create_audit(entry):
+                raise StoreError(f"audit entry {entry.seq} was written by another writer")
+        self._last_tip = tip
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        with self._errors(), self._writer_lock():
-            self._recover()
-            tx = _EsTransaction(self, self.audit_head())
+    def transaction(self, partition: str = HUB) -> Iterator[Transaction]:
+        with self._errors(), self._writer_lock(partition):
+            self._recover(partition)
+            tx = _EsTransaction(self)
             yield tx
-            if tx.actions:
-                self.es.index(
-                    index=self.index("meta"), id=JOURNAL_ID, document={"actions": tx.actions}
-                )
-                self._apply(tx.actions)
-                self._clear_journal()
+            if not (tx.actions or tx.drafts or tx.imported):
+                return
+            if tx.imported:
+                self._import(partition, tx.actions, tx.imported)
+            elif tx.drafts:
+                self._sequence(partition, tx.actions, tx.drafts)
+            else:
+                self._write_journal(partition, tx.actions, ())
+            audited = bool(tx.drafts or tx.imported)
+            self._apply(tx.actions, also=[self.index("audit")] if audited else ())
+            self._clear_journal(partition)
 
     # Reads ---------------------------------------------------------------------
     def _get(self, kind: str, doc_id: str) -> JsonDoc | None:

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from collectors.files import FILE_MODE, private_file
-from hub.core import jsontext
+from hub.core import audit, jsontext
 from hub.core.errors import StoreError
 from hub.core.model import (
     ApiToken,
     Asset,
+    AuditDraft,
     AuditEntry,
     FindingCount,
     Organization,
@@ -38,6 +39,7 @@ from hub.core.records.scores import ScoreRecord
 from hub.core.store.codec import decode, encode, encode_time
 from hub.core.store.interface import (
     GENERIC_KINDS,
+    HUB,
     AnyOf,
     In,
     Kind,
@@ -267,6 +269,16 @@ class _SqliteTransaction(Transaction):
         row = self._conn.execute("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
         return None if row is None else _audit(row)
 
+    def append_audit(self, draft: AuditDraft) -> None:
+        # BEGIN IMMEDIATE made this the only writer: the head cannot move under it.
+        self._insert_audit(audit.chain(draft, self._audit_head()))
+
+    def import_audit(self, entry: AuditEntry) -> None:
+        refused = audit.extends(entry, self._audit_head())
+        if refused:
+            raise StoreError(refused)
+        self._insert_audit(entry)
+
     def _insert_audit(self, entry: AuditEntry) -> None:
         self._exec(
             "INSERT INTO audit_log (seq, at, actor, action, target, request_id, detail,"
@@ -357,7 +369,8 @@ class SqliteStore(Store):
         return current
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self, partition: str = HUB) -> Iterator[Transaction]:
+        # One writer at a time for the whole file (BEGIN IMMEDIATE): every partition is one.
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
