@@ -508,7 +508,7 @@ class SbomDesk:
         record = self.sbom(who, sbom_id)
         view = view or intel_view(self.store)
         purls = [p.purl for p in self.store.list_sbom_packages(record.id)]
-        return view.match_set(purls)[1]
+        return view.rate_set(self.store, purls)[1]
 
     def diff(self, who: Principal, old_id: str, new_id: str) -> SbomDiff:
         old, new = self.sbom(who, old_id), self.sbom(who, new_id)

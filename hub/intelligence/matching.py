@@ -1,10 +1,12 @@
 """From components to findings: the vulnerability intelligence the store holds, applied to
 one scope (a system's own SBOM, or a product as one system or asset runs it).
 
-`IntelView` is loaded once and cached while the OSV records in the store stay
-the same (their digests are its fingerprint), since parsing tens of thousands of
-advisories is the expensive part. KEV, EPSS and JVN records are looked up only
-for the CVEs that matched, so a full EPSS catalogue is never held in memory.
+`IntelView` is loaded once and cached while the store's intelligence stays the same
+(its `intel_stamp`, which any write of a record changes), since parsing tens of thousands
+of advisories is the expensive part. KEV, EPSS and JVN records are looked up only for the
+CVEs that matched, so a full EPSS catalogue is never held in memory; what a software set
+matched, rated and enriched is kept with the view, so the hosts built from one image cost
+one lookup, not one per host.
 """
 
 from __future__ import annotations
@@ -48,6 +50,17 @@ class Scope:
 MEMO_SETS = 1024
 
 
+@dataclass(frozen=True)
+class Rated:
+    """One match of a software set, rated and enriched: everything of a finding that does
+    not depend on where the set runs."""
+
+    match: Match
+    rating: Rating
+    extra: Enriched
+    summary: str
+
+
 @dataclass
 class IntelView:
     index: AdvisoryIndex
@@ -56,45 +69,54 @@ class IntelView:
     skipped: int
     # Software sets already matched against this view: hosts built from one image share
     # one set, so a fleet costs one match per image, not per host.
-    memo: OrderedDict[str, tuple[list[Match], list[Skipped]]] = field(default_factory=OrderedDict)
+    memo: OrderedDict[str, tuple[list[Rated], list[Skipped]]] = field(default_factory=OrderedDict)
     memo_lock: threading.Lock = field(default_factory=threading.Lock)
     memo_hits: int = 0
 
     def match_set(self, purls: Sequence[str]) -> tuple[list[Match], list[Skipped]]:
-        key = hashlib.sha256("\n".join(sorted(purls)).encode()).hexdigest()
-        with self.memo_lock:
-            if key in self.memo:
-                self.memo.move_to_end(key)
-                self.memo_hits += 1
-                return self.memo[key]
         matches: list[Match] = []
         skipped: list[Skipped] = []
         for purl in purls:
             found = self.index.judge(purl)
             matches += found.matches
             skipped += found.unjudged
+        return matches, skipped
+
+    def rate_set(self, store: Store, purls: Sequence[str]) -> tuple[list[Rated], list[Skipped]]:
+        """The set's matches with their ratings and enrichment, from the memo when this
+        set was seen before. The view lives only while the intelligence is unchanged, so
+        the enrichment read for it stays true as long as the memo does."""
+        key = hashlib.sha256("\n".join(sorted(purls)).encode()).hexdigest()
         with self.memo_lock:
-            self.memo[key] = (matches, skipped)
+            if key in self.memo:
+                self.memo.move_to_end(key)
+                self.memo_hits += 1
+                return self.memo[key]
+        matches, skipped = self.match_set(purls)
+        records = _enrichment(store, (i for m in matches for i in m.ids if i.startswith("CVE-")))
+        rated: list[Rated] = []
+        for m in matches:
+            extra = _enriched(sorted(i for i in m.ids if i.startswith("CVE-")), records)
+            summary = next(
+                (self.advisories[a].summary for a in m.advisories if self.advisories[a].summary),
+                extra.summary,
+            )
+            rated.append(Rated(m, _rating(m, self, extra), extra, summary[:500]))
+        with self.memo_lock:
+            self.memo[key] = (rated, skipped)
             while len(self.memo) > MEMO_SETS:
                 self.memo.popitem(last=False)
-        return matches, skipped
+        return rated, skipped
 
 
 _cache: dict[int, IntelView] = {}
 _lock = threading.Lock()
 
 
-def _fingerprint(digests: dict[str, str]) -> str:
-    h = hashlib.sha256()
-    for key in sorted(digests):
-        h.update(f"{key}={digests[key]};".encode())
-    return h.hexdigest()
-
-
 def intel_view(store: Store) -> IntelView:
     """The advisory index for the store's current OSV records, rebuilt only when they change."""
     (source,) = sources_providing(Provides.ADVISORIES)
-    fingerprint = _fingerprint(store.intel_digests(source))
+    fingerprint = store.intel_stamp()
     with _lock:
         cached = _cache.get(id(store))
         if cached is not None and cached.fingerprint == fingerprint:
@@ -175,18 +197,12 @@ def match_scope(
 ) -> MatchReport:
     """Every finding `packages` carry in `scope`, as of evidence dated `seen_at`."""
     view = view or intel_view(store)
-    matches, skipped = view.match_set([p.purl for p in packages])
-    records = _enrichment(store, (i for m in matches for i in m.ids if i.startswith("CVE-")))
+    rated, skipped = view.rate_set(store, [p.purl for p in packages])
     findings: list[Finding] = []
-    for m in matches:
+    for r in rated:
+        m, rating, extra = r.match, r.rating, r.extra
         vuln_id = m.primary_id
-        extra = _enriched(sorted(i for i in m.ids if i.startswith("CVE-")), records)
-        rating = _rating(m, view, extra)
-        vex = _vex_for(scope, m.purl, m.ids, statements)
-        summary = next(
-            (view.advisories[a].summary for a in m.advisories if view.advisories[a].summary),
-            extra.summary,
-        )
+        vex = _vex_for(scope, m.purl, m.ids, statements) if statements else None
         findings.append(
             Finding(
                 id=Finding.key_id(scope.subject, m.purl, vuln_id),
@@ -208,7 +224,7 @@ def match_scope(
                 sbom_id=scope.sbom_id,
                 product_id=scope.product_id,
                 aliases=tuple(sorted((m.ids | extra.aliases) - {vuln_id})),
-                summary=summary[:500],
+                summary=r.summary,
                 kev_due=extra.exploited_due,
                 vex="" if vex is None else vex.state.value,
                 justification="" if vex is None else vex.justification or vex.detail[:200],

@@ -57,8 +57,13 @@ def test_a_hub_on_an_older_schema_is_refused_until_init_upgrades_it(home: Path) 
     latest = db.execute("PRAGMA user_version").fetchone()[0]
     # As the previous release left it: without the columns the last migration adds.
     last = sorted((Path(hub.__file__).parent / "core/store/sqlite/migrations").glob("*.sql"))[-1]
-    for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", last.read_text()):
+    script = last.read_text()
+    for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", script):
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    for trigger in re.findall(r"CREATE TRIGGER (\w+)", script):
+        db.execute(f"DROP TRIGGER {trigger}")
+    for table in re.findall(r"CREATE TABLE (\w+)", script):
+        db.execute(f"DROP TABLE {table}")
     db.execute(f"PRAGMA user_version = {latest - 1}")
     db.commit()
     db.close()

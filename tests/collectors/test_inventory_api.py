@@ -16,7 +16,7 @@ from collectors import wire
 from collectors.endpoint.host import Distro, Host
 from collectors.endpoint.inventory import document
 from collectors.endpoint.packages import FoundPackage
-from hub.core.records.intel import IntelSource
+from hub.core.records.intel import IntelRecord, IntelSource
 from hub.core.settings import Settings
 from hub.core.store.interface import ASSETS
 from hub.intelligence.feeds import register
@@ -227,6 +227,24 @@ def test_a_new_advisory_reaches_only_the_hosts_running_its_package(
         "/api/v1/findings", query_string={"vuln_id": "CVE-2026-0002"}, headers=world.auth("soc")
     ).get_json()["items"]
     assert (f["kev"], f["kev_due"]) == (True, "2026-12-24")
+
+
+def test_a_set_matched_before_is_enriched_again_when_intelligence_changes(
+    client: FlaskClient, world: World, tmp_path: Path, settings: Settings
+) -> None:
+    """Issue 20 keeps what a software set matched, rated and enriched with the view of the
+    intelligence. A KEV record written by another process (here straight into the store:
+    no re-match runs) must reach the next host of that set: the store's intel stamp moved."""
+    openssl_advisory(tmp_path, world, settings)
+    assert send(client, world, batch(world.system_a, "clone-1")).status_code == 201
+    kev = IntelRecord.of(IntelSource.KEV, "CVE-2026-0001", {"cveID": "CVE-2026-0001"})
+    with world.store.transaction() as tx:
+        tx.put_intel([kev])
+    clone = send(client, world, batch(world.system_a, "clone-2")).get_json()["asset_id"]
+    [f] = client.get(
+        "/api/v1/findings", query_string={"asset_id": clone}, headers=world.auth("soc")
+    ).get_json()["items"]
+    assert (f["vuln_id"], f["kev"]) == ("CVE-2026-0001", True)
 
 
 def test_a_known_host_may_leave_out_its_system(client: FlaskClient, world: World) -> None:

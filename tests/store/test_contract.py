@@ -476,8 +476,19 @@ def test_intel_and_feeds(store: Store) -> None:
         for n in range(1203)
     ]
     kev = IntelRecord.of(IntelSource.KEV, "CVE-2024-1", {"dueDate": "2024-02-01"})
+    empty = store.intel_stamp()
     with store.transaction() as tx:
         tx.put_intel([*records, kev])
+    stamped = store.intel_stamp()
+    assert stamped != empty
+    with store.transaction() as tx:
+        tx.put_organization(Organization.new("Not Intel", OrgKind.AGENCY, T0))
+    assert store.intel_stamp() == stamped  # other writes leave the intelligence's views be
+    with store.transaction() as tx:  # one record rewritten changes it again
+        tx.put_intel([IntelRecord.of(IntelSource.KEV, "CVE-2024-1", {"dueDate": "2024-03-01"})])
+    assert store.intel_stamp() not in (empty, stamped)
+    with store.transaction() as tx:
+        tx.put_intel([kev])
     assert store.get_intel(kev.id) == kev
     assert store.get_intel("osv:missing") is None
     assert store.intel_digests(IntelSource.KEV) == {kev.id: kev.digest}

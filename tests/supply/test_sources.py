@@ -109,6 +109,7 @@ def test_matching_knows_enrichment_only_through_the_declarations(
     changes findings without matching knowing its format."""
     from hub.core.model import Package
     from hub.core.records.intel import IntelRecord
+    from hub.intelligence import matching
     from hub.intelligence.matching import Scope, match_scope
     from hub.intelligence.sources import Enriched, EpssSource
     from tests.supply.builders import osv, write_osv
@@ -135,5 +136,8 @@ def test_matching_knows_enrichment_only_through_the_declarations(
 
     swapped = tuple(LikelyMeansExploited if s is EpssSource else s for s in REGISTERED)
     monkeypatch.setattr(sources, "REGISTERED", swapped)
+    # Declarations are fixed while a hub runs, so the view of the intelligence keeps what
+    # each software set was enriched with; one swapped at run time needs a fresh view.
+    monkeypatch.setattr(matching, "_cache", {})
     [changed] = match_scope(store, scope, package, [], utcnow()).findings
     assert (changed.epss, changed.kev) == (0.97, True)

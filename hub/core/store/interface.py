@@ -575,6 +575,12 @@ class Store(abc.ABC):
     def intel_digests(self, source: IntelSource) -> dict[str, str]:
         """Record id to digest for one source, without loading the documents."""
 
+    @abc.abstractmethod
+    def intel_stamp(self) -> str:
+        """A value that changes whenever any intelligence record is written, by any
+        process: what in-memory views of the intelligence are keyed by, so that telling
+        whether one is still true costs one read, not one per advisory."""
+
     # Scores
     def score_history(self, subject: str) -> list[ScoreRecord]:
         """Every recorded score of `subject`, oldest first."""

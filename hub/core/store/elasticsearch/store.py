@@ -47,7 +47,7 @@ from hub.core.model import (
     System,
 )
 from hub.core.packages import package_key
-from hub.core.records.intel import IntelSource
+from hub.core.records.intel import IntelRecord, IntelSource
 from hub.core.records.scores import ScoreRecord
 from hub.core.settings import Settings
 from hub.core.store.codec import JsonDoc, decode, encode, encode_time
@@ -88,6 +88,7 @@ SUPPORTED_MAJOR = 8
 LOCK_ID = "writer-lock"
 JOURNAL_ID = "journal"
 MIGRATING_ID = "migrating"
+INTEL_STAMP_ID = "intel-stamp"
 LOCK_LEASE = timedelta(seconds=120)
 LOCK_WAIT = 30.0
 PAGE = 1000
@@ -172,6 +173,11 @@ class _EsTransaction(Transaction):
     def _put_many(self, kind: Kind[T], items: Sequence[T]) -> None:
         for item in items:
             self._put(kind.name, getattr(item, "id"), encode(item))  # noqa: B009
+
+    def put_intel(self, records: Sequence[IntelRecord]) -> None:
+        super().put_intel(records)
+        if records:  # committed with the records, so a reader never sees one without the other
+            self._put("meta", INTEL_STAMP_ID, {"stamp": uuid.uuid4().hex})
 
     def append_audit(self, draft: AuditDraft) -> None:
         self.drafts.append(draft)  # chained at commit, after whatever committed meanwhile
@@ -854,6 +860,14 @@ class ElasticsearchStore(Store):
                 record = decode(ScoreRecord, hit["_source"])
                 found[record.subject] = record
         return found
+
+    def intel_stamp(self) -> str:
+        with self._errors():
+            try:
+                doc = self.es.get(index=self.index("meta"), id=INTEL_STAMP_ID)
+            except NotFoundError:
+                return ""
+            return str(doc["_source"]["stamp"])
 
     def intel_digests(self, source: IntelSource) -> dict[str, str]:
         docs = self._ids("intel", "id", [{"term": {"source": source.value}}], "digest")

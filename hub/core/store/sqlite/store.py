@@ -490,6 +490,10 @@ class SqliteStore(Store):
                 found[record.subject] = record
         return found
 
+    def intel_stamp(self) -> str:
+        row = self._one("SELECT generation FROM intel_stamp")
+        return "" if row is None else str(row[0])  # triggers on `intel` count every write
+
     def intel_digests(self, source: IntelSource) -> dict[str, str]:
         rows = self._rows("SELECT id, digest FROM intel WHERE source = ?", (source.value,))
         return {r["id"]: r["digest"] for r in rows}
