@@ -22,7 +22,8 @@ from hub.core.model import AuditDraft, Finding
 from hub.core.records.scores import ScoreRecord
 from hub.core.store import Store
 from hub.core.store.interface import FINDINGS
-from hub.risk.exports import report, signing
+from hub.risk.exports import report, signing, streams
+from hub.risk.exports.streams import csv_cell
 from hub.risk.scoring.compute import Run, score_hub
 from hub.risk.scoring.policy import ScoringPolicy, load_policy
 
@@ -67,9 +68,7 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            {k: ";".join(v) if isinstance(v, tuple | list) else v for k, v in row.items()}
-        )
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return out.getvalue().encode()
 
 
@@ -130,7 +129,13 @@ def create(
     scores = score_hub(store, scoring, now, stale_after_days=stale_after_days, run=run)
     private_dir(out)
     chosen = [s for s in scores if org_id is None or s.org_id == org_id]
-    findings = [_finding_row(f) for f in store.iter_all(FINDINGS, org_id=org_id)]
+    # Findings are the bulk of an export: streamed from the store into their files.
+    csv_digest, json_digest, _ = streams.write_rows(
+        (_finding_row(f) for f in store.iter_all(FINDINGS, org_id=org_id)),
+        out / "findings.csv",
+        out / "findings.json",
+        FINDING_COLUMNS,
+    )
     names = {o.id: o.name for o in store.list_organizations(limit=10_000)}
     inputs = {
         "now": now.isoformat(),
@@ -144,8 +149,6 @@ def create(
         "scores.csv": _csv([asdict(s) for s in chosen], SCORE_COLUMNS),
         "scores.json": _json([asdict(s) for s in chosen]),
         "contributions.csv": _csv(_contribution_rows(chosen), CONTRIBUTION_COLUMNS),
-        "findings.csv": _csv(findings, FINDING_COLUMNS),
-        "findings.json": _json(findings),
         INPUTS: _json(inputs),
         "policy.yaml": source.encode(),
         "report.html": report.render(
@@ -171,7 +174,15 @@ def create(
         "scope": org_id or "nation",
         "policy_version": scoring.version,
         "audit_head": {"seq": head.seq, "hash": head.hash} if head else None,
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+        "files": dict(
+            sorted(
+                {
+                    **{name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+                    "findings.csv": csv_digest,
+                    "findings.json": json_digest,
+                }.items()
+            )
+        ),
         "public_key": public,
     }
     manifest = {**body, "signature": signing.sign(key, _canonical(body))}
