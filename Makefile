@@ -51,6 +51,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.store
 	$(BIN)/python -m bench.sbom
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.rows
+	$(BIN)/python -m bench.commits
 	$(BIN)/python -m bench.score
 	$(BIN)/python -m bench.ioc
 	$(BIN)/python -m bench.taxii

@@ -1,13 +1,16 @@
 """Elasticsearch implementation of the store.
 
-Elasticsearch has no multi-document transactions, so a transaction here is:
-take the writer lock (a lease document, compare-and-set), buffer the puts,
-then commit through a one-slot journal: the whole batch is written as one
-document first (a single-document write is atomic), applied with bulk
-requests, and the journal cleared. A writer that dies mid-bulk leaves the
-journal behind; the next writer (or the next start) replays it, and since
-every write is an idempotent put by a deterministic id, replaying is safe.
-Bulk requests refresh what they wrote, so a search after a commit sees it.
+Elasticsearch has no multi-document transactions, so a transaction here is: take the
+writer lease of its partition (a document created with `op_type=create`, compare-and-set
+when it expires), buffer the puts, write the batch as the partition's journal document
+(a single-document write is atomic), take the audit entries' places in the one chain
+(each created by its sequence number: the first one taken is the commit point), apply
+the batch with bulk requests and clear the journal. A writer that dies leaves its
+journal behind; the partition's next writer finishes it when its first entry is in the
+chain and drops it otherwise. Every write is an idempotent put by a deterministic id, so
+finishing twice is safe. Bulk requests are followed by a refresh of what they wrote, so
+a search after a commit sees it. Partitions (an agency, or the hub) let writers of
+different agencies commit at once; the chain is still one chain.
 """
 
 from __future__ import annotations
