@@ -289,7 +289,7 @@ def _write_through_two_hubs(
         victim = busiest_node(cluster, prefix)
         killed_at.append(len(acknowledged))
         cluster.stop_node(next(n for n in cluster.nodes if n.name == victim), kill=True)
-        while len(acknowledged) - killed_at[0] < 60 and time.monotonic() < deadline:
+        while len(acknowledged) - killed_at[0] < 30 and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
         stop_writing.set()
