@@ -3,7 +3,10 @@ serializers, and memory does not grow with the number of rows."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +14,26 @@ from typing import Any
 
 import pytest
 
-from hub.risk.exports.auditor import FINDING_COLUMNS, _csv, _json
+from hub.risk.exports.auditor import FINDING_COLUMNS
 from hub.risk.exports.streams import write_rows
+
+
+def whole_csv(table: list[dict[str, Any]]) -> bytes:
+    """What the export wrote before it streamed: the whole list through one DictWriter."""
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out, fieldnames=FINDING_COLUMNS, extrasaction="ignore", lineterminator="\n"
+    )
+    writer.writeheader()
+    for row in table:
+        writer.writerow(
+            {k: ";".join(v) if isinstance(v, tuple | list) else v for k, v in row.items()}
+        )
+    return out.getvalue().encode()
+
+
+def whole_json(table: list[dict[str, Any]]) -> bytes:
+    return (json.dumps(table, indent=2, sort_keys=True, default=str) + "\n").encode()
 
 
 def rows(n: int) -> Iterator[dict[str, Any]]:
@@ -34,8 +55,8 @@ def test_streamed_files_are_the_whole_list_serializers_bytes(tmp_path: Path, n: 
         rows(n), tmp_path / "f.csv", tmp_path / "f.json", FINDING_COLUMNS
     )
     assert count == n
-    assert (tmp_path / "f.csv").read_bytes() == _csv(list(rows(n)), FINDING_COLUMNS)
-    assert (tmp_path / "f.json").read_bytes() == _json(list(rows(n)))
+    assert (tmp_path / "f.csv").read_bytes() == whole_csv(list(rows(n)))
+    assert (tmp_path / "f.json").read_bytes() == whole_json(list(rows(n)))
     assert (tmp_path / "f.csv").stat().st_mode & 0o777 == 0o600
     assert csv_sha == hashlib.sha256((tmp_path / "f.csv").read_bytes()).hexdigest()
     assert json_sha == hashlib.sha256((tmp_path / "f.json").read_bytes()).hexdigest()

@@ -6,7 +6,6 @@ export itself (and, to pin the signer, the hub's public key).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -23,7 +22,6 @@ from hub.core.records.scores import ScoreRecord
 from hub.core.store import Store
 from hub.core.store.interface import FINDINGS
 from hub.risk.exports import report, signing, streams
-from hub.risk.exports.streams import csv_cell
 from hub.risk.scoring.compute import Run, score_hub
 from hub.risk.scoring.policy import ScoringPolicy, load_policy
 
@@ -64,12 +62,11 @@ SCORE_COLUMNS = (
 
 
 def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    out = io.BytesIO()
+    table = streams.CsvRows(streams.HashedFile(out), columns)
     for row in rows:
-        writer.writerow({k: csv_cell(v) for k, v in row.items()})
-    return out.getvalue().encode()
+        table.add(row)
+    return out.getvalue()
 
 
 def _json(value: Any) -> bytes:
