@@ -2,26 +2,38 @@
 5 base images, then one new advisory: incremental re-match against full.
 
     python -m bench.ingest [--assets 10000] [--packages 300] [--advisories 3000]
+                           [--mode served|in-process] [--workers 2] [--clients 8]
 
-Batches go through the real API (`POST /api/v1/inventory` on the Flask app, in
-process, SQLite store), so validation, the store writes, matching and findings are
-all counted. Then one advisory for a package of one image arrives; the hub
-re-matches the hosts it concerns (incremental, by the indexed match key) on one copy
-of the database and every host (full) on another, and both must open the same findings.
+Served (the default) is the hub as deployed: `crsa serve` (gunicorn, `--workers`
+processes) on 127.0.0.1 and `--clients` collectors posting at once over HTTP, each
+batch acknowledged only once stored and matched. In-process posts one batch at a time
+through the Flask app in this process: one core, no HTTP, what one worker can do.
+Either way validation, the store writes, matching and findings are all counted, on the
+SQLite store. Then one advisory for a package of one image arrives; the hub re-matches
+the hosts it concerns (incremental, by the indexed match key) on one copy of the
+database and every host (full) on another, and both must open the same findings.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import requests
 
 from collectors.endpoint.host import Distro, Host
 from collectors.endpoint.inventory import document
@@ -81,11 +93,91 @@ def osv_for(purl: str, n: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
+MAX_BYTES = 64 * 1024 * 1024
+CRSA = [sys.executable, "-m", "hub.cli"]
+
+
+def in_process(
+    work: Path, settings: Settings, bodies: list[bytes], headers: dict[str, str]
+) -> float:
+    """Seconds to post every batch, one after another, through the app in this process."""
+    store = SqliteStore(work / "crsa.db")
+    client = create_app(settings, store=store).test_client()
+    started = time.perf_counter()
+    for n, body in enumerate(bodies):
+        got = client.post("/api/v1/inventory", data=body, headers=headers)
+        assert got.status_code == 201, got.get_json()
+        if n and n % 1000 == 0:
+            print(f"  {n} hosts, {n / (time.perf_counter() - started):.0f}/s", flush=True)
+    elapsed = time.perf_counter() - started
+    store.close()
+    return elapsed
+
+
+def served(
+    work: Path, bodies: list[bytes], headers: dict[str, str], workers: int, clients: int
+) -> float:
+    """Seconds for `clients` collectors to have every batch acknowledged by `crsa serve`."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [*CRSA, "--home", str(work), "serve", "--port", str(port), "--workers", str(workers)],
+        # Scoring, sharing and playbooks run beside a real hub; here they would only take
+        # CPU from the ingest being measured (bench/score measures scoring).
+        env={
+            **os.environ,
+            "CRSA_MAX_REQUEST_BYTES": str(MAX_BYTES),
+            "CRSA_SCORE_INTERVAL": "0",
+            "CRSA_SHARING_INTERVAL": "0",
+            "CRSA_PLAYBOOK_INTERVAL": "0",
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"crsa serve exited: {proc.communicate()[1]}")
+            try:
+                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        sessions = threading.local()
+        done = [0]
+        lock = threading.Lock()
+        started = time.perf_counter()
+
+        def post(body: bytes) -> None:
+            session = getattr(sessions, "s", None) or requests.Session()
+            sessions.s = session
+            got = session.post(f"{url}/api/v1/inventory", data=body, headers=headers, timeout=300)
+            assert got.status_code == 201, got.text
+            with lock:
+                done[0] += 1
+                if done[0] % 1000 == 0:
+                    rate = done[0] / (time.perf_counter() - started)
+                    print(f"  {done[0]} hosts, {rate:.0f}/s", flush=True)
+
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(post, bodies))
+        return time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=10_000)
     parser.add_argument("--packages", type=int, default=300)
     parser.add_argument("--advisories", type=int, default=3_000)
+    parser.add_argument("--mode", choices=("served", "in-process"), default="served")
+    parser.add_argument("--workers", type=int, default=2, help="crsa serve's processes")
+    parser.add_argument("--clients", type=int, default=8, help="collectors posting at once")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
     args = parser.parse_args()
     rng = random.Random(5)
@@ -93,9 +185,9 @@ def main() -> None:
     pool = universe(4_000, rng)
     images = [sorted(rng.sample(pool, args.packages)) for _ in range(5)]
 
+    subprocess.run([*CRSA, "--home", str(work), "init"], check=True, capture_output=True)
     store = SqliteStore(work / "crsa.db")
-    store.migrate()
-    settings = Settings(home=work, max_request_bytes=64 * 1024 * 1024)
+    settings = Settings(home=work, max_request_bytes=MAX_BYTES)
     root = Principal.operator("bench")
     reg = Registry(store)
     agency = reg.add_organization(root, "Bench Agency", OrgKind.AGENCY, "b").value
@@ -105,11 +197,10 @@ def main() -> None:
     with store.transaction() as tx:
         tx.put_intel([IntelRecord.of(IntelSource.OSV, a["id"], a) for a in advisories])
 
-    client = create_app(settings, store=store).test_client()
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    store.close()
     now = datetime.now(UTC)
     shared = int(args.assets * 0.8)
-    started = time.perf_counter()
+    bodies = []
     for n in range(args.assets):
         if n < shared:
             packages = images[n % 5]
@@ -122,16 +213,17 @@ def main() -> None:
         doc = document(
             system.id, host, [FoundPackage(p, "dpkg") for p in packages], collected_at=now
         )
-        got = client.post("/api/v1/inventory", data=json.dumps(doc), headers=headers)
-        assert got.status_code == 201, got.get_json()
-        if n and n % 1000 == 0:
-            rate = n / (time.perf_counter() - started)
-            print(f"  {n} hosts, {rate:.0f}/s", flush=True)
-    ingest = time.perf_counter() - started
+        bodies.append(json.dumps(doc).encode())
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if args.mode == "served":
+        ingest = served(work, bodies, headers, args.workers, args.clients)
+    else:
+        ingest = in_process(work, settings, bodies, headers)
+    store = SqliteStore(work / "crsa.db")
     findings = store.counts().findings
     store.close()
     print(
-        f"ingest: {args.assets} hosts x {args.packages} packages in {ingest:.1f} s"
+        f"ingest ({args.mode}): {args.assets} hosts x {args.packages} packages in {ingest:.1f} s"
         f" ({args.assets / ingest:.0f} hosts/s); {findings} findings"
     )
 
@@ -155,6 +247,9 @@ def main() -> None:
     assert timings["incremental"]["opened"] == timings["full"]["opened"]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results = {
+        "mode": args.mode,
+        "workers": args.workers if args.mode == "served" else 1,
+        "clients": args.clients if args.mode == "served" else 1,
         "assets": args.assets,
         "packages_per_asset": args.packages,
         "advisories": args.advisories,

@@ -8,6 +8,8 @@ the same submission twice addresses the same record.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +43,12 @@ class Role(StrEnum):
 def derive_id(kind: str, *key: str) -> str:
     """A stable id from an entity's natural key (UUIDv5)."""
     return str(uuid.uuid5(_NAMESPACE, "\x1f".join((kind, *key))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _subject_head(subject: str) -> str:
+    """The 48 bits a finding id starts with: one host's hundreds of findings hash it once."""
+    return hashlib.sha256(f"finding-subject\x1f{subject}".encode()).hexdigest()[:12]
 
 
 def utcnow() -> datetime:
@@ -290,8 +298,20 @@ class Finding:
             raise InvalidSubmission("last_seen is before first_seen")
 
     @staticmethod
-    def key_id(asset_id: str, purl: str, vuln_id: str) -> str:
-        return derive_id("finding", asset_id, purl, vuln_id)
+    def key_id(subject: str, purl: str, vuln_id: str) -> str:
+        """Stable, and clustered by subject: the first 48 bits name the asset (or system),
+        the rest the component and vulnerability. One host's findings then sit side by
+        side in the primary key and in every index that ends in the id, so writing them
+        touches a few pages instead of one page per finding (bench/rows: 2.7x the rows
+        per second of ids spread at random). A UUIDv8 (RFC 9562), since its layout is ours.
+
+        Findings written before issue 20 keep their UUIDv5 ids: reconciling matches a
+        scope's findings by component and vulnerability, never by recomputing the id."""
+        head = _subject_head(subject)
+        tail = hashlib.sha256(f"finding\x1f{subject}\x1f{purl}\x1f{vuln_id}".encode()).hexdigest()
+        # 8-4-4-4-12 hex digits; version 8 in the 13th, the RFC 4122 variant in the 17th.
+        variant = "89ab"[int(tail[4], 16) & 3]
+        return f"{head[:8]}-{head[8:]}-8{tail[1:4]}-{variant}{tail[5:8]}-{tail[8:20]}"
 
     @property
     def subject(self) -> str:

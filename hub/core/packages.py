@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from functools import lru_cache
 
 from packageurl import PackageURL
@@ -46,3 +48,10 @@ def package_key(purl: str) -> str | None:
     except Unmatchable:
         return None
     return ":".join(osv_key(package.ecosystem, package.name))
+
+
+def software_set_id(packages: Sequence[Package]) -> str:
+    """The id of a software set: a digest of its packages, whatever their order, so every
+    host built from one image names the same set."""
+    lines = sorted(f"{p.purl}\t{p.name}\t{p.version}\t{p.ecosystem}" for p in packages)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()

@@ -17,7 +17,7 @@ from datetime import datetime
 from hub.core.model import AuditDraft, Finding, FindingStatus, Package
 from hub.core.records.supply import VexStatement
 from hub.core.store import Store
-from hub.core.store.interface import FINDINGS, HUB
+from hub.core.store.interface import FINDINGS, HUB, Transaction
 from hub.intelligence.match import Skipped
 from hub.intelligence.matching import IntelView, Scope, match_scope
 
@@ -54,11 +54,14 @@ def _content(f: Finding) -> tuple[object, ...]:
 
 
 def reconcile(existing: Sequence[Finding], fresh: Sequence[Finding], now: datetime) -> Reconciled:
-    old = {f.id: f for f in existing}
+    """One scope's stored findings against what the evidence produces now. A finding is
+    known by its component and vulnerability within the scope, and keeps the id it was
+    first stored under (ids were laid out differently before issue 20)."""
+    old = {(f.purl, f.vuln_id): f for f in existing}
     writes: list[Finding] = []
     opened = updated = 0
     for f in fresh:
-        before = old.pop(f.id, None)
+        before = old.pop((f.purl, f.vuln_id), None)
         if before is None:
             writes.append(f)
             opened += 1
@@ -67,6 +70,7 @@ def reconcile(existing: Sequence[Finding], fresh: Sequence[Finding], now: dateti
         # seen at the earlier of the two times, and last seen at the later.
         merged = replace(
             f,
+            id=before.id,
             first_seen=min(before.first_seen, f.first_seen),
             last_seen=max(before.last_seen, f.last_seen),
             fixed_at=None,
@@ -103,36 +107,57 @@ def apply(
     actor: str,
     request_id: str,
     reason: str,
+    into: Transaction | None = None,
 ) -> Reconciled:
-    """Reconcile one scope and write the changes with one audit entry, or nothing at all."""
+    """Reconcile one scope and write the changes with one audit entry, or nothing at all:
+    in a transaction of its own, or `into` the caller's, so that what caused the change
+    (a host's new inventory) and the findings it changed commit together."""
     outcome = reconcile(scope_findings(store, system_id, asset_id, product_id), fresh, now)
     if not outcome.writes:
         return outcome
+    if into is not None:
+        _write(into, outcome, asset_id or f"system:{system_id}", product_id, now, actor,
+               request_id, reason)  # fmt: skip
+        return outcome
+    orgs = {f.org_id for f in outcome.writes}
+    with store.transaction(orgs.pop() if len(orgs) == 1 else HUB) as tx:
+        _write(tx, outcome, asset_id or f"system:{system_id}", product_id, now, actor,
+               request_id, reason)  # fmt: skip
+    return outcome
+
+
+def _write(
+    tx: Transaction,
+    outcome: Reconciled,
+    target: str,
+    product_id: str,
+    now: datetime,
+    actor: str,
+    request_id: str,
+    reason: str,
+) -> None:
     by_severity = Counter(
         f.severity.value for f in outcome.writes if f.status is FindingStatus.OPEN
     )
-    orgs = {f.org_id for f in outcome.writes}
-    with store.transaction(orgs.pop() if len(orgs) == 1 else HUB) as tx:
-        for start in range(0, len(outcome.writes), 5000):
-            tx.put_findings(outcome.writes[start : start + 5000])
-        # Findings are score inputs: their systems are rescored by the next scoring run.
-        tx.mark_changed({(f.org_id, f.system_id) for f in outcome.writes}, "findings")
-        tx.append_audit(
-            AuditDraft(
-                actor=actor,
-                action="findings.reconcile",
-                target=asset_id or f"system:{system_id}",
-                request_id=request_id,
-                detail={
-                    **outcome.summary(),
-                    "product_id": product_id,
-                    "reason": reason,
-                    "open_by_severity": dict(sorted(by_severity.items())),
-                },
-                at=now,
-            )
+    for start in range(0, len(outcome.writes), 5000):
+        tx.put_findings(outcome.writes[start : start + 5000])
+    # Findings are score inputs: their systems are rescored by the next scoring run.
+    tx.mark_changed({(f.org_id, f.system_id) for f in outcome.writes}, "findings")
+    tx.append_audit(
+        AuditDraft(
+            actor=actor,
+            action="findings.reconcile",
+            target=target,
+            request_id=request_id,
+            detail={
+                **outcome.summary(),
+                "product_id": product_id,
+                "reason": reason,
+                "open_by_severity": dict(sorted(by_severity.items())),
+            },
+            at=now,
         )
-    return outcome
+    )
 
 
 def refresh_scope(
@@ -146,6 +171,7 @@ def refresh_scope(
     request_id: str,
     reason: str,
     view: IntelView | None = None,
+    into: Transaction | None = None,
 ) -> tuple[Reconciled, list[Skipped]]:
     """Match one scope's software against the store's intelligence and reconcile its
     findings: the step SBOMs, products and host inventories all end in."""
@@ -160,5 +186,6 @@ def refresh_scope(
         actor=MATCHER,
         request_id=request_id,
         reason=reason,
+        into=into,
     )
     return outcome, result.skipped

@@ -4,14 +4,13 @@ one scope (a system's own SBOM, or a product as one system or asset runs it).
 `IntelView` is loaded once and cached while the store's intelligence stays the same
 (its `intel_stamp`, which any write of a record changes), since parsing tens of thousands
 of advisories is the expensive part. KEV, EPSS and JVN records are looked up only for the
-CVEs that matched, so a full EPSS catalogue is never held in memory; what a software set
+CVEs that matched, so a full EPSS catalogue is never held in memory; what a component
 matched, rated and enriched is kept with the view, so the hosts built from one image cost
-one lookup, not one per host.
+one judgement per component, not one per host.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -47,18 +46,23 @@ class Scope:
         return f"{base}|{self.product_id}" if self.product_id else base
 
 
-MEMO_SETS = 1024
+MEMO_PURLS = 250_000
 
 
 @dataclass(frozen=True)
 class Rated:
-    """One match of a software set, rated and enriched: everything of a finding that does
-    not depend on where the set runs."""
+    """One match of a component, rated and enriched: everything of a finding that does
+    not depend on where the component runs."""
 
     match: Match
     rating: Rating
     extra: Enriched
     summary: str
+    vuln_id: str  # the match's primary id
+    aliases: tuple[str, ...]  # every other id it goes by
+
+
+Judgement = tuple[tuple[Rated, ...], tuple[Skipped, ...]]
 
 
 @dataclass
@@ -67,46 +71,63 @@ class IntelView:
     advisories: dict[str, Advisory]
     fingerprint: str
     skipped: int
-    # Software sets already matched against this view: hosts built from one image share
-    # one set, so a fleet costs one match per image, not per host.
-    memo: OrderedDict[str, tuple[list[Rated], list[Skipped]]] = field(default_factory=OrderedDict)
+    # Components already judged against this view. Hosts built from one image share every
+    # component, and a host of its own still shares most of them with its image, so a
+    # fleet costs one judgement per distinct component, not one per host.
+    memo: OrderedDict[str, Judgement] = field(default_factory=OrderedDict)
     memo_lock: threading.Lock = field(default_factory=threading.Lock)
-    memo_hits: int = 0
-
-    def match_set(self, purls: Sequence[str]) -> tuple[list[Match], list[Skipped]]:
-        matches: list[Match] = []
-        skipped: list[Skipped] = []
-        for purl in purls:
-            found = self.index.judge(purl)
-            matches += found.matches
-            skipped += found.unjudged
-        return matches, skipped
+    memo_hits: int = 0  # software sets served whole from the memo
 
     def rate_set(self, store: Store, purls: Sequence[str]) -> tuple[list[Rated], list[Skipped]]:
-        """The set's matches with their ratings and enrichment, from the memo when this
-        set was seen before. The view lives only while the intelligence is unchanged, so
-        the enrichment read for it stays true as long as the memo does."""
-        key = hashlib.sha256("\n".join(sorted(purls)).encode()).hexdigest()
+        """The set's matches with their ratings and enrichment, in the order of `purls`.
+        The view lives only while the intelligence is unchanged, so the enrichment read
+        for a component stays true as long as the memo does."""
         with self.memo_lock:
-            if key in self.memo:
-                self.memo.move_to_end(key)
+            known = {p: self.memo[p] for p in purls if p in self.memo}
+            if len(known) == len(set(purls)):
                 self.memo_hits += 1
-                return self.memo[key]
-        matches, skipped = self.match_set(purls)
-        records = _enrichment(store, (i for m in matches for i in m.ids if i.startswith("CVE-")))
+        missing = [p for p in dict.fromkeys(purls) if p not in known]
+        if missing:
+            judged = self._judge(store, missing)
+            known.update(judged)
+            with self.memo_lock:
+                self.memo.update(judged)
+                while len(self.memo) > MEMO_PURLS:
+                    self.memo.popitem(last=False)
         rated: list[Rated] = []
-        for m in matches:
-            extra = _enriched(sorted(i for i in m.ids if i.startswith("CVE-")), records)
-            summary = next(
-                (self.advisories[a].summary for a in m.advisories if self.advisories[a].summary),
-                extra.summary,
-            )
-            rated.append(Rated(m, _rating(m, self, extra), extra, summary[:500]))
-        with self.memo_lock:
-            self.memo[key] = (rated, skipped)
-            while len(self.memo) > MEMO_SETS:
-                self.memo.popitem(last=False)
+        skipped: list[Skipped] = []
+        for purl in purls:
+            r, s = known[purl]
+            rated += r
+            skipped += s
         return rated, skipped
+
+    def _judge(self, store: Store, purls: Sequence[str]) -> dict[str, Judgement]:
+        found = {purl: self.index.judge(purl) for purl in purls}
+        records = _enrichment(
+            store,
+            (i for j in found.values() for m in j.matches for i in m.ids if i.startswith("CVE-")),
+        )
+        out: dict[str, Judgement] = {}
+        for purl, judged in found.items():
+            rated = []
+            for m in judged.matches:
+                extra = _enriched(sorted(i for i in m.ids if i.startswith("CVE-")), records)
+                summary = next(
+                    (
+                        self.advisories[a].summary
+                        for a in m.advisories
+                        if self.advisories[a].summary
+                    ),
+                    extra.summary,
+                )
+                vuln_id = m.primary_id
+                aliases = tuple(sorted((m.ids | extra.aliases) - {vuln_id}))
+                rated.append(
+                    Rated(m, _rating(m, self, extra), extra, summary[:500], vuln_id, aliases)
+                )
+            out[purl] = (tuple(rated), tuple(judged.unjudged))
+        return out
 
 
 _cache: dict[int, IntelView] = {}
@@ -200,8 +221,7 @@ def match_scope(
     rated, skipped = view.rate_set(store, [p.purl for p in packages])
     findings: list[Finding] = []
     for r in rated:
-        m, rating, extra = r.match, r.rating, r.extra
-        vuln_id = m.primary_id
+        m, rating, extra, vuln_id = r.match, r.rating, r.extra, r.vuln_id
         vex = _vex_for(scope, m.purl, m.ids, statements) if statements else None
         findings.append(
             Finding(
@@ -223,7 +243,7 @@ def match_scope(
                 fixed_at=None,
                 sbom_id=scope.sbom_id,
                 product_id=scope.product_id,
-                aliases=tuple(sorted((m.ids | extra.aliases) - {vuln_id})),
+                aliases=r.aliases,
                 summary=r.summary,
                 kev_due=extra.exploited_due,
                 vex="" if vex is None else vex.state.value,

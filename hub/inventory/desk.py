@@ -3,10 +3,10 @@ telemetry), stores the batch's idempotency key, and brings the asset's findings 
 
 Exactly once: a batch id already stored answers as a duplicate and writes nothing
 (the same id with other content is a conflict). The asset, its software list, its
-telemetry, the batch record and the audit entry land in one transaction; matching
-follows and reconciles findings, so a crash between the two is healed by the next
-batch or re-match. Hosts that share one image share one software set, and
-`hub.intelligence.matching` matches a set once, so the cost grows with unique software, not hosts.
+telemetry, the batch record, the findings it opens or fixes and their audit entries land
+in one transaction: an acknowledged batch has its findings, and a crash leaves neither.
+`hub.intelligence.matching` judges each distinct component once per state of the
+intelligence, so hosts of one image cost what the image costs, not one match each.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from hub.core.registry import Registry
 from hub.core.settings import Settings
 from hub.core.store import Store
 from hub.core.store.interface import ASSETS
-from hub.intelligence.findings import refresh_scope
-from hub.intelligence.matching import Scope
+from hub.intelligence.findings import MATCHER, Reconciled, apply, refresh_scope
+from hub.intelligence.matching import MatchReport, Scope, match_scope
 from hub.inventory.schema import InventoryIn
 from sbom.desk import SbomDesk
 
@@ -120,6 +120,11 @@ class InventoryDesk:
                 "detections": [d.model_dump(mode="json") for d in report.detections],
             },
         )
+        # Matched before the transaction (it reads only the intelligence), reconciled and
+        # written inside it: the inventory and the findings it changes commit together.
+        matched = self._match(asset, packages) if newest else None
+
+        reconciled: Reconciled | None = None
         with self.store.transaction(system.org_id) as tx:
             # Checked again under the agency's partition: the same batch delivered to two
             # hub processes at once is stored once.
@@ -152,9 +157,23 @@ class InventoryDesk:
                     at=now,
                 )
             )
-        if not newest:
+            if matched is not None:
+                reconciled = apply(
+                    self.store,
+                    matched.findings,
+                    system_id=asset.system_id,
+                    asset_id=asset.id,
+                    product_id="",
+                    now=now,
+                    actor=MATCHER,
+                    request_id=request_id,
+                    reason="inventory received",
+                    into=tx,
+                )
+
+        if reconciled is None:
             return Receipt(batch, duplicate=False)
-        opened, fixed = self.rematch_asset(asset, packages, request_id)
+        opened, fixed = reconciled.opened, reconciled.fixed
         if before != after:
             report_products = SbomDesk(self.store, self.settings, self.clock).inventory_changed(
                 asset_id, request_id
@@ -188,21 +207,31 @@ class InventoryDesk:
             )
         return known.pop()
 
+    @staticmethod
+    def _scope(asset: Asset) -> Scope:
+        return Scope(
+            asset.org_id, asset.system_id, asset.id, "", "", (f"system:{asset.system_id}",)
+        )
+
+    def _match(self, asset: Asset, packages: list[Package]) -> MatchReport:
+        return match_scope(
+            self.store,
+            self._scope(asset),
+            packages,
+            self.store.list_vex(f"system:{asset.system_id}"),
+            asset.last_seen or self.clock(),
+        )
+
     def rematch_asset(
         self, asset: Asset, packages: list[Package], request_id: str
     ) -> tuple[int, int]:
         """The asset's own software against the current intelligence."""
-        scope = Scope(
-            asset.org_id, asset.system_id, asset.id, "", "", (f"system:{asset.system_id}",)
-        )
-        statements = self.store.list_vex(f"system:{asset.system_id}")
-        seen = asset.last_seen or self.clock()
         outcome, _ = refresh_scope(
             self.store,
-            scope,
+            self._scope(asset),
             packages,
-            statements,
-            seen,
+            self.store.list_vex(f"system:{asset.system_id}"),
+            asset.last_seen or self.clock(),
             now=self.clock(),
             request_id=request_id,
             reason="inventory received",

@@ -18,19 +18,20 @@ T = TypeVar("T")
 JsonDoc = dict[str, Any]
 
 
-def _encode(value: Any) -> Any:
+def encode_value(value: Any) -> Any:
+    """One value as a document holds it: times as text, enums as values, tuples as lists."""
     if isinstance(value, datetime):
         return value.isoformat(timespec="microseconds")
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, tuple):
-        return [_encode(v) for v in value]
+        return [encode_value(v) for v in value]
     return value
 
 
 def encode_time(value: datetime) -> str:
     """A time as stored (UTC, microseconds), so stores can compare it with stored times."""
-    return str(_encode(value.astimezone(UTC)))
+    return str(encode_value(value.astimezone(UTC)))
 
 
 @functools.cache
@@ -41,7 +42,7 @@ def _names(cls: Any) -> tuple[str, ...]:
 def encode(obj: Any) -> JsonDoc:
     # Field names once per class: a batch of findings is encoded by the ten thousand.
     names: tuple[str, ...] = _names(obj.__class__)
-    return {name: _encode(getattr(obj, name)) for name in names}
+    return {name: encode_value(getattr(obj, name)) for name in names}
 
 
 _PLAIN, _TIME, _TUPLE, _BOOL = range(4)

@@ -8,13 +8,19 @@ audit head read inside a transaction cannot race another writer.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
+import functools
 import json
+import operator
 import os
 import sqlite3
 import threading
+import types
+import typing
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from enum import Enum
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -33,10 +39,10 @@ from hub.core.model import (
     StoreCounts,
     System,
 )
-from hub.core.packages import package_key
+from hub.core.packages import package_key, software_set_id
 from hub.core.records.intel import IntelSource
 from hub.core.records.scores import ScoreRecord
-from hub.core.store.codec import decode, encode, encode_time
+from hub.core.store.codec import decode, encode_time, encode_value
 from hub.core.store.interface import (
     GENERIC_KINDS,
     HUB,
@@ -90,6 +96,100 @@ def _column(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     return value
+
+
+def _json_column(value: Any) -> Any:
+    return None if value is None else jsontext.dumps(encode_value(value), sort_keys=True)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _tuple_text(value: tuple[Any, ...]) -> str:
+    return str(jsontext.dumps(encode_value(value), sort_keys=True))
+
+
+def _tuple_column(value: Any) -> Any:
+    """Aliases and fixed versions repeat across every host of an image: written once."""
+    if value is None:
+        return None
+    try:
+        return _tuple_text(value)
+    except TypeError:  # a tuple of maps: unhashable, written each time
+        return _json_column(value)
+
+
+def _bool_column(value: Any) -> Any:
+    return None if value is None else int(value)
+
+
+def _plain_column(value: Any) -> Any:
+    return _column(encode_value(value))
+
+
+def _enum_column(value: Any) -> Any:
+    return None if value is None else value.value
+
+
+_AS_IS = {str, int, float, type(None)}
+
+
+def _conversion(hint: Any) -> Callable[[Any], Any] | None:
+    """How a field of this type becomes a column; None when it is stored as it is."""
+    options = [a for a in typing.get_args(hint) if a is not type(None)]
+    if isinstance(hint, types.UnionType) and len(options) == 1:
+        hint = options[0]  # X | None: None is stored as NULL by every conversion
+    origin = typing.get_origin(hint) or hint
+    if origin is datetime:
+        return _time_column
+    if origin is tuple:
+        return _tuple_column
+    if origin is dict or origin is list:
+        return _json_column
+    if origin is bool:
+        return _bool_column
+    if isinstance(origin, type) and issubclass(origin, Enum):
+        return _enum_column
+    if origin in _AS_IS:
+        return None
+    return _plain_column
+
+
+@functools.cache
+def _row_encoder(cls: type[Any]) -> Callable[[Any], list[Any]]:
+    """A row of `cls`'s columns from one value, planned once per class from its type
+    hints. Encoding a batch of findings through the document codec value by value cost
+    more than SQLite's own work (bench/ingest profile): here the fields are read at once
+    and only those that need it are converted. The columns are what
+    `_column(encode(item))` gives."""
+    fields = dataclasses.fields(cls)
+    hints = typing.get_type_hints(cls)
+    read = operator.attrgetter(*(f.name for f in fields))
+    convert = [(n, c) for n, f in enumerate(fields) if (c := _conversion(hints[f.name]))]
+
+    def row(item: Any) -> list[Any]:
+        values = list(read(item))
+        for n, conversion in convert:
+            values[n] = conversion(values[n])
+        return values
+
+    return row
+
+
+_last_time: tuple[Any, str] = (None, "")
+
+
+def _time_column(value: Any) -> Any:
+    """A time as text. The findings of one batch share their times, so the last one
+    converted is kept (with the value itself, so the identity check cannot be fooled by
+    a reused id); the pair is replaced whole, which is safe between threads."""
+    global _last_time
+    if value is None:
+        return None
+    last = _last_time
+    if last[0] is value:
+        return last[1]
+    text = value.isoformat(timespec="microseconds")
+    _last_time = (value, text)
+    return text
 
 
 def _decoder(cls: type[T]) -> Callable[[sqlite3.Row], T]:
@@ -217,18 +317,42 @@ class _SqliteTransaction(Transaction):
             raise StoreError(f"write refused by the store: {exc}") from exc
 
     def put_asset_packages(self, asset_id: str, packages: Sequence[Package]) -> None:
-        self._exec("DELETE FROM asset_packages WHERE asset_id = ?", (asset_id,))
+        """The asset runs the software set of these packages: written once per distinct
+        set (an image), and dropped when its last asset moves on."""
+        set_id = software_set_id(packages)
+        row = self._conn.execute(
+            "SELECT set_id FROM asset_software WHERE asset_id = ?", (asset_id,)
+        ).fetchone()
+        old = None if row is None else row[0]
+        if old == set_id:
+            return
+        known = self._conn.execute(
+            "SELECT 1 FROM software_sets WHERE set_id = ? LIMIT 1", (set_id,)
+        ).fetchone()
         try:
-            self._conn.executemany(
-                "INSERT INTO asset_packages (asset_id, purl, name, version, ecosystem, match_key)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (asset_id, p.purl, p.name, p.version, p.ecosystem, package_key(p.purl) or "")
-                    for p in packages
-                ],
+            if known is None:
+                self._conn.executemany(
+                    "INSERT INTO software_sets"
+                    " (set_id, purl, name, version, ecosystem, match_key)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (set_id, p.purl, p.name, p.version, p.ecosystem, package_key(p.purl) or "")
+                        for p in packages
+                    ],
+                )
+            self._exec(
+                "INSERT INTO asset_software (asset_id, set_id) VALUES (?, ?)"
+                " ON CONFLICT (asset_id) DO UPDATE SET set_id = excluded.set_id",
+                (asset_id, set_id),
             )
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"write refused by the store: {exc}") from exc
+        if old is not None:
+            self._exec(
+                "DELETE FROM software_sets WHERE set_id = ? AND NOT EXISTS"
+                " (SELECT 1 FROM asset_software WHERE set_id = ?)",
+                (old, old),
+            )
 
     def put_sbom_packages(self, sbom_id: str, packages: Sequence[Package]) -> None:
         self._put_packages("sbom_packages", "sbom_id", sbom_id, packages)
@@ -259,7 +383,8 @@ class _SqliteTransaction(Transaction):
             f" VALUES ({', '.join('?' for _ in columns)})"
             f" ON CONFLICT (id) DO UPDATE SET {updates}"
         )
-        rows = [[_column(v) for v in encode(item).values()] for item in items]
+        encoder = _row_encoder(kind.cls)  # type: ignore[arg-type]
+        rows = [encoder(item) for item in items]
         try:
             self._conn.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
@@ -305,6 +430,8 @@ class SqliteStore(Store):
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
+        self._thread_writer = threading.RLock()
+        self._writer_file: tuple[int, int] | None = None
 
     # Connections -------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -323,6 +450,12 @@ class SqliteStore(Store):
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 10000")
             conn.execute("PRAGMA synchronous = NORMAL")
+            # One host's report dirties hundreds of index pages; with SQLite's defaults
+            # (2 MB of cache, a checkpoint every 1,000 WAL pages) nearly every commit paid
+            # for a checkpoint and its fsync. 64 MB of cache and a checkpoint every 64 MB of
+            # WAL let commits share the work (bench/ingest, docs/performance.md).
+            conn.execute("PRAGMA cache_size = -65536")
+            conn.execute("PRAGMA wal_autocheckpoint = 16384")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -341,6 +474,9 @@ class SqliteStore(Store):
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+        if self._writer_file is not None and self._writer_file[0] == os.getpid():
+            os.close(self._writer_file[1])
+        self._writer_file = None
 
     # Schema ------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -372,14 +508,39 @@ class SqliteStore(Store):
     def transaction(self, partition: str = HUB) -> Iterator[Transaction]:
         # One writer at a time for the whole file (BEGIN IMMEDIATE): every partition is one.
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield _SqliteTransaction(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+        with self._writer():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTransaction(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        """Writers queue on a lock instead of SQLite's busy handler, which polls with
+        sleeps of up to 100 ms: with several workers (gunicorn) and threads each, a
+        commit of a few milliseconds left the next writer asleep for many times that
+        (bench/ingest served mode). Threads of a process take turns on a lock, processes
+        on an flock of `<db>-writer`, and whoever waits wakes when it is released."""
+        with self._thread_writer:
+            fd = self._writer_fd()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _writer_fd(self) -> int:
+        # Opened by each process for itself: a descriptor inherited over fork would share
+        # one lock between parent and child.
+        if self._writer_file is None or self._writer_file[0] != os.getpid():
+            path = self.path.with_name(f"{self.path.name}-writer")
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+            self._writer_file = (os.getpid(), fd)
+        return self._writer_file[1]
 
     # Reads -------------------------------------------------------------------
     def _fetch(self, kind: Kind[T], item_id: str) -> T | None:
@@ -447,7 +608,12 @@ class SqliteStore(Store):
         return [Package(r["purl"], r["name"], r["version"], r["ecosystem"]) for r in rows]
 
     def list_asset_packages(self, asset_id: str) -> list[Package]:
-        return self._packages("asset_packages", "asset_id", asset_id)
+        rows = self._rows(
+            "SELECT s.purl, s.name, s.version, s.ecosystem FROM asset_software a"
+            " JOIN software_sets s ON s.set_id = a.set_id WHERE a.asset_id = ? ORDER BY s.purl",
+            (asset_id,),
+        )
+        return [Package(r["purl"], r["name"], r["version"], r["ecosystem"]) for r in rows]
 
     def list_sbom_packages(self, sbom_id: str) -> list[Package]:
         return self._packages("sbom_packages", "sbom_id", sbom_id)
@@ -458,8 +624,9 @@ class SqliteStore(Store):
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
             rows = self._rows(
-                "SELECT DISTINCT asset_id FROM asset_packages"
-                f" WHERE match_key IN ({', '.join('?' for _ in chunk)})",
+                "SELECT DISTINCT a.asset_id FROM software_sets s"
+                " JOIN asset_software a ON a.set_id = s.set_id"
+                f" WHERE s.match_key IN ({', '.join('?' for _ in chunk)})",
                 chunk,
             )
             found |= {r["asset_id"] for r in rows}
@@ -467,7 +634,9 @@ class SqliteStore(Store):
 
     def assets_running(self, purl: str) -> list[str]:
         rows = self._rows(
-            "SELECT DISTINCT asset_id FROM asset_packages WHERE purl = ? ORDER BY asset_id", (purl,)
+            "SELECT DISTINCT a.asset_id FROM software_sets s"
+            " JOIN asset_software a ON a.set_id = s.set_id WHERE s.purl = ? ORDER BY a.asset_id",
+            (purl,),
         )
         return [r["asset_id"] for r in rows]
 
@@ -522,7 +691,8 @@ class SqliteStore(Store):
     def counts(self) -> StoreCounts:
         row = self._one(
             "SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM systems),"
-            " (SELECT count(*) FROM assets), (SELECT count(*) FROM asset_packages),"
+            " (SELECT count(*) FROM assets), (SELECT count(*) FROM asset_software a"
+            " JOIN software_sets s ON s.set_id = a.set_id),"
             " (SELECT count(*) FROM api_tokens), (SELECT count(*) FROM audit_log),"
             " (SELECT count(*) FROM findings), (SELECT count(*) FROM sboms),"
             " (SELECT count(*) FROM products), (SELECT count(*) FROM intel)"

@@ -1,0 +1,210 @@
+"""Issue 20's ingest path: a batch and the findings it changes commit together, finding ids
+cluster by host yet findings stored under the earlier ids keep them, hosts of one image
+share one software set, and a host of its own is judged only for what it adds."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from hub.core.auth import Principal
+from hub.core.errors import StoreError
+from hub.core.model import (
+    Criticality,
+    Finding,
+    FindingStatus,
+    OrgKind,
+    Package,
+    Severity,
+    derive_id,
+)
+from hub.core.registry import Registry
+from hub.core.settings import Settings
+from hub.core.store.interface import FINDINGS
+from hub.core.store.sqlite import SqliteStore
+from hub.intelligence import findings as findings_module
+from hub.intelligence.matching import intel_view
+from tests.collectors.test_inventory_api import (
+    CURL,
+    LIBSSL,
+    NOW,
+    batch,
+    openssl_advisory,
+    send,
+)
+from tests.conftest import World
+
+
+def test_a_batch_and_its_findings_commit_together(
+    client: FlaskClient,
+    world: World,
+    tmp_path: Path,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before issue 20 the batch committed first and its findings after: a failure between
+    the two left the batch stored without its findings, and the collector's retry was
+    answered "duplicate", so the host stayed without findings until the next re-match."""
+    openssl_advisory(tmp_path, world, settings)
+    doc = batch(world.system_a, "web-9")
+    before = world.snapshot()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise StoreError("disk full")
+
+    monkeypatch.setattr(findings_module, "_write", refuse)
+    failed = send(client, world, doc)
+    assert failed.status_code >= 500
+    assert world.snapshot() == before  # neither the batch nor the asset
+    assert world.store.get_batch(doc["batch_id"]) is None
+
+    monkeypatch.undo()
+    again = send(client, world, doc)
+    assert again.status_code == 201, again.get_json()
+    receipt = again.get_json()
+    assert receipt["duplicate"] is False and receipt["findings_opened"] == 1
+
+
+def test_finding_ids_are_stable_uuids_clustered_by_subject() -> None:
+    one = Finding.key_id("asset-1", LIBSSL, "CVE-2026-0001")
+    assert one == Finding.key_id("asset-1", LIBSSL, "CVE-2026-0001")
+    parsed = uuid.UUID(one)
+    assert (parsed.version, parsed.variant) == (8, uuid.RFC_4122) and str(parsed) == one
+    same_host = Finding.key_id("asset-1", CURL, "CVE-2026-0002")
+    other_host = Finding.key_id("asset-2", LIBSSL, "CVE-2026-0001")
+    assert same_host[:13] == one[:13] and same_host != one  # 48 bits name the subject
+    assert other_host[:13] != one[:13]
+
+
+def test_findings_stored_under_earlier_ids_keep_them(
+    client: FlaskClient, world: World, tmp_path: Path, settings: Settings
+) -> None:
+    """A store upgraded from before issue 20 holds findings with UUIDv5 ids. Reconciling by
+    id would fix each of them and open a twin under the new id: one finding, twice."""
+    first = send(client, world, batch(world.system_a, "old-host")).get_json()
+    asset_id = first["asset_id"]
+    old_id = derive_id("finding", asset_id, LIBSSL, "CVE-2026-0001")
+    seen = NOW - timedelta(days=3)
+    with world.store.transaction() as tx:  # as the previous release matched it
+        tx.put_findings(
+            [
+                Finding(
+                    id=old_id,
+                    org_id=world.agency_a,
+                    system_id=world.system_a,
+                    asset_id=asset_id,
+                    purl=LIBSSL,
+                    vuln_id="CVE-2026-0001",
+                    severity=Severity.UNKNOWN,
+                    cvss=None,
+                    kev=False,
+                    epss=None,
+                    status=FindingStatus.OPEN,
+                    first_seen=seen,
+                    last_seen=seen,
+                    fixed_at=None,
+                )
+            ]
+        )
+    openssl_advisory(tmp_path, world, settings)
+    later = send(client, world, batch(world.system_a, "old-host", at=NOW + timedelta(hours=1)))
+    assert later.status_code == 201 and later.get_json()["findings_opened"] == 0
+    held = list(world.store.iter_all(FINDINGS, asset_id=asset_id))
+    assert [(f.id, f.status, f.first_seen) for f in held] == [(old_id, FindingStatus.OPEN, seen)]
+
+
+def test_hosts_of_one_image_share_one_software_set(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "crsa.db")
+    store.migrate()
+    reg = Registry(store)
+    root = Principal.operator("tests")
+    org = reg.add_organization(root, "Agency", OrgKind.AGENCY, "t").value
+    system = reg.add_system(root, org.id, "Fleet", Criticality.HIGH, False, "", "t").value
+    image = [Package(LIBSSL, "libssl3", "3.0.11-1~deb12u2", "deb"),
+             Package(CURL, "curl", "7.88.1-10+deb12u5", "deb")]  # fmt: skip
+    extra = Package("pkg:pypi/flask@2.0.0", "flask", "2.0.0", "pypi")
+    hosts = [
+        reg.add_asset(root, system.id, f"h{n}", packages=image, request_id="t").value.id
+        for n in range(3)
+    ]
+
+    def sets() -> int:
+        db = sqlite3.connect(tmp_path / "crsa.db")
+        try:
+            return int(db.execute("SELECT count(DISTINCT set_id) FROM software_sets").fetchone()[0])
+        finally:
+            db.close()
+
+    assert sets() == 1
+    with store.transaction() as tx:
+        tx.put_asset_packages(hosts[2], [*image, extra])
+    assert sets() == 2
+    assert [p.purl for p in store.list_asset_packages(hosts[2])] == sorted(
+        [LIBSSL, CURL, extra.purl]
+    )
+    assert [p.purl for p in store.list_asset_packages(hosts[0])] == sorted([LIBSSL, CURL])
+    assert store.assets_running(LIBSSL) == sorted(hosts)
+    assert store.assets_running(extra.purl) == [hosts[2]]
+    with store.transaction() as tx:  # back to the image: its own set is dropped
+        tx.put_asset_packages(hosts[2], image)
+    assert sets() == 1 and store.assets_running(extra.purl) == []
+    assert store.counts().packages == 6
+    store.close()
+
+
+def test_a_host_of_its_own_is_judged_only_for_what_it_adds(
+    client: FlaskClient, world: World, tmp_path: Path, settings: Settings
+) -> None:
+    openssl_advisory(tmp_path, world, settings)
+    assert send(client, world, batch(world.system_a, "image-1")).status_code == 201
+    view = intel_view(world.store)
+    judged = set(view.memo)
+    assert {LIBSSL, CURL} <= judged
+    flask = "pkg:pypi/flask@2.0.0"
+    own = send(client, world, batch(world.system_a, "own-1", (LIBSSL, CURL, flask)))
+    assert own.status_code == 201 and own.get_json()["findings_opened"] == 1
+    assert intel_view(world.store) is view and set(view.memo) - judged == {flask}
+
+
+def test_asset_lists_written_before_sets_survive_the_migration(tmp_path: Path) -> None:
+    """Migration 0016 turns each asset's list into a set of its own."""
+    path = tmp_path / "crsa.db"
+    store = SqliteStore(path)
+    store.migrate()
+    reg = Registry(store)
+    root = Principal.operator("tests")
+    org = reg.add_organization(root, "Agency", OrgKind.AGENCY, "t").value
+    system = reg.add_system(root, org.id, "Fleet", Criticality.HIGH, False, "", "t").value
+    a1, a2 = (reg.add_asset(root, system.id, h, request_id="t").value.id for h in ("h1", "h2"))
+    store.close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA foreign_keys = OFF")
+    for statement in (
+        "DROP TABLE asset_software",
+        "DROP TABLE software_sets",
+        "CREATE TABLE asset_packages (asset_id TEXT NOT NULL, purl TEXT NOT NULL,"
+        " name TEXT NOT NULL, version TEXT NOT NULL, ecosystem TEXT NOT NULL,"
+        " match_key TEXT NOT NULL DEFAULT '', PRIMARY KEY (asset_id, purl)) WITHOUT ROWID",
+    ):
+        db.execute(statement)
+    db.executemany(
+        "INSERT INTO asset_packages VALUES (?, ?, ?, ?, ?, ?)",
+        [(a1, LIBSSL, "libssl3", "3.0.11-1~deb12u2", "deb", "k1"),
+         (a1, CURL, "curl", "7.88.1-10+deb12u5", "deb", "k2"),
+         (a2, CURL, "curl", "7.88.1-10+deb12u5", "deb", "k2")],
+    )  # fmt: skip
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.execute(f"PRAGMA user_version = {version - 1}")
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    store.migrate()
+    assert [p.purl for p in store.list_asset_packages(a1)] == sorted([LIBSSL, CURL])
+    assert store.assets_running(CURL) == sorted([a1, a2])
+    assert store.assets_matching(["k1"]) == [a1]
+    store.close()
