@@ -1,12 +1,14 @@
 """What one host's findings cost SQLite at the row level, whatever the hub does around it:
-268 finding rows per host into the findings table with its real indexes, three ways.
+268 finding rows per host into the findings table with its real indexes, four ways.
 
     python -m bench.rows [--hosts 1000] [--per-host 268]
 
-- per host: one commit per host, ids as today (UUIDv5: random in every index);
+- per host: one commit per host, ids spread at random (UUIDv5, the ids before issue 20);
 - batched: 50 hosts per commit, same ids;
-- batched, clustered ids: ids that start with their host's prefix, so one host's rows
-  land next to each other in the primary key and the id-suffixed indexes.
+- per host, clustered ids: ids that start with their host's prefix (the hub's UUIDv8 ids
+  since issue 20), so one host's rows land next to each other in the primary key and the
+  id-suffixed indexes;
+- batched, clustered ids: both.
 
 The table and indexes are the hub's own (its migrations, applied to an empty file), and
 rows are prepared before timing starts: the figures are SQLite's alone, the floor under
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.core.store.sqlite import SqliteStore
+from hub.core.store.sqlite.store import PRAGMAS
 
 COLUMNS = (
     "id, org_id, system_id, asset_id, purl, vuln_id, severity, cvss, kev, epss, status,"
@@ -55,8 +58,8 @@ def run(hosts: int, per_host: int, batch: int, clustered: bool) -> float:
     store.migrate()
     store.close()
     conn = sqlite3.connect(work / "crsa.db", isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    for pragma in PRAGMAS:  # the hub's own connection settings
+        conn.execute(f"PRAGMA {pragma}")
     prepared = [host_rows(h, per_host, clustered) for h in range(hosts)]
     sql = f"INSERT INTO findings ({COLUMNS}) VALUES ({', '.join('?' for _ in range(22))})"
     started = time.perf_counter()
@@ -80,6 +83,7 @@ def main() -> None:
     for label, batch, clustered in (
         ("per_host_commit", 1, False),
         ("batched_50_hosts", 50, False),
+        ("per_host_commit_clustered_ids", 1, True),
         ("batched_clustered_ids", 50, True),
     ):
         rate = run(args.hosts, args.per_host, batch, clustered)

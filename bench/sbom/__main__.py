@@ -104,8 +104,9 @@ def make_sbom(size: int, seed: int = 7) -> bytes:
     return json.dumps(doc).encode()
 
 
-def make_advisories(folder: Path, total: int, seed: int = 11) -> int:
-    """Real corpus advisories, then generated ones for generated packages, as OSV JSON."""
+def make_advisories(folder: Path, total: int, seed: int = 11, affected: int = 1) -> int:
+    """Real corpus advisories, then generated ones for generated packages, as OSV JSON;
+    each generated one names `affected` packages (more: more findings per component)."""
     import yaml
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -126,7 +127,7 @@ def make_advisories(folder: Path, total: int, seed: int = 11) -> int:
     n = 0
     while written < total:
         kind, ecosystem = ECOSYSTEMS[n % len(ECOSYSTEMS)]
-        _, name = _name(kind, rng.randrange(12000))
+        names = sorted({_name(kind, rng.randrange(12000))[1] for _ in range(affected)})
         fixed = f"{rng.randrange(1, 4)}.{rng.randrange(20)}.0"
         semver = kind in ("golang", "cargo", "npm")
         rng_type = "SEMVER" if semver else "ECOSYSTEM"
@@ -142,6 +143,7 @@ def make_advisories(folder: Path, total: int, seed: int = 11) -> int:
                     "package": {"ecosystem": ecosystem, "name": name},
                     "ranges": [{"type": rng_type, "events": events}],
                 }
+                for name in names
             ],
         }
         (folder / f"{written:06d}.json").write_text(json.dumps(doc))
@@ -155,13 +157,20 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,50000")
     parser.add_argument("--advisories", type=int, default=25000)
     parser.add_argument("--no-reference", action="store_true", help="skip Bom.from_json")
+    parser.add_argument(
+        "--affected",
+        type=int,
+        default=1,
+        help="packages each generated advisory names (24: ~5 findings per component)",
+    )
+    parser.add_argument("--only", help="run only the phases whose label holds this text")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-sbom-"))
     advisories = work / "advisories"
-    count = make_advisories(advisories, args.advisories)
+    count = make_advisories(advisories, args.advisories, affected=args.affected)
     print(f"{count} advisories ({CORPUS} for the real ones)")
-    results: dict[str, Any] = {"advisories": count, "runs": []}
+    results: dict[str, Any] = {"advisories": count, "affected": args.affected, "runs": []}
     for size in (int(s) for s in args.sizes.split(",")):
         sbom = work / f"bom-{size}.json"
         sbom.write_bytes(make_sbom(size))
@@ -170,7 +179,7 @@ def main() -> None:
         print("| phase | seconds | peak MB | detail |\n|---|---:|---:|---|")
         run: dict[str, Any] = {"components": size, "file_mb": round(mb, 1), "phases": {}}
         for label, fn, reference in PHASES:
-            if reference and args.no_reference:
+            if (reference and args.no_reference) or (args.only and args.only not in label):
                 continue
             seconds, peak, detail = measure(fn, str(sbom), str(advisories))
             run["phases"][label] = {

@@ -102,6 +102,20 @@ def _json_column(value: Any) -> Any:
     return None if value is None else jsontext.dumps(encode_value(value), sort_keys=True)
 
 
+# How every connection is set up. One host's report dirties hundreds of index pages; with
+# SQLite's defaults (2 MB of cache, a checkpoint every 1,000 WAL pages) nearly every commit
+# paid for a checkpoint and its fsync. 64 MB of cache and a checkpoint every 64 MB of WAL
+# let commits share that work (bench/ingest, bench/rows; docs/performance.md).
+PRAGMAS = (
+    "journal_mode = WAL",
+    "foreign_keys = ON",
+    "busy_timeout = 10000",
+    "synchronous = NORMAL",
+    "cache_size = -65536",
+    "wal_autocheckpoint = 16384",
+)
+
+
 @functools.lru_cache(maxsize=65_536)
 def _tuple_text(value: tuple[Any, ...]) -> str:
     return str(jsontext.dumps(encode_value(value), sort_keys=True))
@@ -446,16 +460,8 @@ class SqliteStore(Store):
             private_file(self.path)
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 10000")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            # One host's report dirties hundreds of index pages; with SQLite's defaults
-            # (2 MB of cache, a checkpoint every 1,000 WAL pages) nearly every commit paid
-            # for a checkpoint and its fsync. 64 MB of cache and a checkpoint every 64 MB of
-            # WAL let commits share the work (bench/ingest, docs/performance.md).
-            conn.execute("PRAGMA cache_size = -65536")
-            conn.execute("PRAGMA wal_autocheckpoint = 16384")
+            for pragma in PRAGMAS:
+                conn.execute(f"PRAGMA {pragma}")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
