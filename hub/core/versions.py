@@ -6,6 +6,8 @@ missing here is reported as unsupported rather than compared by a guess.
 
 from __future__ import annotations
 
+import functools
+
 from univers.versions import (
     AlpineLinuxVersion,
     ComposerVersion,
@@ -63,6 +65,14 @@ def parse(ecosystem: str, version: str, *, semver: bool = False) -> Version:
     if cls in (GolangVersion, SemverVersion) and text[:1] == "v" and text[1:2].isdigit():
         text = text[1:]  # Go module versions carry a "v" that OSV ranges leave out
     try:
-        return cls(text)
+        return _version(cls, text)  # type: ignore[arg-type]
     except (InvalidVersion, ValueError, TypeError) as exc:
         raise UnsupportedVersion(f"{ecosystem} version {version!r}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=262_144)
+def _version(cls: type[Version], text: str) -> Version:
+    """Parsed once: matching compares every range bound of a package's advisories with
+    every version of it, and univers parses slowly (half of a 40,000-component SBOM's
+    matching, bench/sbom). Versions are immutable, so sharing one is safe."""
+    return cls(text)

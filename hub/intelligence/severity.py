@@ -8,6 +8,7 @@ rejects is passed over, not fatal: a feed's typo must not hide the finding.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ def _v2_rating(score: float) -> str:
     return "low" if score < 4.0 else "medium" if score < 7.0 else "high"
 
 
+@functools.lru_cache(maxsize=16_384)  # pure; advisories repeat a few thousand vectors
 def from_vector(kind: str, vector: str) -> Rating | None:
     try:
         if kind == "CVSS_V4" or vector.startswith("CVSS:4.0/"):
