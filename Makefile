@@ -50,6 +50,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python -m bench.store
 	$(BIN)/python -m bench.sbom
+	$(BIN)/python -m bench.sbom --sizes 40000 --affected 28 --only pipeline --out bench/sbom/results-dense.json
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.rows
 	$(BIN)/python -m bench.commits
