@@ -132,6 +132,7 @@ class IntelView:
 
 
 _cache: dict[int, IntelView] = {}
+FREEZE_FROM = 1_000  # advisories
 _lock = threading.Lock()
 
 
@@ -160,9 +161,11 @@ def intel_view(store: Store) -> IntelView:
     # 40,000-component SBOM allocates millions of objects) triggers many: a third of its
     # time (bench/sbom). Frozen, the collector passes over them; the view holds no
     # cycles, so one replaced is still freed by its reference counts. What is garbage now
-    # is collected first, so that nothing unreachable is frozen with it.
-    gc.collect()
-    gc.freeze()
+    # is collected first, so that nothing unreachable is frozen with it; a small view is
+    # not worth that full collection.
+    if len(advisories) >= FREEZE_FROM:
+        gc.collect()
+        gc.freeze()
     return view
 
 

@@ -284,12 +284,12 @@ def _write_through_two_hubs(
     for t in threads:
         t.start()
     try:
-        while len(acknowledged) < 30 and time.monotonic() < deadline:
+        while len(acknowledged) < 15 and time.monotonic() < deadline:
             time.sleep(0.05)
         victim = busiest_node(cluster, prefix)
         killed_at.append(len(acknowledged))
         cluster.stop_node(next(n for n in cluster.nodes if n.name == victim), kill=True)
-        while len(acknowledged) - killed_at[0] < 30 and time.monotonic() < deadline:
+        while len(acknowledged) - killed_at[0] < 15 and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
         stop_writing.set()
