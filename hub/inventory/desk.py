@@ -24,8 +24,8 @@ from hub.core.records.telemetry import AssetTelemetry, InventoryBatch
 from hub.core.registry import Registry
 from hub.core.settings import Settings
 from hub.core.store import Store
-from hub.core.store.interface import ASSETS
-from hub.intelligence.findings import MATCHER, Reconciled, apply, refresh_scope
+from hub.core.store.interface import ASSETS, Transaction
+from hub.intelligence.findings import MATCHER, Reconciled, apply
 from hub.intelligence.matching import MatchReport, Scope, match_scope
 from hub.inventory.schema import InventoryIn
 from sbom.desk import SbomDesk
@@ -158,18 +158,7 @@ class InventoryDesk:
                 )
             )
             if matched is not None:
-                reconciled = apply(
-                    self.store,
-                    matched.findings,
-                    system_id=asset.system_id,
-                    asset_id=asset.id,
-                    product_id="",
-                    now=now,
-                    actor=MATCHER,
-                    request_id=request_id,
-                    reason="inventory received",
-                    into=tx,
-                )
+                reconciled = self._reconcile(asset, matched, now, request_id, tx)
 
         if reconciled is None:
             return Receipt(batch, duplicate=False)
@@ -226,17 +215,29 @@ class InventoryDesk:
         self, asset: Asset, packages: list[Package], request_id: str
     ) -> tuple[int, int]:
         """The asset's own software against the current intelligence."""
-        outcome, _ = refresh_scope(
+        outcome = self._reconcile(asset, self._match(asset, packages), self.clock(), request_id)
+        return outcome.opened, outcome.fixed
+
+    def _reconcile(
+        self,
+        asset: Asset,
+        matched: MatchReport,
+        now: datetime,
+        request_id: str,
+        into: Transaction | None = None,
+    ) -> Reconciled:
+        return apply(
             self.store,
-            self._scope(asset),
-            packages,
-            self.store.list_vex(f"system:{asset.system_id}"),
-            asset.last_seen or self.clock(),
-            now=self.clock(),
+            matched.findings,
+            system_id=asset.system_id,
+            asset_id=asset.id,
+            product_id="",
+            now=now,
+            actor=MATCHER,
             request_id=request_id,
             reason="inventory received",
+            into=into,
         )
-        return outcome.opened, outcome.fixed
 
     def stale_before(self) -> datetime:
         return self.clock() - timedelta(days=self.settings.stale_after_days)

@@ -606,20 +606,17 @@ class SqliteStore(Store):
         )
         return {str(r["k"]): int(r["n"]) for r in rows}
 
-    def _packages(self, table: str, owner: str, owner_id: str) -> list[Package]:
+    def _packages(self, source: str, where: str, owner_id: str) -> list[Package]:
         rows = self._rows(
-            f"SELECT purl, name, version, ecosystem FROM {table} WHERE {owner} = ? ORDER BY purl",
+            f"SELECT purl, name, version, ecosystem FROM {source} WHERE {where} = ? ORDER BY purl",
             (owner_id,),
         )
         return [Package(r["purl"], r["name"], r["version"], r["ecosystem"]) for r in rows]
 
     def list_asset_packages(self, asset_id: str) -> list[Package]:
-        rows = self._rows(
-            "SELECT s.purl, s.name, s.version, s.ecosystem FROM asset_software a"
-            " JOIN software_sets s ON s.set_id = a.set_id WHERE a.asset_id = ? ORDER BY s.purl",
-            (asset_id,),
+        return self._packages(
+            "asset_software a JOIN software_sets s ON s.set_id = a.set_id", "a.asset_id", asset_id
         )
-        return [Package(r["purl"], r["name"], r["version"], r["ecosystem"]) for r in rows]
 
     def list_sbom_packages(self, sbom_id: str) -> list[Package]:
         return self._packages("sbom_packages", "sbom_id", sbom_id)
