@@ -146,15 +146,14 @@ def served(
                     break
             except requests.ConnectionError:
                 time.sleep(0.2)
-        sessions = threading.local()
         done = [0]
         lock = threading.Lock()
         started = time.perf_counter()
 
         def post(body: bytes) -> None:
-            session = getattr(sessions, "s", None) or requests.Session()
-            sessions.s = session
-            got = session.post(f"{url}/api/v1/inventory", data=body, headers=headers, timeout=300)
+            # A connection per batch, as a fleet's collectors each post once: kept-alive
+            # sessions would pin all 8 clients to whichever worker accepted them first.
+            got = requests.post(f"{url}/api/v1/inventory", data=body, headers=headers, timeout=300)
             assert got.status_code == 201, got.text
             with lock:
                 done[0] += 1

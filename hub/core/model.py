@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from hub.core.errors import InvalidSubmission
 
@@ -296,6 +297,35 @@ class Finding:
             raise InvalidSubmission(f"epss {self.epss} is outside 0 to 1")
         if self.last_seen < self.first_seen:
             raise InvalidSubmission("last_seen is before first_seen")
+
+    _PLACES = frozenset(
+        {
+            "id",
+            "org_id",
+            "system_id",
+            "asset_id",
+            "sbom_id",
+            "product_id",
+            "first_seen",
+            "last_seen",
+        }
+    )
+
+    def placed(self, **where: Any) -> Finding:
+        """This finding at another place and time. A fleet's hosts share their components'
+        findings but for where and when; copying a checked finding and setting those costs
+        a fraction of building and checking a new one (bench/ingest). Only `_PLACES` may
+        change: no check of __post_init__ but the order of times concerns them."""
+        unknown = set(where) - self._PLACES
+        if unknown:
+            raise TypeError(f"placed() cannot change {', '.join(sorted(unknown))}")
+        copy = object.__new__(Finding)
+        values = copy.__dict__
+        values.update(self.__dict__)
+        values.update(where)
+        if copy.last_seen < copy.first_seen:
+            raise InvalidSubmission("last_seen is before first_seen")
+        return copy
 
     @staticmethod
     def key_id(subject: str, purl: str, vuln_id: str) -> str:

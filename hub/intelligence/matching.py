@@ -11,12 +11,13 @@ one judgement per component, not one per host.
 
 from __future__ import annotations
 
+import functools
 import gc
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from hub.core.model import Finding, FindingStatus, Package, Severity, VexState
 from hub.core.records.intel import IntelRecord
@@ -48,6 +49,7 @@ class Scope:
 
 
 MEMO_PURLS = 250_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a template's times, always placed over
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,31 @@ class Rated:
     summary: str
     vuln_id: str  # the match's primary id
     aliases: tuple[str, ...]  # every other id it goes by
+
+    @functools.cached_property
+    def finding(self) -> Finding:
+        """The finding wherever no VEX statement speaks for it, to be `placed`: built
+        and checked once per component, not once per host."""
+        return Finding(
+            id="",
+            org_id="",
+            system_id="",
+            asset_id="",
+            purl=self.match.purl,
+            vuln_id=self.vuln_id,
+            severity=Severity(self.rating.severity),
+            cvss=self.rating.score,
+            kev=self.extra.known_exploited,
+            epss=self.extra.epss,
+            status=FindingStatus.OPEN,
+            first_seen=_EPOCH,
+            last_seen=_EPOCH,
+            fixed_at=None,
+            aliases=self.aliases,
+            summary=self.summary,
+            kev_due=self.extra.exploited_due,
+            fixed_in=self.match.fixed,
+        )
 
 
 Judgement = tuple[tuple[Rated, ...], tuple[Skipped, ...]]
@@ -232,35 +259,28 @@ def match_scope(
     view = view or intel_view(store)
     rated, skipped = view.rate_set(store, [p.purl for p in packages])
     findings: list[Finding] = []
+    subject = scope.subject
     for r in rated:
-        m, rating, extra, vuln_id = r.match, r.rating, r.extra, r.vuln_id
-        vex = _vex_for(scope, m.purl, m.ids, statements) if statements else None
-        findings.append(
-            Finding(
-                id=Finding.key_id(scope.subject, m.purl, vuln_id),
-                org_id=scope.org_id,
-                system_id=scope.system_id,
-                asset_id=scope.asset_id,
-                purl=m.purl,
-                vuln_id=vuln_id,
-                severity=Severity(rating.severity),
-                cvss=rating.score,
-                kev=extra.known_exploited,
-                epss=extra.epss,
-                status=FindingStatus.SUPPRESSED
-                if vex is not None and vex.state.value in SUPPRESSING
-                else FindingStatus.OPEN,
-                first_seen=seen_at,
-                last_seen=seen_at,
-                fixed_at=None,
-                sbom_id=scope.sbom_id,
-                product_id=scope.product_id,
-                aliases=r.aliases,
-                summary=r.summary,
-                kev_due=extra.exploited_due,
-                vex="" if vex is None else vex.state.value,
-                justification="" if vex is None else vex.justification or vex.detail[:200],
-                fixed_in=m.fixed,
-            )
+        m = r.match
+        found = r.finding.placed(
+            id=Finding.key_id(subject, m.purl, r.vuln_id),
+            org_id=scope.org_id,
+            system_id=scope.system_id,
+            asset_id=scope.asset_id,
+            sbom_id=scope.sbom_id,
+            product_id=scope.product_id,
+            first_seen=seen_at,
+            last_seen=seen_at,
         )
+        vex = _vex_for(scope, m.purl, m.ids, statements) if statements else None
+        if vex is not None:
+            found = replace(
+                found,
+                status=FindingStatus.SUPPRESSED
+                if vex.state.value in SUPPRESSING
+                else FindingStatus.OPEN,
+                vex=vex.state.value,
+                justification=vex.justification or vex.detail[:200],
+            )
+        findings.append(found)
     return MatchReport(findings, skipped)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from pathlib import Path
 
@@ -10,10 +9,10 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-import hub
 from hub.cli import main
 from hub.core.settings import load_settings
 from hub.web.app import create_app
+from tests.store.rewind import rewind
 
 
 def crsa(home: Path, *args: str) -> Result:
@@ -55,27 +54,8 @@ def test_a_hub_on_an_older_schema_is_refused_until_init_upgrades_it(home: Path) 
     agency = ok(home, "org", "add", "Agency", "--kind", "agency")
     db = sqlite3.connect(home / "crsa.db")
     latest = db.execute("PRAGMA user_version").fetchone()[0]
-    # As the previous release left it: without what the last migration adds, and with
-    # the tables it drops, as the earlier migrations made them.
-    *earlier, last = sorted(
-        (Path(hub.__file__).parent / "core/store/sqlite/migrations").glob("*.sql")
-    )
-    script = last.read_text()
-    for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", script):
-        db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    for trigger in re.findall(r"CREATE TRIGGER (\w+)", script):
-        db.execute(f"DROP TRIGGER {trigger}")
-    for table in re.findall(r"CREATE TABLE (\w+)", script):
-        db.execute(f"DROP TABLE {table}")
-    for table in re.findall(r"DROP TABLE (\w+)", script):
-        for older in earlier:
-            for statement in older.read_text().split(";"):
-                made = re.search(
-                    rf"(CREATE TABLE|ALTER TABLE|CREATE INDEX \w+ ON) {table}\b", statement
-                )
-                if made:
-                    db.execute(statement)
-    db.execute(f"PRAGMA user_version = {latest - 1}")
+    # As the previous release left it.
+    rewind(db, latest - 1)
     db.commit()
     db.close()
     message = refused(home, "org", "list")

@@ -4,16 +4,19 @@ share one software set, and a host of its own is judged only for what it adds.""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
+import threading
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from hub.core.auth import Principal
-from hub.core.errors import StoreError
+from hub.core.errors import InvalidSubmission, StoreError
 from hub.core.model import (
     Criticality,
     Finding,
@@ -23,12 +26,15 @@ from hub.core.model import (
     Severity,
     derive_id,
 )
+from hub.core.packages import package_key
 from hub.core.registry import Registry
 from hub.core.settings import Settings
 from hub.core.store.interface import FINDINGS
 from hub.core.store.sqlite import SqliteStore
 from hub.intelligence import findings as findings_module
 from hub.intelligence.matching import intel_view
+from hub.inventory.desk import InventoryDesk
+from hub.web.api import endpoint as endpoint_module
 from tests.collectors.test_inventory_api import (
     CURL,
     LIBSSL,
@@ -38,6 +44,7 @@ from tests.collectors.test_inventory_api import (
     send,
 )
 from tests.conftest import World
+from tests.store.rewind import rewind
 
 
 def test_a_batch_and_its_findings_commit_together(
@@ -184,27 +191,112 @@ def test_asset_lists_written_before_sets_survive_the_migration(tmp_path: Path) -
     store.close()
     db = sqlite3.connect(path)
     db.execute("PRAGMA foreign_keys = OFF")
-    for statement in (
-        "DROP TABLE asset_software",
-        "DROP TABLE software_sets",
-        "CREATE TABLE asset_packages (asset_id TEXT NOT NULL, purl TEXT NOT NULL,"
-        " name TEXT NOT NULL, version TEXT NOT NULL, ecosystem TEXT NOT NULL,"
-        " match_key TEXT NOT NULL DEFAULT '', PRIMARY KEY (asset_id, purl)) WITHOUT ROWID",
-    ):
-        db.execute(statement)
+    rewind(db, 15)
+    k1, k2 = package_key(LIBSSL), package_key(CURL)
     db.executemany(
         "INSERT INTO asset_packages VALUES (?, ?, ?, ?, ?, ?)",
-        [(a1, LIBSSL, "libssl3", "3.0.11-1~deb12u2", "deb", "k1"),
-         (a1, CURL, "curl", "7.88.1-10+deb12u5", "deb", "k2"),
-         (a2, CURL, "curl", "7.88.1-10+deb12u5", "deb", "k2")],
+        [(a1, LIBSSL, "libssl3", "3.0.11-1~deb12u2", "deb", k1),
+         (a1, CURL, "curl", "7.88.1-10+deb12u5", "deb", k2),
+         (a2, CURL, "curl", "7.88.1-10+deb12u5", "deb", k2)],
     )  # fmt: skip
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    db.execute(f"PRAGMA user_version = {version - 1}")
     db.commit()
     db.close()
     store = SqliteStore(path)
     store.migrate()
     assert [p.purl for p in store.list_asset_packages(a1)] == sorted([LIBSSL, CURL])
     assert store.assets_running(CURL) == sorted([a1, a2])
-    assert store.assets_matching(["k1"]) == [a1]
+    assert store.assets_matching([str(k1)]) == [a1]
     store.close()
+
+
+class _WatchedLock:
+    """The serial lock, telling the test when a second request starts waiting on it."""
+
+    def __init__(self, waiting: threading.Event) -> None:
+        self._lock = threading.Lock()
+        self._waiting = waiting
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            self._waiting.set()
+            self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_batches_are_worked_one_at_a_time_per_process(
+    client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20: a worker process's threads share one GIL, so batches worked at once only
+    take turns, and the one holding the store's writer lock waits its turn too. The second
+    batch waits for the first before it is parsed, matched and written."""
+    waiting, inside = threading.Event(), threading.Event()
+    at_once: list[int] = []
+    working = [0]
+    real = InventoryDesk.receive
+
+    def receive(self: InventoryDesk, *args: Any, **kwargs: Any) -> Any:
+        working[0] += 1
+        at_once.append(working[0])
+        if working[0] == 1 and not inside.is_set():
+            inside.set()
+            # Hold the first batch until the second is either waiting for its turn or
+            # (were batches not serial) working beside it.
+            while not waiting.wait(0.01) and len(at_once) < 2:
+                pass
+        try:
+            return real(self, *args, **kwargs)
+        finally:
+            working[0] -= 1
+
+    monkeypatch.setattr(endpoint_module, "_SERIAL", _WatchedLock(waiting))
+    monkeypatch.setattr(InventoryDesk, "receive", receive)
+    app = client.application
+    statuses: list[int] = []
+
+    def post(ident: str) -> None:
+        with app.test_client() as own:
+            statuses.append(send(own, world, batch(world.system_a, ident)).status_code)
+
+    first = threading.Thread(target=post, args=("one",))
+    first.start()
+    assert inside.wait(30)
+    second = threading.Thread(target=post, args=("two",))
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert statuses == [201, 201]
+    assert at_once == [1, 1]  # never two batches at work in one process
+
+
+def test_a_placed_finding_is_the_finding_built_there() -> None:
+    built = Finding(
+        id=Finding.key_id("asset-1", LIBSSL, "CVE-2026-0001"),
+        org_id="o",
+        system_id="s",
+        asset_id="asset-1",
+        purl=LIBSSL,
+        vuln_id="CVE-2026-0001",
+        severity=Severity.HIGH,
+        cvss=7.5,
+        kev=True,
+        epss=0.5,
+        status=FindingStatus.OPEN,
+        first_seen=NOW,
+        last_seen=NOW,
+        fixed_at=None,
+        aliases=("GHSA-x",),
+        fixed_in=("3.0.12",),
+    )
+    elsewhere = dataclasses.replace(
+        built, id="x", org_id="", system_id="", asset_id="", first_seen=NOW - timedelta(days=9)
+    )
+    assert (
+        elsewhere.placed(id=built.id, org_id="o", system_id="s", asset_id="asset-1", first_seen=NOW)
+        == built
+    )
+    with pytest.raises(TypeError, match="severity"):
+        built.placed(severity=Severity.LOW)
+    with pytest.raises(InvalidSubmission, match="last_seen is before first_seen"):
+        built.placed(first_seen=NOW + timedelta(days=1))

@@ -33,6 +33,7 @@ from hub.core.model import (
     Asset,
     AuditDraft,
     AuditEntry,
+    Finding,
     FindingCount,
     Organization,
     Package,
@@ -44,6 +45,7 @@ from hub.core.records.intel import IntelSource
 from hub.core.records.scores import ScoreRecord
 from hub.core.store.codec import decode, encode_time, encode_value
 from hub.core.store.interface import (
+    FINDINGS,
     GENERIC_KINDS,
     HUB,
     AnyOf,
@@ -55,6 +57,7 @@ from hub.core.store.interface import (
     Transaction,
     quiet,
 )
+from hub.core.store.sqlite import vulngroups
 
 T = TypeVar("T")
 
@@ -254,11 +257,18 @@ def _condition(table: str, condition: In | AnyOf) -> tuple[str, list[Any]]:
         return f"({sql or '0'})", [v for group in parts for p in group for v in p[1]]
     name = condition.field
     marks = ", ".join("?" for _ in condition.values) or "NULL"
+    if (table, name) == ("findings", "vuln_id"):
+        return vulngroups.naming(marks), [*condition.values, *condition.values]
     if name in _LISTS[table]:
         return f"EXISTS (SELECT 1 FROM json_each({name}) WHERE value IN ({marks}))", list(
             condition.values
         )
     return f"{name} IN ({marks})", list(condition.values)
+
+
+def _by_vulnerability(query: Query) -> bool:
+    named = "vuln_id" in query.equals
+    return named or any(isinstance(c, In) and c.field == "vuln_id" for c in query.where)
 
 
 class _SqliteTransaction(Transaction):
@@ -403,6 +413,8 @@ class _SqliteTransaction(Transaction):
             self._conn.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"write refused by the store: {exc}") from exc
+        if kind is FINDINGS:
+            vulngroups.record(self._conn, cast(Sequence[Finding], items))
 
     def _audit_head(self) -> AuditEntry | None:
         row = self._conn.execute("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
@@ -560,6 +572,10 @@ class SqliteStore(Store):
         where: list[str] = []
         params: list[Any] = []
         for name, value in query.equals.items():
+            if (table, name) == ("findings", "vuln_id"):
+                where.append(vulngroups.naming("?"))  # no index by vulnerability: see there
+                params.extend([value, value])
+                continue
             where.append(f"{name} = ?")
             params.append(value)
         if query.ids is not None:
@@ -588,6 +604,11 @@ class SqliteStore(Store):
         elif query.after is not None:
             where.append("id > ?")
             params.append(query.after)
+        if table == "findings" and _by_vulnerability(query):
+            # Without statistics SQLite may walk another index (all of an agency's
+            # findings) and test each row against the few the lookup names; the rowids
+            # it names are what to read.
+            table += " NOT INDEXED"
         return table, f" WHERE {' AND '.join(where)}" if where else "", params
 
     def _select_page(self, kind: Kind[T], query: Query) -> list[T]:
@@ -636,10 +657,12 @@ class SqliteStore(Store):
         return sorted(found)
 
     def assets_running(self, purl: str) -> list[str]:
+        # Through the match key's index (one scattered index per new set is enough).
         rows = self._rows(
             "SELECT DISTINCT a.asset_id FROM software_sets s"
-            " JOIN asset_software a ON a.set_id = s.set_id WHERE s.purl = ? ORDER BY a.asset_id",
-            (purl,),
+            " JOIN asset_software a ON a.set_id = s.set_id"
+            " WHERE s.match_key = ? AND s.purl = ? ORDER BY a.asset_id",
+            (package_key(purl) or "", purl),
         )
         return [r["asset_id"] for r in rows]
 

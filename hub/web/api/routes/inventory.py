@@ -23,6 +23,7 @@ router = Router("inventory")
     statuses=(201, 200),
     errors=(404, 409),
     needs=Action.WRITE_INVENTORY,
+    serial=True,
 )
 def receive_inventory(call: Call) -> tuple[ReceiptOut, int]:
     report: InventoryIn = call.body
