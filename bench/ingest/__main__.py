@@ -3,6 +3,7 @@
 
     python -m bench.ingest [--assets 10000] [--packages 300] [--advisories 3000]
                            [--mode served|in-process] [--workers 2] [--clients 8]
+                           [--store sqlite|elasticsearch]
 
 Served (the default) is the hub as deployed: `crsa serve` (gunicorn, `--workers`
 processes) on 127.0.0.1 and `--clients` collectors posting at once over HTTP, each
@@ -12,6 +13,10 @@ Either way validation, the store writes, matching and findings are all counted, 
 SQLite store. Then one advisory for a package of one image arrives; the hub re-matches
 the hosts it concerns (incremental, by the indexed match key) on one copy of the
 database and every host (full) on another, and both must open the same findings.
+
+`--store elasticsearch` runs the in-process mode against one local Elasticsearch node
+started for the run (devtools.esnode), and only the ingest: the re-match comparison
+copies the SQLite file.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,11 +45,14 @@ import requests
 from collectors.endpoint.host import Distro, Host
 from collectors.endpoint.inventory import document
 from collectors.endpoint.packages import FoundPackage
+from devtools.esnode import Cluster
 from hub.core.auth import Principal
 from hub.core.model import Criticality, OrgKind, Role
 from hub.core.records.intel import IntelRecord, IntelSource
 from hub.core.registry import Registry
 from hub.core.settings import Settings
+from hub.core.store import Store
+from hub.core.store.elasticsearch import ElasticsearchStore
 from hub.core.store.sqlite import SqliteStore
 from hub.intelligence.advisory import parse_osv
 from hub.intelligence.match import advisory_keys
@@ -98,10 +108,14 @@ CRSA = [sys.executable, "-m", "hub.cli"]
 
 
 def in_process(
-    work: Path, settings: Settings, bodies: list[bytes], headers: dict[str, str]
+    work: Path,
+    settings: Settings,
+    bodies: list[bytes],
+    headers: dict[str, str],
+    open_store: Callable[[], Store] | None = None,
 ) -> float:
     """Seconds to post every batch, one after another, through the app in this process."""
-    store = SqliteStore(work / "crsa.db")
+    store = open_store() if open_store else SqliteStore(work / "crsa.db")
     client = create_app(settings, store=store).test_client()
     started = time.perf_counter()
     for n, body in enumerate(bodies):
@@ -177,15 +191,28 @@ def main() -> None:
     parser.add_argument("--mode", choices=("served", "in-process"), default="served")
     parser.add_argument("--workers", type=int, default=2, help="crsa serve's processes")
     parser.add_argument("--clients", type=int, default=8, help="collectors posting at once")
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
+    parser.add_argument("--store", choices=("sqlite", "elasticsearch"), default="sqlite")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    if args.store == "elasticsearch":
+        with Cluster(size=1, heap="2g") as cluster:
+            prefix = f"bench-{uuid.uuid4().hex[:6]}"
+            run(args, lambda: ElasticsearchStore(cluster.urls, prefix=prefix))
+    else:
+        run(args, None)
+
+
+def run(args: argparse.Namespace, open_store: Callable[[], Store] | None) -> None:
+    suffix = "" if open_store is None else "-elasticsearch"
+    out = args.out or Path(__file__).with_name(f"results{suffix}.json")
     rng = random.Random(5)
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     pool = universe(4_000, rng)
     images = [sorted(rng.sample(pool, args.packages)) for _ in range(5)]
 
     subprocess.run([*CRSA, "--home", str(work), "init"], check=True, capture_output=True)
-    store = SqliteStore(work / "crsa.db")
+    store = open_store() if open_store else SqliteStore(work / "crsa.db")
+    store.migrate()
     settings = Settings(home=work, max_request_bytes=MAX_BYTES)
     root = Principal.operator("bench")
     reg = Registry(store)
@@ -214,17 +241,35 @@ def main() -> None:
         )
         bodies.append(json.dumps(doc).encode())
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    if args.mode == "served":
+    if args.mode == "served" and open_store is None:
         ingest = served(work, bodies, headers, args.workers, args.clients)
     else:
-        ingest = in_process(work, settings, bodies, headers)
-    store = SqliteStore(work / "crsa.db")
+        ingest = in_process(work, settings, bodies, headers, open_store)
+    store = open_store() if open_store else SqliteStore(work / "crsa.db")
     findings = store.counts().findings
     store.close()
+    mode = args.mode if open_store is None else "in-process"
     print(
-        f"ingest ({args.mode}): {args.assets} hosts x {args.packages} packages in {ingest:.1f} s"
-        f" ({args.assets / ingest:.0f} hosts/s); {findings} findings"
+        f"ingest ({mode}, {args.store}): {args.assets} hosts x {args.packages} packages in"
+        f" {ingest:.1f} s ({args.assets / ingest:.0f} hosts/s); {findings} findings"
     )
+    results: dict[str, Any] = {
+        "store": args.store,
+        "mode": mode,
+        "workers": args.workers if mode == "served" else 1,
+        "clients": args.clients if mode == "served" else 1,
+        "assets": args.assets,
+        "packages_per_asset": args.packages,
+        "advisories": args.advisories,
+        "ingest_seconds": round(ingest, 1),
+        "hosts_per_second": round(args.assets / ingest, 1),
+        "findings": findings,
+    }
+    if open_store is not None:
+        out.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"written to {out}")
+        shutil.rmtree(work)
+        return
 
     # One new advisory for a package of image 0.
     target = images[0][7]
@@ -245,21 +290,9 @@ def main() -> None:
         print(f"{label}: re-matched {assets} hosts in {elapsed:.2f} s, {opened} findings opened")
     assert timings["incremental"]["opened"] == timings["full"]["opened"]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    results = {
-        "mode": args.mode,
-        "workers": args.workers if args.mode == "served" else 1,
-        "clients": args.clients if args.mode == "served" else 1,
-        "assets": args.assets,
-        "packages_per_asset": args.packages,
-        "advisories": args.advisories,
-        "ingest_seconds": round(ingest, 1),
-        "hosts_per_second": round(args.assets / ingest, 1),
-        "findings": findings,
-        "new_advisory": timings,
-        "peak_mb": round(peak),
-    }
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"peak memory {peak:.0f} MB; written to {args.out}")
+    results.update(new_advisory=timings, peak_mb=round(peak))
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"peak memory {peak:.0f} MB; written to {out}")
     shutil.rmtree(work)
 
 
