@@ -82,8 +82,8 @@ class Endpoint:
     # Pure computation from start to end (an inventory batch: parse, match, reconcile):
     # run one at a time per worker process. A process's threads share one GIL, so
     # several of these at once only take turns, and the one holding the store's writer
-    # lock waits for its turn too while the others hold it back (bench/ingest: 69 hosts/s
-    # with four at once per process, 109 with one; docs/performance.md).
+    # lock waits for its turn too while the others hold it back (bench/ingest,
+    # docs/performance.md).
     serial: bool = False
 
     @property
