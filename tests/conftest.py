@@ -23,6 +23,7 @@ from hub.core.store import Store
 from hub.core.store.elasticsearch import ElasticsearchStore
 from hub.core.store.sqlite import SqliteStore
 from hub.web.app import create_app
+from tests.indexsets import IndexSets
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Hubs these tests serve run no scorer beside them unless a test asks for one: the scorer is
@@ -62,6 +63,12 @@ def es_node() -> Iterator[Cluster]:
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def index_sets(es_node: Cluster) -> IndexSets:
+    """Migrated index sets on the session's node, lent to one test at a time."""
+    return IndexSets(es_node.urls, es_store)
+
+
 def es_store(urls: list[str], prefix: str | None = None, **options: Any) -> ElasticsearchStore:
     return ElasticsearchStore(urls, prefix=prefix or f"t-{uuid.uuid4().hex[:12]}", **options)
 
@@ -81,11 +88,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield lite
         lite.close()
         return
-    node: Cluster = request.getfixturevalue("es_node")
-    es = es_store(node.urls)
-    es.migrate()
+    sets: IndexSets = request.getfixturevalue("index_sets")
+    es = sets.lend()
     yield es
-    drop_indices(es)
+    sets.take_back(es, drop_indices)
 
 
 def hub_env(store: Store, home: Path, **extra: str) -> dict[str, str]:
