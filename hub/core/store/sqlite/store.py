@@ -263,7 +263,19 @@ def _condition(table: str, condition: In | AnyOf) -> tuple[str, list[Any]]:
         return f"EXISTS (SELECT 1 FROM json_each({name}) WHERE value IN ({marks}))", list(
             condition.values
         )
+    flags = [v for v in condition.values if isinstance(v, bool)]
+    if flags and len(flags) == len(condition.values):
+        if len(set(flags)) == 1:  # `IN (1)` would not imply `= 1`
+            return f"{name} = {_literals(flags[:1])}", []
+        return f"{name} IN ({_literals(flags)})", []
     return f"{name} IN ({marks})", list(condition.values)
+
+
+def _literals(values: Sequence[bool]) -> str:
+    """Booleans written into the SQL text rather than bound: SQLite uses a partial index
+    (`findings_status_kev ... WHERE kev = 1`) only when the query's own text implies its
+    condition, and a bound value does not."""
+    return ", ".join(str(int(v)) for v in values)
 
 
 def _by_vulnerability(query: Query) -> bool:
@@ -575,6 +587,9 @@ class SqliteStore(Store):
             if (table, name) == ("findings", "vuln_id"):
                 where.append(vulngroups.naming("?"))  # no index by vulnerability: see there
                 params.extend([value, value])
+                continue
+            if isinstance(value, bool):
+                where.append(f"{name} = {_literals([value])}")
                 continue
             where.append(f"{name} = ?")
             params.append(value)
