@@ -23,7 +23,7 @@ from datetime import datetime
 from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from collectors.files import FILE_MODE, private_file
 from hub.core import audit, jsontext
@@ -260,8 +260,9 @@ def _condition(table: str, condition: In | AnyOf) -> tuple[str, list[Any]]:
         return f"({sql or '0'})", [v for group in parts for p in group for v in p[1]]
     name = condition.field
     marks = ", ".join("?" for _ in condition.values) or "NULL"
-    if (table, name) == ("findings", "vuln_id"):
-        return vulngroups.naming(marks), [*condition.values, *condition.values]
+    lookup = _LOOKUPS.get((table, name))
+    if lookup is not None:
+        return lookup.condition(marks), list(condition.values) * lookup.binds
     if name in _LISTS[table]:
         return f"EXISTS (SELECT 1 FROM json_each({name}) WHERE value IN ({marks}))", list(
             condition.values
@@ -281,9 +282,25 @@ def _literals(values: Sequence[bool]) -> str:
     return ", ".join(str(int(v)) for v in values)
 
 
-def _by_vulnerability(query: Query) -> bool:
-    named = "vuln_id" in query.equals
-    return named or any(isinstance(c, In) and c.field == "vuln_id" for c in query.where)
+class _Lookup(NamedTuple):
+    """A field found through another structure that names the table's rowids, instead of
+    an index of the table ordered by it (see `vulngroups` for why findings have none by
+    vulnerability). `condition` makes the SQL from the value marks, bound `binds` times."""
+
+    condition: Callable[[str], str]
+    binds: int
+
+
+_LOOKUPS = {("findings", "vuln_id"): _Lookup(vulngroups.naming, 2)}
+
+
+def _looks_up(table: str, query: Query) -> bool:
+    """Whether the query names rows through a `_LOOKUPS` entry. Without statistics SQLite
+    may then walk another index of the table (all of an agency's findings) and test each
+    row against the few the lookup names: such a query reads the table `NOT INDEXED`,
+    leaving SQLite the rowids to read."""
+    fields = set(query.equals) | {c.field for c in query.where if isinstance(c, In)}
+    return any((table, name) in _LOOKUPS for name in fields)
 
 
 class _SqliteTransaction(Transaction):
@@ -600,9 +617,10 @@ class SqliteStore(Store):
         where: list[str] = []
         params: list[Any] = []
         for name, value in query.equals.items():
-            if (table, name) == ("findings", "vuln_id"):
-                where.append(vulngroups.naming("?"))  # no index by vulnerability: see there
-                params.extend([value, value])
+            lookup = _LOOKUPS.get((table, name))
+            if lookup is not None:
+                where.append(lookup.condition("?"))
+                params.extend([value] * lookup.binds)
                 continue
             if isinstance(value, bool):
                 where.append(f"{name} = {_literals([value])}")
@@ -635,10 +653,7 @@ class SqliteStore(Store):
         elif query.after is not None:
             where.append("id > ?")
             params.append(query.after)
-        if table == "findings" and _by_vulnerability(query):
-            # Without statistics SQLite may walk another index (all of an agency's
-            # findings) and test each row against the few the lookup names; the rowids
-            # it names are what to read.
+        if _looks_up(table, query):
             table += " NOT INDEXED"
         return table, f" WHERE {' AND '.join(where)}" if where else "", params
 
