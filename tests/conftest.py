@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,21 @@ class World:
 
 
 @pytest.fixture
-def world(store: Store) -> World:
+def world(request: pytest.FixtureRequest, store: Store) -> World:
+    """The seeded world; on Elasticsearch seeded once per worker and copied into each
+    test's fresh index set (`IndexSets.saved`), since seeding is a dozen commits there."""
+    if not isinstance(store, ElasticsearchStore):
+        return seed_world(store)
+    sets: IndexSets = request.getfixturevalue("index_sets")
+    copied: World | None = sets.saved(store, "world")
+    if copied is not None:
+        return replace(copied, store=store)
+    made = seed_world(store)
+    sets.save(store, "world", made)
+    return made
+
+
+def seed_world(store: Store) -> World:
     reg = Registry(store)
     root = Principal.operator("tests")
     op = reg.add_organization(root, "Operations Center", OrgKind.OPERATOR, "t").value

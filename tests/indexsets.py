@@ -28,6 +28,21 @@ class IndexSets:
         self._make = make
         self._free: list[str] = []
         self._made: dict[str, tuple[Any, list[Doc]]] = {}
+        self._saved: dict[str, tuple[list[Doc], Any]] = {}
+
+    def saved(self, store: ElasticsearchStore, name: str) -> Any:
+        """What `save` kept under `name`, now written into `store`'s fresh set, or None.
+        A fixture that builds the same records for every test (the seeded world: a dozen
+        commits, each a lease, a journal and a refresh here) builds them once and has
+        them copied afterwards, audit chain and all, as a restarted hub would find them."""
+        if name not in self._saved:
+            return None
+        docs, value = self._saved[name]
+        self._write(store, docs)
+        return value
+
+    def save(self, store: ElasticsearchStore, name: str, value: Any) -> None:
+        self._saved[name] = (self._docs(store), value)
 
     def lend(self) -> ElasticsearchStore:
         if self._free:
@@ -68,6 +83,11 @@ class IndexSets:
         return sorted((d["_index"], d["_id"], d["_source"]) for d in found)
 
     def _reset(self, store: ElasticsearchStore, docs: list[Doc]) -> bool:
+        self._write(store, docs)
+        return self._docs(store) == docs
+
+    def _write(self, store: ElasticsearchStore, docs: list[Doc]) -> None:
+        """Make the set hold exactly `docs`, whatever it held."""
         held = self._docs(store)
         bulk(
             store.es,
@@ -79,4 +99,3 @@ class IndexSets:
             [{"_op_type": "index", "_index": i, "_id": d, "_source": s} for i, d, s in docs],
             refresh=True,
         )
-        return self._docs(store) == docs
