@@ -77,10 +77,13 @@ class IndexSets:
 
     @staticmethod
     def _docs(store: ElasticsearchStore) -> list[Doc]:
+        """Every document of the set, its index named without the set's prefix: records
+        saved from one set are written into another."""
         pattern = f"{store.prefix}-*"
         store.es.indices.refresh(index=pattern)
         found = scan(store.es, index=pattern, query={"query": {"match_all": {}}})
-        return sorted((d["_index"], d["_id"], d["_source"]) for d in found)
+        cut = len(store.prefix) + 1
+        return sorted((d["_index"][cut:], d["_id"], d["_source"]) for d in found)
 
     def _reset(self, store: ElasticsearchStore, docs: list[Doc]) -> bool:
         self._write(store, docs)
@@ -91,11 +94,14 @@ class IndexSets:
         held = self._docs(store)
         bulk(
             store.es,
-            [{"_op_type": "delete", "_index": i, "_id": d} for i, d, _ in held],
+            [{"_op_type": "delete", "_index": store.index(i), "_id": d} for i, d, _ in held],
             refresh=True,
         )
         bulk(
             store.es,
-            [{"_op_type": "index", "_index": i, "_id": d, "_source": s} for i, d, s in docs],
+            [
+                {"_op_type": "index", "_index": store.index(i), "_id": d, "_source": s}
+                for i, d, s in docs
+            ],
             refresh=True,
         )
