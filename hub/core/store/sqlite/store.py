@@ -18,7 +18,7 @@ import threading
 import types
 import typing
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from enum import Enum
 from importlib import resources
@@ -579,7 +579,11 @@ class SqliteStore(Store):
         commits = getattr(self._local, "commits", 0) + 1
         self._local.commits = commits
         if commits % CHECKPOINT_EVERY == 0:
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            # The commit is durable in the WAL already: a checkpoint that fails is tried
+            # again 32 commits later (or by SQLite's backstop), and must not make the
+            # caller believe its write was lost.
+            with suppress(sqlite3.Error):
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextmanager
     def _writer(self) -> Iterator[None]:
