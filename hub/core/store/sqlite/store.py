@@ -263,7 +263,7 @@ def _condition(table: str, condition: In | AnyOf) -> tuple[str, list[Any]]:
     lookup = _LOOKUPS.get((table, name))
     if lookup is not None:
         return lookup.condition(marks), list(condition.values) * lookup.binds
-    if name in _LISTS[table]:
+    if name in _LISTS.get(table, ()):
         return f"EXISTS (SELECT 1 FROM json_each({name}) WHERE value IN ({marks}))", list(
             condition.values
         )
@@ -299,7 +299,12 @@ def _looks_up(table: str, query: Query) -> bool:
     may then walk another index of the table (all of an agency's findings) and test each
     row against the few the lookup names: such a query reads the table `NOT INDEXED`,
     leaving SQLite the rowids to read."""
-    fields = set(query.equals) | {c.field for c in query.where if isinstance(c, In)}
+    fields = set(query.equals)
+    for condition in query.where:
+        if isinstance(condition, In):
+            fields.add(condition.field)
+        else:
+            fields |= {c.field for group in condition.groups for c in group}
     return any((table, name) in _LOOKUPS for name in fields)
 
 
@@ -620,17 +625,12 @@ class SqliteStore(Store):
         table = _TABLES[kind.name][0]
         where: list[str] = []
         params: list[Any] = []
+        # A field equal to a value is the one-value case of `In`, written once there
+        # (lookups, list fields, boolean literals); SQLite plans `IN (?)` as `= ?`.
         for name, value in query.equals.items():
-            lookup = _LOOKUPS.get((table, name))
-            if lookup is not None:
-                where.append(lookup.condition("?"))
-                params.extend([value] * lookup.binds)
-                continue
-            if isinstance(value, bool):
-                where.append(f"{name} = {_literals([value])}")
-                continue
-            where.append(f"{name} = ?")
-            params.append(value)
+            sql, values = _condition(table, In(name, (value,)))
+            where.append(sql)
+            params.extend(values)
         if query.ids is not None:
             where.append(f"id IN ({', '.join('?' for _ in query.ids) or 'NULL'})")
             params.extend(query.ids)
