@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import json
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -86,7 +87,15 @@ def run(
     agency = store.list_organizations(kind=OrgKind.AGENCY, limit=1)[0]
     settings = load_settings(settings_env, home=home)
     client = create_app(settings, store).test_client()
-    assert client.post("/ui/login", data={"token": token}).status_code == 302
+    # The login form and every callback carry the session's CSRF token, as the browser's.
+    form = client.get("/ui/login").get_data(as_text=True)
+    found = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert found is not None, "the login page has no CSRF field"
+    got = client.post("/ui/login", data={"token": token, "csrf": found.group(1)})
+    assert got.status_code == 302, got.status_code
+    cookie = client.get_cookie("_csrf_token")
+    assert cookie is not None
+    client.environ_base["HTTP_X_CSRFTOKEN"] = cookie.value
     tick = {"id": "overview-tick", "property": "n_intervals", "value": None}
     overview = callback(
         "overview-body.children", {"id": "overview-body", "property": "children"}, [tick]
