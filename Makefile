@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ioc
 	$(BIN)/python -m bench.taxii
 	$(BIN)/python -m bench.dash
+	$(BIN)/python -m bench.nation
 
 clean:
 	rm -rf $(VENV) crsa-data crsa-demo

@@ -24,25 +24,20 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import resource
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
-
+from bench.served import CRSA, QUIET, served_hub
 from collectors.endpoint.host import Distro, Host
 from collectors.endpoint.inventory import document
 from collectors.endpoint.packages import FoundPackage
@@ -104,8 +99,8 @@ def osv_for(purl: str, n: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
+Batch = tuple[bytes, dict[str, str]]
 MAX_BYTES = 64 * 1024 * 1024
-CRSA = [sys.executable, "-m", "hub.cli"]
 
 
 def in_process(
@@ -129,68 +124,69 @@ def in_process(
     return elapsed
 
 
-def served(
-    work: Path, bodies: list[bytes], headers: dict[str, str], workers: int, clients: int
-) -> float:
-    """Seconds for `clients` collectors to have every batch acknowledged by `crsa serve`."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [*CRSA, "--home", str(work), "serve", "--port", str(port), "--workers", str(workers)],
-        # Scoring, sharing and playbooks run beside a real hub; here they would only take
-        # CPU from the ingest being measured (bench/score measures scoring).
-        env={
-            **os.environ,
-            "CRSA_MAX_REQUEST_BYTES": str(MAX_BYTES),
-            "CRSA_SCORE_INTERVAL": "0",
-            "CRSA_SHARING_INTERVAL": "0",
-            "CRSA_PLAYBOOK_INTERVAL": "0",
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"crsa serve exited: {proc.communicate()[1]}")
-            try:
-                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        done = [0]
-        lock = threading.Lock()
-        started = time.perf_counter()
+def post_all(port: int, batches: Iterable[Batch], clients: int) -> float:
+    """Seconds for `clients` collectors to have every batch (body, headers) acknowledged
+    by the hub.
 
-        def post(body: bytes) -> None:
-            # A connection per batch, as a fleet's collectors each post once: kept-alive
-            # sessions would pin all 8 clients to whichever worker accepted them first.
-            # http.client, not requests: these clients share the machine's cores with the
-            # hub, where a fleet's collectors run on hosts of their own, and requests
-            # spent about 2 ms of CPU per batch building a session for each call.
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    The clients draw batches one at a time, so a lazy iterable (the nation's 100,000
+    compressed bodies) is never held whole in memory.
+    """
+    source = iter(batches)
+    done = [0]
+    failed: list[BaseException] = []
+    lock = threading.Lock()
+    started = time.perf_counter()
+
+    def post(body: bytes, headers: dict[str, str]) -> None:
+        # A connection per batch, as a fleet's collectors each post once: kept-alive
+        # sessions would pin all 8 clients to whichever worker accepted them first.
+        # http.client, not requests: these clients share the machine's cores with the
+        # hub, where a fleet's collectors run on hosts of their own, and requests
+        # spent about 2 ms of CPU per batch building a session for each call.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        try:
+            conn.request("POST", "/api/v1/inventory", body=body, headers=headers)
+            got = conn.getresponse()
+            text = got.read()
+        finally:
+            conn.close()
+        if got.status != 201:
+            raise RuntimeError(f"batch answered {got.status}: {text[:300]!r}")
+
+    def client() -> None:
+        while not failed:
+            with lock:
+                batch = next(source, None)
+            if batch is None:
+                return
             try:
-                conn.request("POST", "/api/v1/inventory", body=body, headers=headers)
-                got = conn.getresponse()
-                text = got.read()
-            finally:
-                conn.close()
-            assert got.status == 201, text
+                post(*batch)
+            except BaseException as exc:
+                failed.append(exc)
+                return
             with lock:
                 done[0] += 1
                 if done[0] % 1000 == 0:
                     rate = done[0] / (time.perf_counter() - started)
                     print(f"  {done[0]} hosts, {rate:.0f}/s", flush=True)
 
-        with ThreadPoolExecutor(clients) as pool:
-            list(pool.map(post, bodies))
-        return time.perf_counter() - started
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failed:
+        raise failed[0]
+    return time.perf_counter() - started
+
+
+def served(
+    work: Path, bodies: list[bytes], headers: dict[str, str], workers: int, clients: int
+) -> float:
+    """Seconds for `clients` collectors to have every batch acknowledged by `crsa serve`."""
+    env = {"CRSA_MAX_REQUEST_BYTES": str(MAX_BYTES), **QUIET}
+    with served_hub(work, workers, env) as hub:
+        return post_all(hub.port, ((body, headers) for body in bodies), clients)
 
 
 def main() -> None:
