@@ -10,14 +10,15 @@ nothing changed, so a re-match after an unchanged feed costs no writes at all.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import islice
 
 from hub.core.model import AuditDraft, Finding, FindingStatus, Package
 from hub.core.records.supply import VexStatement
 from hub.core.store import Store
-from hub.core.store.interface import FINDINGS, HUB, Transaction
+from hub.core.store.interface import ASSETS, FINDINGS, HUB, Query, Transaction
 from hub.intelligence.match import Skipped
 from hub.intelligence.matching import IntelView, Scope, match_scope
 
@@ -53,10 +54,17 @@ def _content(f: Finding) -> tuple[object, ...]:
     )
 
 
-def reconcile(existing: Sequence[Finding], fresh: Sequence[Finding], now: datetime) -> Reconciled:
+def reconcile(
+    existing: Sequence[Finding],
+    fresh: Sequence[Finding],
+    now: datetime,
+    host_seen: datetime | None = None,
+) -> Reconciled:
     """One scope's stored findings against what the evidence produces now. A finding is
     known by its component and vulnerability within the scope, and keeps the id it was
-    first stored under (ids were laid out differently before issue 20)."""
+    first stored under (ids were laid out differently before issue 20). `host_seen`: when
+    the scope's host last showed its findings before this evidence (its previous report),
+    which is when a host finding fixed now was last seen."""
     old = {(f.purl, f.vuln_id): f for f in existing}
     writes: list[Finding] = []
     opened = updated = 0
@@ -77,17 +85,43 @@ def reconcile(existing: Sequence[Finding], fresh: Sequence[Finding], now: dateti
         )
         if before.status is FindingStatus.FIXED:
             opened += 1  # it came back
-        elif _content(before) == _content(merged) and before.last_seen >= f.last_seen:
+        elif _content(before) == _content(merged) and (
+            before.last_seen >= f.last_seen or f.asset_id
+        ):
+            # A host's finding is not rewritten only to move its last_seen: its host's
+            # report already says it is still there (`with_last_report`). Rewriting every
+            # finding of every daily report made a host reporting the same software cost
+            # as much as a new one, and marked its system for rescoring every day.
             continue
         else:
             updated += 1
         writes.append(merged)
     gone = [
-        replace(f, status=FindingStatus.FIXED, fixed_at=now)
+        replace(
+            f,
+            status=FindingStatus.FIXED,
+            fixed_at=now,
+            last_seen=max(f.last_seen, host_seen) if f.asset_id and host_seen else f.last_seen,
+        )
         for f in old.values()
         if f.status is not FindingStatus.FIXED
     ]
     return Reconciled(writes + gone, opened, len(gone), updated)
+
+
+def with_last_report(store: Store, findings: Iterable[Finding]) -> Iterator[Finding]:
+    """Findings as readers see them: an open finding of a host was last seen when its host
+    last reported (the report that would have fixed it did not), which is later than the
+    time stored with it once the host reports the same software again. Read a chunk of
+    hosts at a time, so that a stream of findings (an export) stays a stream."""
+    source = iter(findings)
+    while chunk := list(islice(source, 1000)):
+        hosts = sorted({f.asset_id for f in chunk if f.asset_id and f.status is FindingStatus.OPEN})
+        found = store.iter_query(ASSETS, Query(ids=tuple(hosts), limit=len(hosts))) if hosts else ()
+        reported = {a.id: a.last_seen for a in found if a.last_seen is not None}
+        for f in chunk:
+            seen = reported.get(f.asset_id) if f.status is FindingStatus.OPEN else None
+            yield f if seen is None or seen <= f.last_seen else replace(f, last_seen=seen)
 
 
 def scope_findings(store: Store, system_id: str, asset_id: str, product_id: str) -> list[Finding]:
@@ -108,11 +142,13 @@ def apply(
     request_id: str,
     reason: str,
     into: Transaction | None = None,
+    host_seen: datetime | None = None,
 ) -> Reconciled:
     """Reconcile one scope and write the changes with one audit entry, or nothing at all:
     in a transaction of its own, or `into` the caller's, so that what caused the change
     (a host's new inventory) and the findings it changed commit together."""
-    outcome = reconcile(scope_findings(store, system_id, asset_id, product_id), fresh, now)
+    held = scope_findings(store, system_id, asset_id, product_id)
+    outcome = reconcile(held, fresh, now, host_seen)
     if not outcome.writes:
         return outcome
     if into is not None:

@@ -132,12 +132,15 @@ class InventoryDesk:
             if raced is not None:
                 return self._replayed(raced, report.batch_id, digest)
             tx.put_asset(asset)
-            tx.mark_changed([(asset.org_id, asset.system_id)], "inventory")
+            if self._was_unknown_or_silent(existing, now):
+                tx.mark_changed([(asset.org_id, asset.system_id)], "inventory")
             if newest:  # an older batch arriving late keeps the newer state
                 if before != after or existing is None:
                     tx.put_asset_packages(asset_id, packages)
+                    tx.mark_changed([(asset.org_id, asset.system_id)], "inventory")
+                if existing is None or self._checks_changed(asset_id, telemetry):
+                    tx.mark_changed([(telemetry.org_id, telemetry.system_id)], "telemetry")
                 tx.put_telemetry(telemetry)
-                tx.mark_changed([(telemetry.org_id, telemetry.system_id)], "telemetry")
             tx.put_batch(batch)
             tx.append_audit(
                 AuditDraft(
@@ -158,7 +161,8 @@ class InventoryDesk:
                 )
             )
             if matched is not None:
-                reconciled = self._reconcile(asset, matched, now, request_id, tx)
+                previous = existing.last_seen if existing else None
+                reconciled = self._reconcile(asset, matched, now, request_id, previous, tx)
 
         if reconciled is None:
             return Receipt(batch, duplicate=False)
@@ -170,6 +174,29 @@ class InventoryDesk:
             opened += report_products.opened
             fixed += report_products.fixed
         return Receipt(batch, duplicate=False, findings_opened=opened, findings_fixed=fixed)
+
+    def _was_unknown_or_silent(self, existing: Asset | None, now: datetime) -> bool:
+        """Whether this report can move its system's score by arriving at all.
+
+        A host that reported within `stale_after_days` was counted as reporting by every
+        scoring run up to now, and another report of the same software and checks leaves
+        its score where it was: its system is not marked, so that a nation's daily reports
+        of unchanged hosts do not rescore every system every day. A host new to the hub,
+        or silent (counted as unreported) until now, changes its system's score. The
+        moment it would have gone silent stays in its system's scoring state, so the
+        system is rescored then, with this report's time, and finds it reporting.
+        """
+        if existing is None or existing.last_seen is None:
+            return True
+        return existing.last_seen < now - timedelta(days=self.settings.stale_after_days)
+
+    def _checks_changed(self, asset_id: str, telemetry: AssetTelemetry) -> bool:
+        """Whether the configuration checks differ from the ones scored last: the parts
+        of a check scoring reads (`hub.risk.scoring.compute.gather`)."""
+        previous = self.store.get_telemetry(asset_id)
+        if previous is None:
+            return True
+        return _scored_checks(previous) != _scored_checks(telemetry)
 
     @staticmethod
     def _replayed(known: InventoryBatch, batch_id: str, digest: str) -> Receipt:
@@ -215,7 +242,8 @@ class InventoryDesk:
         self, asset: Asset, packages: list[Package], request_id: str
     ) -> tuple[int, int]:
         """The asset's own software against the current intelligence."""
-        outcome = self._reconcile(asset, self._match(asset, packages), self.clock(), request_id)
+        matched = self._match(asset, packages)
+        outcome = self._reconcile(asset, matched, self.clock(), request_id, asset.last_seen)
         return outcome.opened, outcome.fixed
 
     def _reconcile(
@@ -224,8 +252,11 @@ class InventoryDesk:
         matched: MatchReport,
         now: datetime,
         request_id: str,
+        host_seen: datetime | None,
         into: Transaction | None = None,
     ) -> Reconciled:
+        """`host_seen`: the host's report before this evidence, when what it fixes was
+        last seen (findings are not rewritten at each report only to move last_seen)."""
         return apply(
             self.store,
             matched.findings,
@@ -237,10 +268,18 @@ class InventoryDesk:
             request_id=request_id,
             reason="inventory received",
             into=into,
+            host_seen=host_seen,
         )
 
     def stale_before(self) -> datetime:
         return self.clock() - timedelta(days=self.settings.stale_after_days)
+
+
+def _scored_checks(telemetry: AssetTelemetry) -> list[tuple[str, str, str, str]]:
+    return sorted(
+        (c["id"], c.get("title", ""), c["severity"], c["status"])
+        for c in telemetry.data.get("checks", [])
+    )
 
 
 def body_digest(raw: bytes) -> str:

@@ -21,6 +21,7 @@ from hub.core.model import AuditDraft, Finding
 from hub.core.records.scores import ScoreRecord
 from hub.core.store import Store
 from hub.core.store.interface import FINDINGS
+from hub.intelligence.findings import with_last_report
 from hub.risk.exports import report, signing, streams
 from hub.risk.scoring.compute import Run, score_hub
 from hub.risk.scoring.policy import ScoringPolicy, load_policy
@@ -127,8 +128,9 @@ def create(
     private_dir(out)
     chosen = [s for s in scores if org_id is None or s.org_id == org_id]
     # Findings are the bulk of an export: streamed from the store into their files.
+    findings = with_last_report(store, store.iter_all(FINDINGS, org_id=org_id))
     csv_digest, json_digest, _ = streams.write_rows(
-        (_finding_row(f) for f in store.iter_all(FINDINGS, org_id=org_id)),
+        (_finding_row(f) for f in findings),
         out / "findings.csv",
         out / "findings.json",
         FINDING_COLUMNS,

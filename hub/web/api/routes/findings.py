@@ -5,6 +5,7 @@ from __future__ import annotations
 from hub.core.auth import Action
 from hub.core.errors import NotFound
 from hub.core.model import Finding
+from hub.intelligence.findings import with_last_report
 from hub.web.api.endpoint import Call, Router
 from hub.web.api.sbom_schemas import FindingOut, FindingPage, FindingQuery
 
@@ -45,7 +46,7 @@ def list_findings(call: Call) -> FindingPage:
         limit=q.limit,
     )
     return FindingPage(
-        items=[finding_out(f) for f in items],
+        items=[finding_out(f) for f in with_last_report(call.store, items)],
         next=items[-1].id if len(items) == q.limit else None,
     )
 
@@ -62,4 +63,4 @@ def get_finding(call: Call, finding_id: str) -> FindingOut:
     f = call.store.get_finding(finding_id)
     if f is None or not call.who.sees_org(f.org_id):
         raise NotFound(f"no finding {finding_id}")
-    return finding_out(f)
+    return finding_out(next(with_last_report(call.store, [f])))
