@@ -93,7 +93,7 @@ def run(
     assert found is not None, "the login page has no CSRF field"
     got = client.post("/ui/login", data={"token": token, "csrf": found.group(1)})
     assert got.status_code == 302, got.status_code
-    cookie = client.get_cookie("_csrf_token")
+    cookie = client.get_cookie("_csrf_token", path="/ui/")
     assert cookie is not None
     client.environ_base["HTTP_X_CSRFTOKEN"] = cookie.value
     tick = {"id": "overview-tick", "property": "n_intervals", "value": None}

@@ -132,7 +132,7 @@ class InventoryDesk:
             if raced is not None:
                 return self._replayed(raced, report.batch_id, digest)
             tx.put_asset(asset)
-            if self._was_unknown_or_silent(existing, now):
+            if self._was_unknown_or_silent(existing):
                 tx.mark_changed([(asset.org_id, asset.system_id)], "inventory")
             if newest:  # an older batch arriving late keeps the newer state
                 if before != after or existing is None:
@@ -175,7 +175,7 @@ class InventoryDesk:
             fixed += report_products.fixed
         return Receipt(batch, duplicate=False, findings_opened=opened, findings_fixed=fixed)
 
-    def _was_unknown_or_silent(self, existing: Asset | None, now: datetime) -> bool:
+    def _was_unknown_or_silent(self, existing: Asset | None) -> bool:
         """Whether this report can move its system's score by arriving at all.
 
         A host that reported within `stale_after_days` was counted as reporting by every
@@ -188,7 +188,7 @@ class InventoryDesk:
         """
         if existing is None or existing.last_seen is None:
             return True
-        return existing.last_seen < now - timedelta(days=self.settings.stale_after_days)
+        return existing.last_seen < self.stale_before()
 
     def _checks_changed(self, asset_id: str, telemetry: AssetTelemetry) -> bool:
         """Whether the configuration checks differ from the ones scored last: the parts
