@@ -131,15 +131,15 @@ class InventoryDesk:
             raced = self.store.get_batch(report.batch_id)
             if raced is not None:
                 return self._replayed(raced, report.batch_id, digest)
-            tx.put_asset(asset)
-            if self._was_unknown_or_silent(existing):
+            # Read before this report's telemetry replaces the one scored last.
+            if self._was_unknown_or_silent(existing) or (
+                newest and (before != after or self._checks_changed(asset_id, telemetry))
+            ):
                 tx.mark_changed([(asset.org_id, asset.system_id)], "inventory")
+            tx.put_asset(asset)
             if newest:  # an older batch arriving late keeps the newer state
                 if before != after or existing is None:
                     tx.put_asset_packages(asset_id, packages)
-                    tx.mark_changed([(asset.org_id, asset.system_id)], "inventory")
-                if existing is None or self._checks_changed(asset_id, telemetry):
-                    tx.mark_changed([(telemetry.org_id, telemetry.system_id)], "telemetry")
                 tx.put_telemetry(telemetry)
             tx.put_batch(batch)
             tx.append_audit(
@@ -191,12 +191,11 @@ class InventoryDesk:
         return existing.last_seen < self.stale_before()
 
     def _checks_changed(self, asset_id: str, telemetry: AssetTelemetry) -> bool:
-        """Whether the configuration checks differ from the ones scored last: the parts
-        of a check scoring reads (`hub.risk.scoring.compute.gather`)."""
+        """Whether the configuration checks differ from the ones scored last."""
         previous = self.store.get_telemetry(asset_id)
         if previous is None:
             return True
-        return _scored_checks(previous) != _scored_checks(telemetry)
+        return sorted(previous.scored_checks()) != sorted(telemetry.scored_checks())
 
     @staticmethod
     def _replayed(known: InventoryBatch, batch_id: str, digest: str) -> Receipt:
@@ -273,13 +272,6 @@ class InventoryDesk:
 
     def stale_before(self) -> datetime:
         return self.clock() - timedelta(days=self.settings.stale_after_days)
-
-
-def _scored_checks(telemetry: AssetTelemetry) -> list[tuple[str, str, str, str]]:
-    return sorted(
-        (c["id"], c.get("title", ""), c["severity"], c["status"])
-        for c in telemetry.data.get("checks", [])
-    )
 
 
 def body_digest(raw: bytes) -> str:

@@ -27,6 +27,15 @@ class AssetTelemetry:
     checks_passed: int
     data: dict[str, Any] = field(hash=False)
 
+    def scored_checks(self) -> list[tuple[str, str, str, str]]:
+        """(id, title, severity, status) of each configuration check, as reported: what
+        scoring reads of a host's telemetry, and so what must differ for a new report to
+        move its score."""
+        return [
+            (c["id"], c.get("title", ""), c["severity"], c["status"])
+            for c in self.data.get("checks", [])
+        ]
+
 
 @dataclass(frozen=True)
 class InventoryBatch:

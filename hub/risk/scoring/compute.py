@@ -131,11 +131,9 @@ def gather(
     for asset in store.iter_all_assets(system.id):
         assets.append(AssetInput(asset.id, asset.last_seen))
         telemetry = store.get_telemetry(asset.id)
-        for c in telemetry.data.get("checks", []) if telemetry else []:
-            until = acceptances.until(actions.check_action(c["id"]), system.org_id, now)
-            checks.append(
-                CheckInput(asset.id, c["id"], c.get("title", ""), c["severity"], c["status"], until)
-            )
+        for check_id, title, severity, status in telemetry.scored_checks() if telemetry else []:
+            until = acceptances.until(actions.check_action(check_id), system.org_id, now)
+            checks.append(CheckInput(asset.id, check_id, title, severity, status, until))
     return SystemInputs(
         id=system.id,
         org_id=system.org_id,
