@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# make demo PORT=8061 serves on another port.
 demo: $(STAMP)
-	$(BIN)/crsa --home crsa-demo demo
+	$(BIN)/crsa --home crsa-demo demo $(if $(PORT),--port $(PORT))
 
 # lint-imports: the layer contracts in pyproject.toml (docs/architecture.md).
 lint: $(STAMP)

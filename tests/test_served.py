@@ -179,3 +179,83 @@ def test_served_hub_scores_changes_on_its_own_and_stops_its_scorer(tmp_path: Pat
         ["pgrep", "-f", f"{home} score --watch"], capture_output=True, text=True, check=False
     )
     assert watchers.stdout.strip() == "", "the scorer outlived the server"
+
+
+DEFAULT_INTERVALS = {
+    "CRSA_SCORE_INTERVAL": "60",
+    "CRSA_SHARING_INTERVAL": "300",
+    "CRSA_PLAYBOOK_INTERVAL": "60",
+}
+
+
+def _children(pid: int) -> list[str]:
+    """Command lines of the processes `pid` started (the watchers beside gunicorn)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+            found.append(cmdline)
+    return found
+
+
+@pytest.mark.slow
+def test_serve_says_what_runs_and_each_part_can_be_switched_off(tmp_path: Path) -> None:
+    home = tmp_path / "hub"
+    run(home, "init")
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CRSA, "--home", str(home), "serve", "--port", str(port), "--no-sharing",
+         "--no-playbooks"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **DEFAULT_INTERVALS},  # the tests' own settings turn them off
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, 60)
+        running = _children(proc.pid)
+        home_page = requests.get(f"{url}/", allow_redirects=False, timeout=5)
+    finally:
+        stop(proc)
+    _, err = proc.communicate()
+    assert home_page.status_code == 302 and home_page.headers["Location"].endswith("/ui/")
+    assert any(" score --watch -i 60" in c for c in running), running
+    assert not any("sharing run" in c or "playbooks run" in c for c in running), running
+    assert f"serving on http://127.0.0.1:{port}/" in err and "2 worker processes" in err
+    assert "scoring: every 60 s (crsa score: incremental risk scores)" in err
+    assert "sharing: off" in err and "playbooks: off" in err
+    # Asked for, but its interval is 0: said, not silently ignored.
+    refused = subprocess.run(
+        [*CRSA, "--home", str(home), "serve", "--port", str(port), "--scoring"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CRSA_SCORE_INTERVAL": "0"},
+        timeout=60,
+    )
+    assert refused.returncode == 2 and "--scoring needs an interval" in refused.stderr
+
+
+def test_a_busy_port_is_refused_in_words_before_anything_starts(tmp_path: Path) -> None:
+    home = tmp_path / "hub"
+    run(home, "init")
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        for args in (("serve", "--port", str(port)), ("demo", "--port", str(port))):
+            where = home if args[0] == "serve" else tmp_path / "demo"
+            done = subprocess.run(
+                [*CRSA, "--home", str(where), *args], capture_output=True, text=True, timeout=60
+            )
+            assert done.returncode == 1, done.stderr
+            assert f"cannot serve on 127.0.0.1:{port}" in done.stderr
+            assert "--port N" in done.stderr and "make demo PORT=N" in done.stderr
+            assert "Traceback" not in done.stderr and "serving on" not in done.stderr
+            assert "building the demo hub" not in done.stderr  # refused before minutes of work

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import click
 
 from hub.cli import Env, pass_env
+from hub.cli.serve import start
 from hub.core.errors import ConfigError
 from hub.core.settings import default_config_text, load_settings
 from hub.core.store import open_store
@@ -17,7 +18,7 @@ from hub.demo import build_demo
 from hub.demo.dataset import TOTAL_ASSETS
 from hub.demo.playbooks import run_playbooks
 from hub.demo.threats import seed_threats
-from hub.web.server import serve
+from hub.web.server import check_port
 
 MARKER = ".crsa-demo"
 
@@ -52,6 +53,8 @@ def demo(env: Env, seed: int, host: str, port: int, do_serve: bool) -> None:
     (home / MARKER).write_text(f"seed={seed}\n", encoding="utf-8")
     (home / "crsa.toml").write_text(default_config_text(), encoding="utf-8")
     settings = load_settings(home=home, host=host, port=port)
+    if do_serve:
+        check_port(settings)  # before minutes of building, not after
 
     store = open_store(settings, must_exist=False)
     store.migrate()
@@ -86,4 +89,4 @@ def demo(env: Env, seed: int, host: str, port: int, do_serve: bool) -> None:
     admin = summary.credentials[0].token
     click.echo(f'\ntry: curl -H "Authorization: Bearer {admin}" {url}/api/v1/systems?limit=5')
     if do_serve:
-        serve(settings)
+        start(settings)

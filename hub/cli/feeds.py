@@ -7,6 +7,7 @@ import click
 from hub.cli import Env, pass_env
 from hub.core.vault import Vault
 from hub.intelligence.feeds import register as register_feed
+from hub.intelligence.feeds import switch
 from hub.intelligence.sources import REGISTERED, source_for
 from hub.inventory.refresh import refresh
 from hub.sharing.partners import PartnerFeeds
@@ -44,24 +45,54 @@ def add(env: Env, source: str, location: str | None) -> None:
 @feeds.command("list")
 @pass_env
 def list_(env: Env) -> None:
-    """Registered feeds: id, source, last sync, records, location, and why the last sync
-    failed if it did."""
+    """Registered feeds: id, source, last sync, records, location, "disabled" for a feed
+    switched off, and why the last sync failed if it did."""
     for f in env.store.list_feeds():
         when = f.synced_at.strftime("%Y-%m-%dT%H:%M") if f.synced_at else "never"
         line = f"{f.id}\t{f.source.value}\t{when}\t{f.records}\t{f.location}"
+        if not f.enabled:
+            line += "\tdisabled"
         if f.last_error:
             failed = f.failed_at.strftime("%Y-%m-%dT%H:%M") if f.failed_at else "?"
             line += f"\tfailed {failed}: {f.last_error}"
         click.echo(line)
 
 
+@feeds.command("disable")
+@click.argument("feed")
+@pass_env
+def disable(env: Env, feed: str) -> None:
+    """Stop syncing FEED (its id or location, as `crsa feeds list` shows). What it synced
+    stays; its failures no longer fail `crsa feeds sync` or open triage items."""
+    done = switch(env.store, feed, False, env.request_id(), env.who().actor)
+    click.echo(f"{done.id}\tdisabled\t{done.location}")
+    click.echo(f"to sync it again: crsa feeds enable {done.id}", err=True)
+
+
+@feeds.command("enable")
+@click.argument("feed")
+@pass_env
+def enable(env: Env, feed: str) -> None:
+    """Sync FEED again (its id or location); its next sync reads it whole."""
+    done = switch(env.store, feed, True, env.request_id(), env.who().actor)
+    click.echo(f"{done.id}\tenabled\t{done.location}")
+    click.echo("next: crsa feeds sync", err=True)
+
+
 @feeds.command("sync")
 @pass_env
 def sync(env: Env) -> None:
-    """Fetch what changed in every feed, then re-match current SBOMs if anything did."""
-    if not env.store.list_feeds():
+    """Fetch what changed in every enabled feed, then re-match current SBOMs if anything
+    did."""
+    registered = env.store.list_feeds()
+    if not registered:
         raise click.ClickException(
             "no feeds registered; add one first, e.g. crsa feeds add osv ./osv-advisories"
+        )
+    if not any(f.enabled for f in registered):
+        raise click.ClickException(
+            f"all {len(registered)} feeds are disabled; enable one (crsa feeds enable ID)"
+            " or add one (crsa feeds add SOURCE LOCATION)"
         )
     last = [""]
 

@@ -34,6 +34,7 @@ class Action(StrEnum):
     ACCEPT_RISK = "accept_risk"  # for one's own agency (scoped) or every agency
     COMMENT = "comment"
     EXPORT = "export"  # signed auditor exports: read everything, change nothing
+    MANAGE_FEEDS = "manage_feeds"  # the hub's intelligence feeds: add, list, switch off
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -50,6 +51,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ACCEPT_RISK: frozenset({Role.ADMIN, Role.SOC_ANALYST, Role.AGENCY_SUBMITTER}),
     Action.COMMENT: frozenset({Role.ADMIN, Role.SOC_ANALYST, Role.AGENCY_SUBMITTER}),
     Action.EXPORT: frozenset({Role.ADMIN, Role.AUDITOR}),
+    Action.MANAGE_FEEDS: frozenset({Role.ADMIN}),
 }
 
 # Roles confined to their own organization's data.

@@ -42,6 +42,11 @@ _ROLE_KINDS: dict[Role, frozenset[OrgKind]] = {
 }
 
 
+def _a(word: str) -> str:
+    """The word with its article, as a sentence names a kind ("an agency", "a partner")."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 @dataclass(frozen=True)
 class Outcome(Generic[T]):
     """The record after a write, and whether the write changed anything."""
@@ -160,7 +165,7 @@ class Registry:
         org = self.organization(who, org_id)
         if org.kind is not OrgKind.AGENCY:
             raise InvalidSubmission(
-                f"systems belong to agencies; {org.name!r} is a {org.kind.value}"
+                f"systems belong to agencies; {org.name!r} is {_a(org.kind.value)}"
             )
         candidate = System(
             id=System.key_id(org.id, name),
@@ -323,7 +328,7 @@ class Registry:
             allowed = ", ".join(sorted(k.value for k in _ROLE_KINDS[role]))
             raise InvalidSubmission(
                 f"role {role.value} belongs to an organization of kind {allowed};"
-                f" {org.name!r} is a {org.kind.value}"
+                f" {org.name!r} is {_a(org.kind.value)}"
             )
         secret = new_token()
         token = ApiToken(

@@ -12,17 +12,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 
-from hub.core.errors import HubError
+from hub.core.errors import HubError, NotFound
 from hub.core.model import AuditDraft, utcnow
 from hub.core.records.intel import FeedState, IntelRecord, IntelSource
 from hub.core.store import Store
 from hub.intelligence.advisory import parse_osv
 from hub.intelligence.match import advisory_keys
 from hub.intelligence.sources import (
+    REGISTERED,
     FeedError,
+    Location,
+    LocationKind,
+    Payload,
     Provides,
     SourceReport,
+    VulnerabilitySource,
     location_for,
     source_for,
 )
@@ -49,7 +55,9 @@ class FeedResult:
 def register(
     store: Store, source: IntelSource, where: str, request_id: str, actor: str
 ) -> FeedState:
-    """Remember a feed (idempotent); the next sync reads it."""
+    """Remember a feed (idempotent; a disabled one is enabled again); the next sync reads
+    it. A local feed is read once first, so that content of another kind (a KEV catalog
+    registered as OSV) is refused now, not found out later as a sync that reads nothing."""
     declared = source_for(source)
     location = location_for(where)
     if location.kind not in declared.reads:
@@ -61,7 +69,9 @@ def register(
     feed_id = FeedState.key_id(source, location.name)
     existing = store.get_feed(feed_id)
     if existing is not None:
-        return existing
+        return existing if existing.enabled else switch(store, feed_id, True, request_id, actor)
+    if location.kind is not LocationKind.HTTP:
+        _check_content(declared, location)
     feed = FeedState(feed_id, source, location.name, "", None, 0, 0)
     with store.transaction() as tx:
         tx.put_feed(feed)
@@ -75,6 +85,75 @@ def register(
             )
         )
     return feed
+
+
+def _first_record(declared: type[VulnerabilitySource], payload: Payload) -> SourceReport:
+    """What reading the payload as `declared` gives up to its first record (report.read is
+    1 if there is one); a payload it cannot read at all raises FeedError."""
+    report = SourceReport()
+    next(iter(declared().records(payload.members(), report)), None)
+    return report
+
+
+def _check_content(declared: type[VulnerabilitySource], location: Location) -> None:
+    """Refuse a location whose content is not `declared`'s kind, naming the kind it looks
+    like when another source reads it. An empty one passes: a new mirror may fill later."""
+    payload = location.fetch("")
+    assert payload is not None  # "" is no content's validator
+    try:
+        report = _first_record(declared, payload)
+        if report.read or not report.skipped:
+            return
+        why = f"{len(report.skipped)} entries skipped, the first because {report.skipped[0][1]}"
+    except FeedError as exc:
+        why = exc.message
+    hint = "check the path, or choose the source its content is"
+    for other in REGISTERED:
+        if other is declared or location.kind not in other.reads:
+            continue
+        try:
+            if _first_record(other, payload).read:
+                hint = f"it reads as {other.source.value}: crsa feeds add {other.source.value}"
+                hint += f" {location.name}"
+                break
+        except FeedError:
+            continue
+    raise FeedError(
+        f"{location.name} does not hold {declared.source.value} records: {why}", hint=hint
+    )
+
+
+def find(store: Store, ref: str) -> FeedState:
+    """A registered feed by its id or its location (as `crsa feeds list` shows both)."""
+    names = {ref} if "://" in ref else {ref, str(Path(ref).expanduser())}
+    found = store.get_feed(ref) or next(
+        (f for f in store.list_feeds() if f.location in names), None
+    )
+    if found is None:
+        raise NotFound(f"no feed {ref!r}", hint="crsa feeds list shows each feed's id and location")
+    return found
+
+
+def switch(store: Store, ref: str, enabled: bool, request_id: str, actor: str) -> FeedState:
+    """Enable or disable a feed. A disabled feed keeps what it synced (findings stay as
+    they are) but is not synced, and its last failure no longer raises events; enabled
+    again, its next sync fetches it whole. Switching to the state it has changes nothing."""
+    feed = find(store, ref)
+    if feed.enabled == enabled:
+        return feed
+    changed = replace(feed, enabled=enabled, validator="", last_error="", failed_at=None)
+    with store.transaction() as tx:
+        tx.put_feed(changed)
+        tx.append_audit(
+            AuditDraft(
+                actor,
+                "feed.enable" if enabled else "feed.disable",
+                feed.id,
+                request_id,
+                {"source": feed.source.value, "location": feed.location},
+            )
+        )
+    return changed
 
 
 def sync_feed(
@@ -160,6 +239,12 @@ def _sync(
             progress(feed.location, len(seen), result.written + len(batch))
     if batch:
         flush()
+    if not seen and report.skipped:  # not this source's content (an HTTP feed is not probed)
+        raise FeedError(
+            f"{feed.location} holds no {feed.source.value} record: {len(report.skipped)}"
+            f" entries skipped, the first because {report.skipped[0][1]}",
+            hint="check the location, or disable this feed: crsa feeds disable " + feed.id,
+        )
     if progress:
         progress(feed.location, len(seen), result.written)
     result.read = report.read
@@ -204,11 +289,12 @@ def sync_all(
     progress: SyncProgress | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> list[FeedResult]:
-    """Sync every registered feed (or `feeds`), OSV first so enrichers see its ids. A feed
+    """Sync every enabled feed (or `feeds`), OSV first so enrichers see its ids. A feed
     that fails does not stop the others (a JVN mirror being down must not hold back KEV due
     dates): its result carries the error, which is also recorded on the feed."""
     chosen = sorted(
-        feeds if feeds is not None else store.list_feeds(), key=lambda f: _order(f.source)
+        feeds if feeds is not None else [f for f in store.list_feeds() if f.enabled],
+        key=lambda f: _order(f.source),
     )
     results = []
     for feed in chosen:

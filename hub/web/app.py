@@ -7,8 +7,9 @@ import re
 import uuid
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, jsonify, redirect, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from dashboards.app import mount as mount_dashboards
 from hub.core.errors import HubError
@@ -45,6 +46,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     @app.get(f"{API_PREFIX}/openapi.json")
     def openapi() -> Response:
         return jsonify(document)
+
+    @app.get("/")
+    def home() -> WerkzeugResponse:
+        """The address `crsa serve` and the demo print: people open it in a browser."""
+        return redirect("/ui/", 302)
 
     @app.before_request
     def start_request() -> Response | None:

@@ -7,6 +7,7 @@ own store connections after the fork and no state is shared between them.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +15,16 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from hub.core.errors import ConfigError
 from hub.core.settings import Settings, as_environment
+
+# The work that runs beside the server, each a `crsa` command in a process of its own:
+# (what people call it, its setting, the command, what it does that they should know).
+BACKGROUND: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("scoring", "score_interval", ("score",), "incremental risk scores"),
+    ("sharing", "sharing_interval", ("sharing", "run"), "partner TAXII feeds in, publication out"),
+    ("playbooks", "playbook_interval", ("playbooks", "run"), "may send webhooks and e-mail"),
+)
 
 
 class HubServer(BaseApplication):  # type: ignore[misc]
@@ -53,18 +63,46 @@ class HubServer(BaseApplication):  # type: ignore[misc]
         return create_app(self.settings)
 
 
+def check_port(settings: Settings) -> None:
+    """Refuse a port another program holds before anything starts, in words: gunicorn
+    would say it with a traceback after the hub had announced itself."""
+    with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot serve on {settings.host}:{settings.port}: {exc.strerror}"
+                " (another hub or program may be using the port)",
+                hint="choose another port: --port N, CRSA_PORT=N, or make demo PORT=N",
+            ) from None
+
+
+def plan(settings: Settings) -> list[str]:
+    """What `serve` will run, in lines for the person who started it."""
+    lines = [
+        f"serving on http://{settings.host}:{settings.port}/ (dashboards at /ui/, API at"
+        f" /api/v1/, TAXII at /taxii2/) with gunicorn: {settings.workers} worker processes,"
+        f" {settings.threads} threads each; Ctrl+C stops"
+    ]
+    for name, setting, command, what in BACKGROUND:
+        interval = getattr(settings, setting)
+        switch = f"--no-{name} or CRSA_{setting.upper()}=0"
+        lines.append(
+            f"  {name}: every {interval} s (crsa {' '.join(command)}: {what}); off: {switch}"
+            if interval
+            else f"  {name}: off (on: CRSA_{setting.upper()}=SECONDS)"
+        )
+    return lines
+
+
 def serve(settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
-    """Serve until stopped, with the background work beside the server, each in its own
-    process with the server's settings: continuous scoring (`crsa score --watch`) every
-    `score_interval` seconds, sharing runs (`crsa sharing run --watch`) every
-    `sharing_interval` seconds and the playbooks (`crsa playbooks run --watch`) every
-    `playbook_interval` seconds; an interval of 0 turns its work off."""
+    """Serve until stopped, with the background work beside the server (`BACKGROUND`),
+    each in its own process with the server's settings (`crsa score --watch` every
+    `score_interval` seconds, and so on); an interval of 0 turns its work off."""
     watchers = []
-    for interval, command in (
-        (settings.score_interval, ["score"]),
-        (settings.sharing_interval, ["sharing", "run"]),
-        (settings.playbook_interval, ["playbooks", "run"]),
-    ):
+    for _, setting, command, _ in BACKGROUND:
+        interval = getattr(settings, setting)
         if interval:
             argv = [sys.executable, "-m", "hub.cli", "--home", str(settings.home), *command]
             argv += ["--watch", "-i", str(interval)]

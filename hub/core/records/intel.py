@@ -60,6 +60,9 @@ class FeedState:
     # updating would leave KEV due dates and EPSS ranks stale with nobody told.
     last_error: str = ""
     failed_at: datetime | None = None
+    # A feed switched off is kept (with what it synced) but no longer synced or reported as
+    # failing: a mistyped `feeds add` must not fail every sync after it.
+    enabled: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "source", IntelSource(self.source))

@@ -22,9 +22,12 @@ def open_store(settings: Settings, *, must_exist: bool = True) -> Store:
         from hub.core.store.sqlite import SqliteStore
 
         store = SqliteStore(settings.sqlite_path)
-        where = f"a hub database at {settings.sqlite_path}"
+        where = f"the SQLite database {settings.sqlite_path}"
         if must_exist and not settings.sqlite_path.exists():
-            raise NotInitialized(f"no {where}", hint="run `crsa init` (or set CRSA_HOME)")
+            raise NotInitialized(
+                f"no hub database at {settings.sqlite_path}",
+                hint="run `crsa init` (or set CRSA_HOME to the hub's directory)",
+            )
     if must_exist:
         found, latest = store.schema_version(), store.latest_schema()
         if found != latest:

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from hub.core.errors import HubError
+from hub.core.errors import InvalidSubmission
 from hub.core.records.intel import IntelRecord, IntelSource
 
 
-class FeedError(HubError):
-    """A feed could not be read at all (unreachable, refused, not the expected format)."""
+class FeedError(InvalidSubmission):
+    """A feed could not be read at all (unreachable, refused, not the expected format).
+    Registering one through the API is a request that cannot be carried out: 422."""
 
     code = "feed_error"
 

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from hub.core.fields import ClientInput, Id, Name, Reply, Short, Text
 from hub.core.model import Criticality, OrgKind, Role
+from hub.core.records.intel import IntelSource
 
 
 class Violation(Reply):
@@ -204,6 +205,33 @@ class IssuedTokenOut(TokenOut):
 
 class TokenList(Reply):
     items: list[TokenOut]
+
+
+# Intelligence feeds --------------------------------------------------------------
+class FeedIn(ClientInput):
+    source: IntelSource
+    location: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
+        description="a file, directory or zip on the hub's machine, or an http(s) URL"
+    )
+
+
+class FeedOut(Reply):
+    id: str
+    source: IntelSource
+    location: str
+    enabled: bool
+    synced_at: datetime | None
+    records: int
+    last_error: str = Field(description="why the last sync failed; empty after a success")
+    failed_at: datetime | None
+
+
+class FeedList(Reply):
+    items: list[FeedOut]
+
+
+class FeedPatch(ClientInput):
+    enabled: bool = Field(description="false stops syncing the feed; what it synced stays")
 
 
 # Audit -------------------------------------------------------------------------

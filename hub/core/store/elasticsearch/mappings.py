@@ -154,6 +154,7 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         last_changed={"type": "long"},
         last_error={"type": "text"},
         failed_at=DATE,
+        enabled={"type": "boolean"},
     ),
     "telemetry": _strict(
         id=KEYWORD,
@@ -351,5 +352,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # Scores keep their measure and band, states their part of the per-asset measure,
     # sightings their indicator's profile (the mappings grow).
     11: ("scores", "score_states", "sightings"),
+    # Intelligence feeds can be switched off.
+    12: ("feeds",),
 }
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -3,6 +3,7 @@
 from hub.web.api.routes.assets import router as assets
 from hub.web.api.routes.audit import router as audit
 from hub.web.api.routes.exports import router as exports
+from hub.web.api.routes.feeds import router as feeds
 from hub.web.api.routes.findings import router as findings
 from hub.web.api.routes.inventory import router as inventory
 from hub.web.api.routes.meta import health, me
@@ -24,6 +25,7 @@ API_ROUTERS = [
     scores,
     triage,
     exports,
+    feeds,
     tokens,
     audit,
 ]
