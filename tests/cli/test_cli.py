@@ -107,11 +107,16 @@ def test_user_errors_are_clear_and_without_traceback(home: Path, tmp_path: Path)
     agency = ok(home, "org", "add", "Agency", "--kind", "agency")
     assert "no organization nope" in refused(home, "system", "add", "--org", "nope", "S")
     assert "already exists" in refused(home, "org", "add", "agency", "--kind", "partner")
-    assert "operator" in refused(home, "token", "add", "--org", agency, "--role", "admin")
+    wrong_kind = refused(home, "token", "add", "--org", agency, "--role", "admin")
+    assert "'Agency' is an agency" in wrong_kind  # "a agency" before (issue 21)
+    partner = ok(home, "org", "add", "ISAC", "--kind", "partner")
+    assert "'ISAC' is a partner" in refused(home, "system", "add", "--org", partner, "S")
     assert "'extreme'" in refused(
         home, "system", "add", "--org", agency, "S", "--criticality", "extreme"
     )
-    assert "crsa init" in refused(tmp_path / "empty", "org", "list")
+    nothing = refused(tmp_path / "empty", "org", "list")
+    assert f"no hub database at {tmp_path / 'empty' / 'crsa.db'}" in nothing  # not "no a hub"
+    assert "crsa init" in nothing
     (home / "crsa.toml").write_text("[hub]\nport = 'eighty'\n")
     assert "port" in refused(home, "org", "list")
 
