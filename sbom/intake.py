@@ -26,6 +26,7 @@ from sbom import vex
 from sbom.quality import DocumentFacts, Quality, assess
 from sbom.spdx import parse_spdx
 from sbom.validate import (
+    ACCEPTED,
     XML_NAMESPACE,
     UnsupportedSbom,
     validate_cyclonedx_json,
@@ -66,14 +67,34 @@ def sniff(data: bytes) -> str:
     if head.startswith("<"):
         return CYCLONEDX_XML
     if head.startswith("{"):
-        # spdxVersion may come after a long creationInfo; bomFormat usually leads.
         window = data[:65536]
-        return SPDX_JSON if b'"spdxVersion"' in window else CYCLONEDX_JSON
+        if b'"spdxVersion"' in window:
+            return SPDX_JSON
+        if b'"bomFormat"' in window:
+            return CYCLONEDX_JSON
+        # Tools that sort keys put spdxVersion after a long packages list (Trivy): the
+        # document's own top-level keys decide.
+        return _json_kind(_load_json(data))
     if "SPDXVersion:" in head:
         return SPDX_TAG_VALUE
     raise UnsupportedMediaType(
-        "cannot tell the SBOM format from the content",
+        "cannot tell the SBOM format from the content: it is neither JSON, XML nor SPDX"
+        f" tag-value; {ACCEPTED}",
         hint=f"send it with one of the media types {', '.join(MEDIA_TYPES)}",
+    )
+
+
+def _json_kind(doc: Any) -> str:
+    if isinstance(doc, dict) and "spdxVersion" in doc:
+        return SPDX_JSON
+    if isinstance(doc, dict) and "bomFormat" in doc:
+        return CYCLONEDX_JSON
+    if isinstance(doc, dict) and ("@context" in doc or "@graph" in doc):
+        return SPDX_JSON  # JSON-LD: SPDX 3, which the SPDX reader refuses by name
+    raise UnsupportedSbom(
+        "this JSON document is not an SBOM: it has neither bomFormat (CycloneDX) nor"
+        f" spdxVersion (SPDX); {ACCEPTED}",
+        hint="check that the file is the SBOM, not the tool's log or report",
     )
 
 

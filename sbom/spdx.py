@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 from typing import Any
 
 from spdx_tools.spdx.model.document import Document
@@ -19,15 +20,16 @@ from spdx_tools.spdx.parser.tagvalue.parser import Parser as TagValueParser
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 from spdx_tools.spdx.validation.validation_message import ValidationContext
 
-from sbom.validate import MAX_VIOLATIONS, InvalidSbom, UnsupportedSbom, Violation
+from sbom.validate import ACCEPTED, MAX_VIOLATIONS, InvalidSbom, UnsupportedSbom, Violation
 
 SUPPORTED = ("SPDX-2.2", "SPDX-2.3")
 
 
 def _unsupported(version: str) -> UnsupportedSbom:
+    what = "an SPDX 3.0 (JSON-LD) document" if version == "3.0" else f"SPDX {version}"
     return UnsupportedSbom(
-        f"SPDX {version} is not supported",
-        hint="submit SPDX 2.2 or 2.3 (JSON or tag-value), or CycloneDX 1.2 to 1.6",
+        f"this is {what}, which the hub does not read: {ACCEPTED}",
+        hint="export SPDX 2.3 or CycloneDX from the tool that made it",
     )
 
 
@@ -54,10 +56,40 @@ def _validated(document: Document) -> Document:
     return document
 
 
+# spdx-tools reports a value its model refuses in Python's words ("SetterError Package:
+# Method spdx_tools...set_field() parameter download_location="None" violates type hint
+# typing.Union[...]"), and a time in strptime's; a supplier needs the element, the field
+# and the value.
+_SETTER = re.compile(r"SetterError (\w+): .*?parameter (\w+)=(.{0,80}?) violates type hint")
+_TIME = re.compile(r"time data '([^']*)' does not match format '([^']*)'")
+
+
+def _plain(message: str) -> list[str]:
+    """The problems one spdx-tools parsing message reports, in a supplier's words; a
+    message no rule covers is kept, without Python's module paths."""
+    found = [
+        f"{element} {field}: the value {value} is not allowed there"
+        for element, field, value in _SETTER.findall(message)
+    ]
+    found += [
+        f"the time {when} is not in SPDX's form YYYY-MM-DDThh:mm:ssZ (no fractions of a second)"
+        for when, _ in _TIME.findall(message)
+    ]
+    return found or [re.sub(r"\b(?:spdx_tools|typing)\.[\w.]+", "", message)[:300]]
+
+
 def _parsing_failed(version: str, exc: SPDXParsingError) -> InvalidSbom:
-    return InvalidSbom(
-        version, [Violation("document", m[:300]) for m in exc.get_messages()[:MAX_VIOLATIONS]]
-    )
+    """Each distinct problem once, with how often it occurs: one refused field of a
+    thousand packages is one thing to fix."""
+    counts: dict[str, int] = {}
+    for raw in exc.get_messages():
+        for text in _plain(raw):
+            counts[text] = counts.get(text, 0) + 1
+    violations = [
+        Violation("document", text if n == 1 else f"{text} ({n} times)")
+        for text, n in list(counts.items())[:MAX_VIOLATIONS]
+    ]
+    return InvalidSbom(version, violations)
 
 
 def parse_spdx_json(doc: Any) -> Document:

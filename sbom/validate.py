@@ -45,6 +45,12 @@ class UnsupportedSbom(InvalidSubmission):
     """A format or version the hub does not take; the message names what is supported."""
 
 
+# What the hub reads, in the words every refusal of a format ends with.
+ACCEPTED = (
+    "the hub reads CycloneDX 1.2 to 1.6 (JSON or XML) and SPDX 2.2 or 2.3 (JSON or tag-value)"
+)
+
+
 def _schemas() -> Any:
     return resources.files("cyclonedx.schema") / "_res"
 
@@ -81,7 +87,9 @@ def _unsupported(version: str) -> UnsupportedSbom:
 def validate_cyclonedx_json(doc: Any) -> str:
     """The spec version of a valid CycloneDX JSON document; InvalidSbom otherwise."""
     if not isinstance(doc, dict) or "bomFormat" not in doc:
-        raise UnsupportedSbom("not a CycloneDX JSON document: it has no bomFormat")
+        raise UnsupportedSbom(
+            "not a CycloneDX JSON document: it has no bomFormat", hint=ACCEPTED.capitalize()
+        )
     version = str(doc.get("specVersion", ""))
     if version not in SUPPORTED:
         raise _unsupported(version or "without specVersion")
