@@ -8,13 +8,34 @@ from hub.core.model import Role
 
 PAGES = ("overview", "agency", "vulns", "sbom", "sharing", "triage", "audit", "asset")
 MENU = PAGES[:-1]  # the asset page is reached from the agency page, not the menu
+PATHS = {
+    "overview": "/",
+    "agency": "/agency",
+    "asset": "/asset",
+    "vulns": "/vulnerabilities",
+    "sbom": "/sbom",
+    "sharing": "/sharing",
+    "triage": "/triage",
+    "audit": "/audit",
+}
 
 ALLOWED: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PAGES),
     Role.SOC_ANALYST: frozenset(PAGES),
     Role.AUDITOR: frozenset(PAGES) - {"sharing"},
     Role.AGENCY_SUBMITTER: frozenset({"agency", "asset", "vulns", "sbom", "triage"}),
-    Role.PARTNER: frozenset(),  # partners exchange over TAXII (/taxii2/), not these pages
+    # Partners exchange over TAXII (/taxii2/); the sharing page shows them their own
+    # collections and how to reach them, nothing of the agencies'.
+    Role.PARTNER: frozenset({"sharing"}),
+}
+# Where each role lands after signing in, and from the dashboards' root when the national
+# overview is not theirs: the page of its own work.
+LANDING: dict[Role, str] = {
+    Role.ADMIN: "overview",
+    Role.SOC_ANALYST: "overview",
+    Role.AUDITOR: "audit",
+    Role.AGENCY_SUBMITTER: "agency",
+    Role.PARTNER: "sharing",
 }
 
 
@@ -22,6 +43,6 @@ def may_see(who: Principal | None, page: str) -> bool:
     return who is not None and page in ALLOWED[who.role]
 
 
-def home_page(who: Principal) -> str:
-    """Where a user lands: the national overview, or an agency user's own agency."""
-    return "overview" if may_see(who, "overview") else "agency"
+def home_path(who: Principal, prefix: str) -> str:
+    """The path `who` lands on (an agency user's agency page shows their own agency)."""
+    return prefix.rstrip("/") + PATHS[LANDING[who.role]]

@@ -14,8 +14,8 @@ from dash import Dash, html
 from flask import Flask
 
 from dashboards import dispatch, session
+from dashboards.access import PATHS
 from dashboards.pages import agency, asset, audit, overview, sbom, sharing, triage, vulns
-from dashboards.view import PATHS
 from hub.core.settings import Settings
 
 PAGES: tuple[ModuleType, ...] = (overview, agency, asset, vulns, sbom, sharing, triage, audit)

@@ -12,6 +12,19 @@ LANGUAGES = ("ja", "en")
 
 TEXT: dict[str, tuple[str, str]] = {  # key: (ja, en)
     "app": ("CRSA ハブ", "CRSA hub"),
+    "your.collections": ("利用できるコレクション", "Your collections"),
+    "taxii.help": (
+        "TAXII 2.1 クライアント（例: taxii2-client）で、発行されたトークンを使って接続します。",
+        "Connect with a TAXII 2.1 client (for example taxii2-client) and the token you"
+        " were issued.",
+    ),
+    "alias": ("別名", "Alias"),
+    "collection": ("コレクション", "Collection"),
+    "may.read": ("読み取り", "May read"),
+    "may.write": ("書き込み", "May write"),
+    "yes": ("可", "yes"),
+    "no": ("不可", "no"),
+    "types": ("種別", "Types"),
     "login": ("ログイン", "Log in"),
     "logout": ("ログアウト", "Log out"),
     "token": ("アクセストークン", "Access token"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import html
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlparse
@@ -23,6 +24,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, Flask, Response, current_app, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 
+from dashboards.access import home_path, may_see
 from dashboards.i18n import LANGUAGES, t
 from hub.core.auth import Principal, authenticate
 from hub.core.errors import AuthError
@@ -101,13 +103,18 @@ def _login_page(error: str = "") -> str:
 <form method="post" action="{PREFIX}login">
 <label for="token" class="form-label">{t("token")}</label>
 <input id="token" name="token" type="password" class="form-control" autocomplete="off" autofocus>
-<p class="form-text">{html.escape(t("login.help"))}</p>
+<p class="form-text">{_code(html.escape(t("login.help")))}</p>
 {f'<p class="alert alert-danger" role="alert">{html.escape(error)}</p>' if error else ""}
 <input type="hidden" name="next" value="{html.escape(request.args.get("next", PREFIX))}">
 <input type="hidden" name="csrf" value="{html.escape(csrf_token())}">
 <button id="login" class="btn btn-primary" type="submit">{t("login")}</button>
 <a class="ms-3" href="{PREFIX}lang/{_other(lang)}?next={PREFIX}login">{t("language")}</a>
 </form></main></body></html>"""
+
+
+def _code(text: str) -> str:
+    """`command` in a catalogue text as code, not as literal backticks."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
 
 
 def _safe_next(target: str) -> str:
@@ -152,7 +159,9 @@ def register(server: Flask, settings: Settings) -> None:
             tx.put_web_session(started)
         session["sid"] = started.id
         csrf_token()
-        return redirect(_safe_next(request.form.get("next", PREFIX)))  # type: ignore[return-value]
+        target = _safe_next(request.form.get("next", PREFIX))
+        # No page asked for: the role's own (an agency user's agency, a partner's sharing).
+        return redirect(home_path(who, PREFIX) if target == PREFIX else target)  # type: ignore[return-value]
 
     @bp.post(f"{PREFIX}logout")
     def logout() -> Response:
@@ -186,6 +195,9 @@ def register(server: Flask, settings: Settings) -> None:
         presented = request.headers.get(CSRF_HEADER) or request.form.get("csrf")
         if request.method == "POST" and not _csrf_ok(presented):
             return _refused("missing or wrong CSRF token: reload the page")
+        who = viewer()
+        if path == PREFIX and who is not None and not may_see(who, "overview"):
+            return redirect(home_path(who, PREFIX))  # type: ignore[return-value]
         return None
 
     @server.after_request

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from flask import current_app
 
-from dashboards.access import MENU, may_see
+from dashboards.access import MENU, PATHS, may_see
 from dashboards.i18n import TEXT, language, t
 from dashboards.session import PREFIX, csrf_token, viewer
 from hub.core.auth import Principal
@@ -24,18 +24,10 @@ from hub.web.context import HubContext
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
-PATHS = {
-    "overview": "/",
-    "agency": "/agency",
-    "asset": "/asset",
-    "vulns": "/vulnerabilities",
-    "sbom": "/sbom",
-    "sharing": "/sharing",
-    "triage": "/triage",
-    "audit": "/audit",
-}
 REFRESH_MS = 30_000
-WIDE = frozenset({"title", "package", "purl", "component", "url", "feed", "indicator", "who"})
+WIDE = frozenset(
+    {"title", "package", "purl", "component", "url", "feed", "indicator", "who", "collection"}
+)
 
 
 def hub() -> HubContext:

@@ -9,18 +9,27 @@ from typing import Any
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
+from flask import request
 
 from dashboards import data
 from dashboards.i18n import t
 from dashboards.view import admitted, chart, current, figure, hub, section, shell, stat, table
-from hub.core.model import OrgKind
+from hub.core.auth import Principal
+from hub.core.model import OrgKind, Role
+from hub.core.records.sharing import Sighting
+from hub.core.store import Store
 from hub.core.store.interface import STIX_OBJECTS, TAXII_COLLECTIONS, Query
-from hub.sharing.markings import ORDER
+from hub.sharing.desk import API_ROOT, TAXII_PATH, SharingDesk
+from hub.sharing.markings import ORDER, may_read
 
 PAGE = "sharing"
 
 
 def layout(**_: Any) -> html.Div:
+    who = current()
+    if who is not None and who.role is Role.PARTNER:  # its own collections: no TLP filter
+        hidden = dcc.Dropdown(id="sharing-tlp", options=[], style={"display": "none"})
+        return shell(PAGE, who, [hidden, html.Div(id="sharing-body")])
     levels = [{"label": tlp.value.upper(), "value": tlp.value} for tlp in ORDER]
     body = [
         dcc.Dropdown(
@@ -64,10 +73,92 @@ def tallies(tlps: list[str]) -> list[dict[str, Any]]:
     ]
 
 
+def partner_view(who: Principal) -> Any:
+    """What a partner sees: the collections it may read or write, what of each it may
+    read (TLP and audience applied, as its TAXII client would be served), and how to reach
+    them. Nothing of the agencies' (sightings, hosts, other partners' feeds)."""
+    desk = SharingDesk(hub().store)
+    org = who.org_id or ""
+    root = f"{request.host_url.rstrip('/')}{TAXII_PATH}/{API_ROOT}/"
+    rows = []
+    for c in sorted(desk.collections(who), key=lambda c: c.title):
+        readable = 0
+        if desk.can_read(who, c):
+            found = hub().store.iter_all(STIX_OBJECTS, collection_id=c.id, last=True)
+            readable = sum(
+                1 for v in found if not v.deleted and may_read(v.tlp, v.owner_org, v.audience, org)
+            )
+        rows.append(
+            {
+                "collection": c.title,
+                "alias": c.alias,
+                "read": t("yes") if desk.can_read(who, c) else t("no"),
+                "write": t("yes") if desk.can_write(who, c) else t("no"),
+                "tlp": c.default_tlp.upper(),
+                "objects": readable,
+                "url": f"{root}collections/{c.id}/objects/",
+            }
+        )
+    return [
+        dbc.Row([stat("sharing-collections", t("your.collections"), str(len(rows)))]),
+        section(
+            t("your.collections"),
+            html.P(t("taxii.help"), className="text-body-secondary"),
+            html.Pre(
+                f"from taxii2client.v21 import Server\n"
+                f'server = Server("{request.host_url.rstrip("/")}{TAXII_PATH}/",'
+                ' user="token", password="<your token>")',
+                className="bg-body-tertiary p-2",
+            ),
+            table(
+                "sharing-collections-table",
+                rows,
+                [
+                    ("collection", t("collection")),
+                    ("alias", t("alias")),
+                    ("read", t("may.read")),
+                    ("write", t("may.write")),
+                    ("tlp", "TLP"),
+                    ("objects", t("objects")),
+                    ("url", "URL"),
+                ],
+            ),
+        ),
+    ]
+
+
+def sighting_rows(
+    store: Store, sightings: list[Sighting], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Sightings as people know them: the indicator by name (its id one click away on the
+    indicator page), its partner, the host and system by name."""
+    rows = []
+    for s in sightings:
+        asset = store.get_asset(s.asset_id)
+        system = store.get_system(s.system_id)
+        profile = s.profile or {}
+        rows.append(
+            {
+                "indicator": profile.get("name") or s.indicator_id,
+                "types": ", ".join(profile.get("types", [])),
+                "source": names.get(str(profile.get("source", "")), ""),
+                "tlp": str(profile.get("tlp", "")).upper(),
+                "agency": names.get(s.org_id, s.org_id),
+                "system": system.name if system else s.system_id,
+                "host": asset.hostname or asset.identifier if asset else s.asset_id,
+                "first": s.first_seen.isoformat(" ", "minutes"),
+                "last": s.last_seen.isoformat(" ", "minutes"),
+            }
+        )
+    return rows
+
+
 def content(tlps: list[str]) -> Any:
     who = admitted(PAGE)
     if who is None:
         return None
+    if who.role is Role.PARTNER:
+        return partner_view(who)
     store = hub().store
     rows = tallies(tlps)
     sightings = data.active_sightings(store, who)
@@ -108,7 +199,7 @@ def content(tlps: list[str]) -> Any:
                 "sharing-table",
                 rows,
                 [
-                    ("collection", "collection"),
+                    ("collection", t("collection")),
                     ("partner", t("partner")),
                     ("direction", t("direction")),
                     ("tlp", "TLP"),
@@ -120,20 +211,15 @@ def content(tlps: list[str]) -> Any:
             t("sightings"),
             table(
                 "sharing-sightings-table",
-                [
-                    {
-                        "indicator": s.indicator_id,
-                        "agency": names.get(s.org_id, s.org_id),
-                        "asset": s.asset_id,
-                        "first": s.first_seen.isoformat(" ", "minutes"),
-                        "last": s.last_seen.isoformat(" ", "minutes"),
-                    }
-                    for s in sightings
-                ],
+                sighting_rows(store, sightings, names),
                 [
                     ("indicator", t("indicator")),
+                    ("types", t("types")),
+                    ("source", t("partner")),
+                    ("tlp", "TLP"),
                     ("agency", t("agency")),
-                    ("asset", t("asset")),
+                    ("system", t("system")),
+                    ("host", t("hostname")),
                     ("first", t("first.seen")),
                     ("last", t("last.seen")),
                 ],

@@ -37,6 +37,10 @@ from hub.core.store.interface import (
 from hub.sharing import markings
 from hub.sharing.markings import Tlp
 
+# Where the hub serves TAXII 2.1 (discovery at TAXII_PATH/, one API root): the server
+# routes and the pages that tell partners how to connect read them here.
+TAXII_PATH = "/taxii2"
+API_ROOT = "crsa"
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 

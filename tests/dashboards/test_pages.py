@@ -5,6 +5,7 @@ Screenshots of every page go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -159,8 +160,10 @@ def test_agency_users_see_only_their_agency(page: Page, demo: Demo) -> None:
     foreign = every(demo, "/assets", org_id=other["id"])[0]
     page.open(f"/asset?id={foreign['id']}", "denied")
     assert foreign["hostname"] not in page.driver.page_source
-    for path in ("/", "/sharing", "/audit"):
+    for path in ("/sharing", "/audit"):
         page.open(path, "denied")
+    page.open("/", "agency-points")  # the national overview is not theirs: their agency
+    assert page.driver.current_url == f"{demo.url}/ui/agency"
     page.shot("agency-user-denied")
     assert page.errors() == []
 
@@ -261,6 +264,11 @@ def test_sharing_page_counts_and_tlp_filter(page: Page, demo: Demo) -> None:
         if o["type"] == "sighting" and o["sighting_of_ref"].endswith("-5d1e-4c9a-9b7e-2f6a3c8d1e4b")
     ]
     assert sum(o["count"] for o in partner) == demo.threats.sightings  # shared as shown
+    # Sightings name what people know: the indicator, its partner, the host, not their ids.
+    seen = page.text("sharing-sightings-table")
+    assert "indicator--" not in seen and not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", seen)
+    hostnames = {a["hostname"] for a in every(demo, "/assets")}
+    assert any(h and h in seen for h in hostnames)
     choose(page, "sharing-tlp", "AMBER")
     until(
         page,
@@ -369,3 +377,62 @@ def test_user_supplied_text_is_shown_as_text(page: Page, demo: Demo) -> None:
     finally:
         restore = {"hostname": asset["hostname"]}
         assert requests.patch(url, json=restore, headers=auth, timeout=30).ok
+
+
+def test_each_role_lands_on_its_own_page(page: Page, demo: Demo) -> None:
+    """After signing in with no page asked for, nobody lands on "Not found, or not yours to
+    see": analysts on the national overview, an agency user on its agency, an auditor on
+    audit and export, a partner on its own collections (issue 21, item 5)."""
+    landings = {
+        Role.ADMIN: ("/ui/", "overview-agencies"),
+        Role.SOC_ANALYST: ("/ui/", "overview-agencies"),
+        Role.AGENCY_SUBMITTER: ("/ui/agency", "agency-points"),
+        Role.AUDITOR: ("/ui/audit", "audit-entries"),
+        Role.PARTNER: ("/ui/sharing", "sharing-collections"),
+    }
+    for role, (path, ready) in landings.items():
+        page.login(role)
+        page.wait_for(ready)
+        assert page.driver.current_url == f"{demo.url}{path}", role
+        assert page.driver.find_elements(By.ID, "denied") == [], role
+    mine = demo.api("/organizations", Role.AGENCY_SUBMITTER).json()["items"][0]
+    page.login(Role.AGENCY_SUBMITTER)
+    assert page.wait_for("agency-name") == mine["name"]
+
+
+def test_a_partner_sees_its_collections_and_nothing_of_the_agencies(page: Page, demo: Demo) -> None:
+    headers = {
+        "Authorization": f"Bearer {demo.tokens[Role.PARTNER]}",
+        "Accept": "application/taxii+json;version=2.1",
+    }
+    taxii = requests.get(f"{demo.url}/taxii2/crsa/collections/", headers=headers, timeout=30)
+    theirs = taxii.json()["collections"]
+    assert theirs  # the demo partner reads the hub's publication and writes its own
+    page.login(Role.PARTNER)
+    assert page.wait_for("sharing-collections") == str(len(theirs))
+    table = page.text("sharing-collections-table")
+    for c in theirs:
+        assert c["title"] in table
+        assert f"/taxii2/crsa/collections/{c['id']}/objects/" in page.driver.page_source
+    readable = requests.get(
+        f"{demo.url}/taxii2/crsa/collections/{demo.threats.outbound_collection}/objects/",
+        params={"limit": "1000"},
+        headers=headers,
+        timeout=30,
+    ).json()
+    assert not readable.get("more")
+    shown = next(
+        r
+        for r in page.driver.find_elements(By.CSS_SELECTOR, "#sharing-collections-table .ag-row")
+        if demo.threats.outbound_collection in r.text
+    )
+    assert f" {len(readable['objects'])} " in f" {shown.text.replace(chr(10), ' ')} "
+    # Nothing of the agencies': no sightings, hosts or agency names, no other pages.
+    assert page.driver.find_elements(By.ID, "sharing-sightings") == []
+    for agency in agencies(demo):
+        assert agency["name"] not in page.driver.page_source
+    for other in ("nav-overview", "nav-agency", "nav-triage", "nav-audit"):
+        assert page.driver.find_elements(By.ID, other) == []
+    page.shot("sharing-partner")
+    page.open("/triage", "denied")
+    assert page.errors() == []

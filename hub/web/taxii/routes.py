@@ -20,13 +20,21 @@ from werkzeug.exceptions import HTTPException
 from hub.core import errors, jsontext
 from hub.core.auth import Login, Principal
 from hub.core.records.sharing import StixVersion, TaxiiCollection, TaxiiStatus
-from hub.sharing.desk import MAX_PAGE, Filters, Listing, Page, SharingDesk, iso
+from hub.sharing.desk import (
+    API_ROOT,
+    MAX_PAGE,
+    TAXII_PATH,
+    Filters,
+    Listing,
+    Page,
+    SharingDesk,
+    iso,
+)
 from hub.web import errors as api_errors
 from hub.web.context import read_body
 from hub.web.taxii import media
 
-API_ROOT = "crsa"
-PREFIX = "/taxii2"
+PREFIX = TAXII_PATH
 _MATCH = re.compile(r"^match\[(id|type|version|spec_version)\]$")
 _KNOWN = {"added_after", "limit", "next"}
 
