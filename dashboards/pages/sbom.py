@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from datetime import datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -18,7 +19,8 @@ from dashboards.view import admitted, current, hub, section, severity, shell, st
 from hub.core.auth import Action, Principal
 from hub.core.errors import HubError
 from hub.core.model import FindingStatus
-from hub.core.store.interface import FINDINGS
+from hub.core.records.supply import SbomRecord
+from hub.core.store.interface import FINDINGS, SBOMS
 from hub.intelligence.matching import intel_view
 from sbom.desk import SbomDesk
 
@@ -107,6 +109,7 @@ def content(who: Principal) -> list[Any]:
         {"label": f"{r.subject} · {r.submitted_at:%Y-%m-%d %H:%M} · {r.id[:8]}", "value": r.id}
         for r in records
     ]
+    older, newer = default_pair(records)
     return [
         dbc.Row(
             [
@@ -161,18 +164,16 @@ def content(who: Principal) -> list[Any]:
             dbc.Row(
                 [
                     dbc.Col(
-                        dcc.Dropdown(
-                            id="sbom-diff-old",
-                            options=choices,
-                            value=choices[0]["value"] if len(choices) > 1 else None,
-                        )
+                        [
+                            html.Label(t("diff.older"), htmlFor="sbom-diff-old"),
+                            dcc.Dropdown(id="sbom-diff-old", options=choices, value=older),
+                        ]
                     ),
                     dbc.Col(
-                        dcc.Dropdown(
-                            id="sbom-diff-new",
-                            options=choices,
-                            value=choices[-1]["value"] if len(choices) > 1 else None,
-                        )
+                        [
+                            html.Label(t("diff.newer"), htmlFor="sbom-diff-new"),
+                            dcc.Dropdown(id="sbom-diff-new", options=choices, value=newer),
+                        ]
                     ),
                 ],
                 className="mb-2",
@@ -182,11 +183,45 @@ def content(who: Principal) -> list[Any]:
     ]
 
 
+def _age(r: SbomRecord) -> tuple[bool, datetime, int, str]:
+    """Older first: the current version of a subject is its newest whatever the clock said
+    (two submissions can share a second), then time, then the document's own version."""
+    return (r.current, r.submitted_at, r.doc_version, r.id)
+
+
+def default_pair(records: list[SbomRecord]) -> tuple[str | None, str | None]:
+    """The last two versions of the subject changed most recently: a diff of two
+    different systems' SBOMs is something one asks for, not what the page opens with."""
+    by_subject: dict[str, list[SbomRecord]] = {}
+    for r in sorted(records, key=_age):
+        by_subject.setdefault(r.subject, []).append(r)
+    versions = max(
+        (v for v in by_subject.values() if len(v) > 1), key=lambda v: _age(v[-1]), default=None
+    )
+    return (versions[-2].id, versions[-1].id) if versions else (None, None)
+
+
 def diff(who: Principal, old: str, new: str) -> Any:
+    """Older to newer, whichever way round they were picked ("2.14.1 → 2.17.1", never the
+    reverse); two different subjects are compared when asked, and said to be."""
+    store = hub().store
+    first, second = store.fetch(SBOMS, old), store.fetch(SBOMS, new)
+    swapped = first is not None and second is not None and _age(second) < _age(first)
+    if swapped:
+        first, second, old, new = second, first, new, old
     try:
-        d = SbomDesk(hub().store, hub().settings).diff(who, old, new)
+        d = SbomDesk(store, hub().settings).diff(who, old, new)
     except HubError as exc:
         return dbc.Alert(exc.message, color="warning")
+    note = (
+        dbc.Alert(
+            f"{t('diff.subjects')}: {first.subject} → {second.subject}",
+            color="info",
+            id="sbom-diff-subjects",
+        )
+        if first is not None and second is not None and first.subject != second.subject
+        else None
+    )
     rows = (
         [{"change": t("added"), "component": p.purl} for p in d.added]
         + [{"change": t("removed"), "component": p.purl} for p in d.removed]
@@ -195,9 +230,10 @@ def diff(who: Principal, old: str, new: str) -> Any:
             for c in d.changed
         ]
     )
-    return table(
-        "sbom-diff-table", rows, [("change", t("changed")), ("component", t("components"))]
-    )
+    return [
+        note,
+        table("sbom-diff-table", rows, [("change", t("changed")), ("component", t("components"))]),
+    ]
 
 
 def register(app: Dash) -> None:

@@ -25,7 +25,7 @@ SETTABLE = [s.value for s in TriageStatus if s is not TriageStatus.ACCEPTED_RISK
 
 def layout(**_: Any) -> html.Div:
     who = current()
-    statuses = [{"label": s.value, "value": s.value} for s in TriageStatus]
+    statuses = [{"label": t(f"status.{s.value}"), "value": s.value} for s in TriageStatus]
     orgs = (
         []
         if who is None or who.scoped
@@ -59,7 +59,7 @@ def layout(**_: Any) -> html.Div:
                     dbc.Col(
                         dcc.Dropdown(
                             id="triage-new-status",
-                            options=[{"label": s, "value": s} for s in SETTABLE],
+                            options=[{"label": t(f"status.{s}"), "value": s} for s in SETTABLE],
                         ),
                         md=3,
                     ),
@@ -96,7 +96,7 @@ def content(queue: list[dict[str, Any]]) -> Any:
             "assets": r["assets"],
             "agencies": r["agencies"],
             "due": r["kev_due"] or "",
-            "status": r["status"],
+            "status": t(f"status.{r['status']}"),
             "owner": r["owner"],
             "playbook": r.get("playbook") or _last_playbook(r),
         }
@@ -106,10 +106,10 @@ def content(queue: list[dict[str, Any]]) -> Any:
         dbc.Row(
             [
                 stat("triage-count", t("actions"), str(len(shown))),
-                stat("triage-top", t("points"), points(queue[0]["points"]) if queue else "-"),
+                stat("triage-top", t("top.points"), points(queue[0]["points"]) if queue else "-"),
                 stat(
                     "triage-open",
-                    f"{t('status')}: open",
+                    f"{t('status')}: {t('status.open')}",
                     str(sum(r["status"] == "open" for r in queue)),
                 ),
             ]

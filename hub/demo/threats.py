@@ -502,10 +502,13 @@ def seed_threats(
         o for o in agencies if o.name == catalog.AGENCIES[0]
     )
     portal = next(iter(store.iter_all_systems(first_agency.id)))
-    sboms = SbomDesk(store, settings, clock=lambda: now)
-    for version, parts in ((1, PORTAL_V1), (2, PORTAL_V2)):
+    # The supplier's first SBOM a fortnight ago, its patched build this morning: a history
+    # the SBOM page's diff reads older to newer.
+    for version, parts, at in ((1, PORTAL_V1, now - timedelta(days=14)), (2, PORTAL_V2, now)):
         document = cyclonedx(portal.name, version, parts)
-        sboms.submit_for_system(who, portal.id, document, "application/vnd.cyclonedx+json", rid)
+        SbomDesk(store, settings, clock=_clock(at)).submit_for_system(
+            who, portal.id, document, "application/vnd.cyclonedx+json", rid
+        )
     refresh(store, settings, rid, clock=lambda: now)  # this morning's feed sync
     _report(store, _telemetry(sampled, rng, now, 2))
     matched = record(store, now)

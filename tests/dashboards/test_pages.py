@@ -218,8 +218,24 @@ def test_sbom_page_upload_and_diff(page: Page, demo: Demo, tmp_path: Path) -> No
     before = count()
     assert before >= 2 and me["name"]
     assert page.open("/sbom", "sbom-count") == str(before)
-    page.wait_for("sbom-diff-table")  # the two demo versions, compared
-    assert "log4j-core" in page.text("sbom-diff-table")
+    page.wait_for("sbom-diff-table")  # the two demo versions of one system, compared
+    compared = page.text("sbom-diff-table")
+    assert "log4j-core@2.14.1" in compared and "→ 2.17.1" in compared  # older to newer
+    assert page.driver.find_elements(By.ID, "sbom-diff-subjects") == []  # one subject
+    # Picked the other way round, the diff still reads older to newer.
+    old, new = (
+        re.findall(r"· ([0-9a-f]{8})", page.driver.find_element(By.ID, f"sbom-diff-{d}").text)[0]
+        for d in ("old", "new")
+    )
+    choose(page, "sbom-diff-old", new)
+    until(page, lambda: page.driver.find_elements(By.ID, "sbom-diff-table") == [])  # same one
+    choose(page, "sbom-diff-new", old)
+
+    def swapped() -> bool:
+        shown = page.driver.find_elements(By.ID, "sbom-diff-table")
+        return bool(shown) and "log4j-core@2.14.1" in shown[0].text and "→ 2.17.1" in shown[0].text
+
+    until(page, swapped)
     target = systems[-1]
     choose(page, "sbom-upload-system", target["name"])
     document = tmp_path / "sbom.cdx.json"
@@ -284,16 +300,20 @@ def test_triage_queue_filters_and_status_changes(page: Page, demo: Demo) -> None
     assert page.open("/triage", "triage-count") == str(queue["total"])
     top = queue["items"][0]
     assert page.text("triage-top") == f"{top['points']:,.1f}"
+    # The figure says what it counts: the top action's points, not the queue's.
+    label = page.driver.find_element(By.XPATH, "//*[@id='triage-top']/preceding-sibling::div")
+    assert label.text == "Risk points the top action removes"
     choose(page, "triage-action", f"#{top['rank']} ")
-    choose(page, "triage-new-status", "in_progress")
+    choose(page, "triage-new-status", "in progress")
     page.click("triage-apply")
     page.wait_for("triage-saved")
     after = demo.api(f"/triage/{top['id']}", Role.SOC_ANALYST).json()
     assert after["status"] == "in_progress"
     busy = demo.api("/triage", Role.SOC_ANALYST, status="in_progress", limit="1000").json()
     assert busy["total"] > 1  # the one just set, and those the demo's playbooks put in progress
-    choose(page, "triage-status", "in_progress")
+    choose(page, "triage-status", "in progress")
     until(page, lambda: page.text("triage-count") == str(busy["total"]))
+    assert "in_progress" not in page.text("triage-table")  # statuses in words
     page.shot("triage")
     page.login(Role.AGENCY_SUBMITTER)
     mine = demo.api("/triage", Role.AGENCY_SUBMITTER, limit="1000").json()
