@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from hub.core.auth import Principal
@@ -102,6 +103,17 @@ def exposures(
 
 def active_sightings(store: Store, who: Principal) -> list[Any]:
     return list(store.iter_query(SIGHTINGS, who.scope(Query({"active": True}))))
+
+
+def shown_location(location: str, home: Path) -> str:
+    """A feed's location as a reader needs it: a file inside the hub's own directory by
+    its path there (the demo's feeds), anything else whole."""
+    if "://" in location:
+        return location
+    try:
+        return str(Path(location).resolve().relative_to(home.resolve()))
+    except ValueError:
+        return location
 
 
 def partner_feeds(store: Store) -> list[Any]:

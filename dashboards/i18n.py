@@ -19,6 +19,18 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (ja, en)
         " were issued.",
     ),
     "alias": ("別名", "Alias"),
+    "n.records": ("{n} 件", "{n} records"),
+    "n.findings": ("検出 {n} 件", "{n} findings"),
+    "n.hosts": ("ホスト {n} 台", "{n} hosts"),
+    "criticality": ("重要度", "Criticality"),
+    "criticality.low": ("低", "low"),
+    "criticality.moderate": ("中", "moderate"),
+    "criticality.high": ("高", "high"),
+    "chain.head": ("チェーンの先頭", "Chain head"),
+    "export.choose": ("エクスポートを選択", "Choose an export"),
+    "ntia.missing": ("NTIA 最小要素の欠落", "Missing NTIA minimum elements"),
+    "current": ("最新版", "Current"),
+    "not.upload": ("ファイルのアップロードではありません", "not a file upload"),
     "top.points": ("最優先の対応で減るリスク点", "Risk points the top action removes"),
     "status.open": ("未対応", "open"),
     "status.in_progress": ("対応中", "in progress"),
@@ -178,6 +190,56 @@ def language() -> str:
     if chosen in LANGUAGES:
         return str(chosen)
     return str(current_app.extensions["crsa"].settings.ui_language)
+
+
+# dash-ag-grid's own words (paging, filters, empty grids), in Japanese: the grid shows its
+# English ones when given none.
+GRID_TEXT: dict[str, str] = {
+    "noRowsToShow": "表示する行はありません",
+    "loadingOoo": "読み込み中...",
+    "page": "ページ",
+    "of": "/",
+    "to": "～",
+    "more": "以上",
+    "first": "最初",
+    "last": "最後",
+    "next": "次へ",
+    "previous": "前へ",
+    "pageSizeSelectorLabel": "1ページの行数:",
+    "ariaPageSizeSelectorLabel": "1ページの行数",
+    "filterOoo": "絞り込み...",
+    "searchOoo": "検索...",
+    "equals": "等しい",
+    "notEqual": "等しくない",
+    "contains": "含む",
+    "notContains": "含まない",
+    "startsWith": "で始まる",
+    "endsWith": "で終わる",
+    "blank": "空白",
+    "notBlank": "空白でない",
+    "lessThan": "より小さい",
+    "greaterThan": "より大きい",
+    "lessThanOrEqual": "以下",
+    "greaterThanOrEqual": "以上",
+    "inRange": "範囲内",
+    "andCondition": "かつ",
+    "orCondition": "または",
+    "applyFilter": "適用",
+    "resetFilter": "リセット",
+    "clearFilter": "クリア",
+    "cancelFilter": "キャンセル",
+    "selectAll": "すべて選択",
+}
+
+
+def grid_text() -> dict[str, str]:
+    """The grid's words in the reader's language (English is the grid's own)."""
+    return GRID_TEXT if language() == "ja" else {}
+
+
+def count(key: str, n: int) -> str:
+    """A number with what it counts, as each language puts it ("32 件", "32 records")."""
+    return t(f"n.{key}").format(n=f"{n:,}")
 
 
 def t(key: str) -> str:

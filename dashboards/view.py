@@ -15,7 +15,7 @@ from dash import dcc, html
 from flask import current_app
 
 from dashboards.access import MENU, PATHS, may_see
-from dashboards.i18n import TEXT, language, t
+from dashboards.i18n import TEXT, grid_text, language, t
 from dashboards.session import PREFIX, csrf_token, viewer
 from hub.core.auth import Principal
 from hub.core.records.scores import ScoreRecord
@@ -226,6 +226,7 @@ def table(
             "pagination": len(rows) > 20,
             "paginationPageSize": 20,
             "ensureDomOrder": True,
+            "localeText": grid_text(),
         },
         className="ag-theme-alpine mb-4",
         **grid,

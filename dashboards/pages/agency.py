@@ -12,7 +12,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from dashboards import data
 from dashboards.access import may_see
-from dashboards.i18n import t
+from dashboards.i18n import count, t
 from dashboards.view import (
     admitted,
     chart,
@@ -115,7 +115,7 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
         systems.append(
             {
                 "system": s.name,
-                "criticality": s.criticality.value,
+                "criticality": t(f"criticality.{s.criticality.value}"),
                 "points": round(sr.points, 1) if sr else None,
                 "per_asset": round(sr.measure, 1) if sr else None,
                 "grade": grade(sr.grade, sr.band) if sr else None,
@@ -168,7 +168,7 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
                 systems,
                 [
                     ("system", t("system")),
-                    ("criticality", "criticality"),
+                    ("criticality", t("criticality")),
                     ("grade", t("grade")),
                     ("per_asset", t("per.asset")),
                     ("points", t("points")),
@@ -180,7 +180,7 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
         ),
         section(
             t("history"),
-            chart("agency-history", figure(trend, 260), f"{len(history)} {t('records')}"),
+            chart("agency-history", figure(trend, 260), count("records", len(history))),
         ),
     ]
     options = [{"label": s.name, "value": s.id} for s in store.iter_all_systems(org_id)]

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 
-from dashboards.i18n import t
+from dashboards.i18n import count, t
 from dashboards.view import (
     admitted,
     chart,
@@ -99,7 +99,7 @@ def content(asset_id: str) -> Any:
             chart(
                 "asset-timeline",
                 figure(line, 260),
-                f"{len(findings)} {t('findings')}, {len(history)} {t('records')}",
+                f"{count('findings', len(findings))}, {count('records', len(history))}",
             ),
         ),
         section(
@@ -155,7 +155,11 @@ def content(asset_id: str) -> Any:
             table(
                 "asset-software-table",
                 [{"name": p.name, "version": p.version, "purl": p.purl} for p in packages],
-                [("name", t("name")), ("version", t("version")), ("purl", "purl")],
+                [
+                    ("name", t("name")),
+                    ("version", t("version")),
+                    ("purl", "purl"),
+                ],  # the Package URL standard's own name,
             ),
         ),
     ]

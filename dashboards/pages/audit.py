@@ -30,7 +30,7 @@ def layout(**_: Any) -> html.Div:
             dbc.Button(t("export"), id="audit-export", color="primary", className="mb-2"),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Dropdown(id="audit-exports", placeholder="export"), md=8),
+                    dbc.Col(dcc.Dropdown(id="audit-exports", placeholder=t("export.choose")), md=8),
                     dbc.Col(
                         dbc.ButtonGroup(
                             [
@@ -92,7 +92,7 @@ def register(app: Dash) -> None:
                     t("chain"),
                     t("chain.ok") if chain.ok else f"{t('chain.broken')} (#{chain.broken_seq})",
                 ),
-                stat("audit-head", "head", (head.hash[:16] if head else "-")),
+                stat("audit-head", t("chain.head"), (head.hash[:16] if head else "-")),
             ]
         ), [{"label": k, "value": k} for k in kinds]
 

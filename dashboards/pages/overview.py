@@ -76,7 +76,7 @@ def body() -> Any:
     )
     feeds = [
         {
-            "feed": f"{f.source.value}: {f.location}",
+            "feed": f"{f.source.value}: {data.shown_location(f.location, hub().settings.home)}",
             "synced": f.synced_at.isoformat(" ", "minutes") if f.synced_at else t("never"),
             "records": f.records,
         }

@@ -81,7 +81,7 @@ def content(who: Principal) -> list[Any]:
             "quality": round(r.quality),
             "missing": ", ".join(r.missing),
             "submitted": r.submitted_at.isoformat(" ", "minutes"),
-            "current": r.current,
+            "current": t("yes") if r.current else "",
         }
         for r in reversed(records)
     ]
@@ -130,9 +130,9 @@ def content(who: Principal) -> list[Any]:
                     ("format", t("format")),
                     ("components", t("components")),
                     ("quality", t("quality")),
-                    ("missing", "NTIA"),
+                    ("missing", t("ntia.missing")),
                     ("submitted", t("submitted")),
-                    ("current", "current"),
+                    ("current", t("current")),
                 ],
             ),
         ),
@@ -274,7 +274,7 @@ def register(app: Dash) -> None:
             raw = base64.b64decode(contents.split(",", 1)[1], validate=True)
         except (IndexError, binascii.Error):
             return dbc.Alert(
-                f"{t('refused')}: not a file upload", color="danger", id="sbom-refused"
+                f"{t('refused')}: {t('not.upload')}", color="danger", id="sbom-refused"
             )
         try:
             done = SbomDesk(hub().store, hub().settings).submit_for_system(

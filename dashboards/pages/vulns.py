@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, html
 
 from dashboards import data
-from dashboards.i18n import t
+from dashboards.i18n import count, t
 from dashboards.view import (
     admitted,
     chart,
@@ -71,7 +71,7 @@ def content(kev_only: bool) -> Any:
     bars = go.Figure(
         go.Bar(x=[r["hosts"] for r in top][::-1], y=[r["vuln"] for r in top][::-1], orientation="h")
     )
-    widest = f"{top[0]['vuln']}: {top[0]['hosts']} {t('hosts')}" if top else "-"
+    widest = f"{top[0]['vuln']}: {count('hosts', top[0]['hosts'])}" if top else "-"
     rated = [s for s in data.SEVERITY_ORDER if s != "info"]
     breakdown = go.Figure(
         go.Bar(x=[severity(s) for s in rated], y=[counts[s] for s in rated], marker={"color": [

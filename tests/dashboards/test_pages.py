@@ -17,6 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from dashboards.i18n import TEXT
 from hub.core.model import Role
 from hub.demo.threats import PORTAL_V2, cyclonedx
 from tests.dashboards.conftest import Demo, Page
@@ -80,6 +81,9 @@ def test_overview_numbers_are_the_apis(page: Page, demo: Demo) -> None:
         agencies(demo), key=lambda o: demo.api(f"/scores/organization:{o['id']}").json()["grade"]
     )
     assert page.wait_for("overview-ranked-summary").startswith(top["name"])
+    # Feeds in the hub's own directory by their path there: no temporary paths on screen.
+    until(page, lambda: "kev: feeds/kev.json" in page.text("overview-feeds"))
+    assert str(demo.home) not in page.driver.page_source
     page.shot("overview")
     assert page.errors() == []
 
@@ -456,3 +460,37 @@ def test_a_partner_sees_its_collections_and_nothing_of_the_agencies(page: Page, 
     page.shot("sharing-partner")
     page.open("/triage", "denied")
     assert page.errors() == []
+
+
+def test_every_page_reads_in_japanese(page: Page, demo: Demo) -> None:
+    """Each page in Japanese: no English phrase of the catalogue and none of the grid's
+    own ("No Rows To Show", "Page 1 of 2") is left on it (issue 21, item 4)."""
+    page.login(Role.SOC_ANALYST)
+    page.driver.get(f"{demo.url}/ui/lang/ja?next=/ui/")
+    target = agencies(demo)[0]
+    sighted = every(demo, "/assets", org_id=target["id"])[0]
+    pages = {
+        "": "overview-agencies",
+        f"/agency?org={target['id']}": "agency-points",
+        f"/asset?id={sighted['id']}": "asset-points",
+        "/vulnerabilities": "vulns-count",
+        "/sbom": "sbom-count",
+        "/sharing": "sharing-sightings",
+        "/triage": "triage-count",
+        "/audit": "audit-entries",
+    }
+    english = {en for ja, en in TEXT.values() if ja != en and len(en.split()) >= 2}
+    english |= {"No Rows To Show", "Page Size", "Page 1 of", "Filter..."}
+    for path, ready in pages.items():
+        page.open(path or "/", ready)
+        until(page, lambda: page.driver.find_elements(By.CSS_SELECTOR, ".ag-root-wrapper"))
+        text = body_text(page)
+        left = sorted(e for e in english if e in text)
+        assert left == [], (path, left)
+        page.shot(f"{(path.strip('/').split('?')[0] or 'overview')}-ja")
+    assert page.errors() == []
+    page.driver.get(f"{demo.url}/ui/lang/en?next=/ui/")
+
+
+def body_text(page: Page) -> str:
+    return str(page.driver.find_element(By.TAG_NAME, "body").text)
