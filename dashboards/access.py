@@ -6,8 +6,19 @@ from __future__ import annotations
 from hub.core.auth import Principal
 from hub.core.model import Role
 
-PAGES = ("overview", "agency", "vulns", "sbom", "sharing", "triage", "audit", "asset")
-MENU = PAGES[:-1]  # the asset page is reached from the agency page, not the menu
+PAGES = (
+    "overview",
+    "agency",
+    "vulns",
+    "sbom",
+    "sharing",
+    "triage",
+    "audit",
+    "asset",
+    "vulnerability",
+)
+# One asset and one vulnerability are reached from the pages that name them, not the menu.
+MENU = PAGES[:-2]
 PATHS = {
     "overview": "/",
     "agency": "/agency",
@@ -17,13 +28,16 @@ PATHS = {
     "sharing": "/sharing",
     "triage": "/triage",
     "audit": "/audit",
+    "vulnerability": "/vulnerability",
 }
 
 ALLOWED: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PAGES),
     Role.SOC_ANALYST: frozenset(PAGES),
     Role.AUDITOR: frozenset(PAGES) - {"sharing"},
-    Role.AGENCY_SUBMITTER: frozenset({"agency", "asset", "vulns", "sbom", "triage"}),
+    Role.AGENCY_SUBMITTER: frozenset(
+        {"agency", "asset", "vulns", "vulnerability", "sbom", "triage"}
+    ),
     # Partners exchange over TAXII (/taxii2/); the sharing page shows them their own
     # collections and how to reach them, nothing of the agencies'.
     Role.PARTNER: frozenset({"sharing"}),

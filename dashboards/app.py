@@ -15,10 +15,30 @@ from flask import Flask
 
 from dashboards import dispatch, session
 from dashboards.access import PATHS
-from dashboards.pages import agency, asset, audit, overview, sbom, sharing, triage, vulns
+from dashboards.pages import (
+    agency,
+    asset,
+    audit,
+    overview,
+    sbom,
+    sharing,
+    triage,
+    vulnerability,
+    vulns,
+)
 from hub.core.settings import Settings
 
-PAGES: tuple[ModuleType, ...] = (overview, agency, asset, vulns, sbom, sharing, triage, audit)
+PAGES: tuple[ModuleType, ...] = (
+    overview,
+    agency,
+    asset,
+    vulns,
+    vulnerability,
+    sbom,
+    sharing,
+    triage,
+    audit,
+)
 ASSETS = Path(__file__).with_name("assets")
 
 

@@ -86,6 +86,7 @@ PROPERTY_TYPES: dict[str, Rule] = {
 STORE_TYPES: dict[str, Rule] = {
     "agency-org": (_text, "an organization id"),
     "asset-id": (_text, "an asset id"),
+    "vulnerability-id": (_text, "a vulnerability id"),
     "agency-cursors": (_cursors, "the paging state {stack: [ids], more: bool}"),
     "_pages_store": (_object, "an object"),
 }

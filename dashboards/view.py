@@ -26,7 +26,18 @@ from hub.web.context import HubContext
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
 REFRESH_MS = 30_000
 WIDE = frozenset(
-    {"title", "package", "purl", "component", "url", "feed", "indicator", "who", "collection"}
+    {
+        "title",
+        "package",
+        "purl",
+        "component",
+        "url",
+        "feed",
+        "indicator",
+        "who",
+        "collection",
+        "vuln",
+    }
 )
 
 
@@ -203,9 +214,16 @@ def chart(id_: str, fig: go.Figure, summary: str) -> dbc.Row:
 
 
 def table(
-    id_: str, rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], **grid: Any
+    id_: str,
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[tuple[str, str]],
+    links: dict[str, str] | None = None,
+    **grid: Any,
 ) -> dag.AgGrid:
-    """A keyboard-navigable grid; `columns` are (field, header)."""
+    """A keyboard-navigable grid; `columns` are (field, header). `links` makes a column's
+    cells links to the hub page whose path each row holds in the named field (text stays
+    text: assets/dashAgGridComponentFunctions.js)."""
+    linked = links or {}
     return dag.AgGrid(
         id=id_,
         rowData=list(rows),
@@ -217,6 +235,11 @@ def table(
                 "filter": True,
                 "flex": 4 if f in WIDE else 1,
                 "tooltipField": f,
+                **(
+                    {"cellRenderer": "HubLink", "cellRendererParams": {"hrefField": linked[f]}}
+                    if f in linked
+                    else {}
+                ),
             }
             for f, h in columns
         ],

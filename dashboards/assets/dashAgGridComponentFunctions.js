@@ -4,8 +4,11 @@
 var dagcomponentfuncs = (window.dashAgGridComponentFunctions =
   window.dashAgGridComponentFunctions || {});
 
+// The row's field holding the path is `hrefField` in the column's cellRendererParams
+// ("href" when not given).
 dagcomponentfuncs.HubLink = function (props) {
-  var href = props.data && props.data.href;
+  var field = (props.hrefField || "href");
+  var href = props.data && props.data[field];
   if (typeof href !== "string" || href.indexOf("/ui/") !== 0) {
     return React.createElement("span", null, String(props.value == null ? "" : props.value));
   }

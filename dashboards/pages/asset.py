@@ -16,6 +16,7 @@ from dashboards.view import (
     current,
     figure,
     grade,
+    href,
     hub,
     points,
     section,
@@ -109,11 +110,12 @@ def content(asset_id: str) -> Any:
                 [
                     {
                         "vuln": f.vuln_id,
+                        "href": href("vulnerability", id=f.vuln_id),
                         "package": f.purl,
                         "severity": severity(f.severity.value),
                         "kev": f.kev,
                         "due": f.kev_due or "",
-                        "status": f.status.value,
+                        "status": t(f"finding.{f.status.value}"),
                         "first_seen": f.first_seen.date().isoformat(),
                     }
                     for f in findings
@@ -127,6 +129,7 @@ def content(asset_id: str) -> Any:
                     ("status", t("status")),
                     ("first_seen", t("first.seen")),
                 ],
+                links={"vuln": "href"},
             ),
         ),
         section(
@@ -135,7 +138,7 @@ def content(asset_id: str) -> Any:
                 "asset-sightings-table",
                 [
                     {
-                        "indicator": s.indicator_id,
+                        "indicator": (s.profile or {}).get("name") or s.indicator_id,
                         "first": s.first_seen.isoformat(" ", "minutes"),
                         "last": s.last_seen.isoformat(" ", "minutes"),
                         "active": s.active,

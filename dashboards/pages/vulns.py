@@ -17,6 +17,7 @@ from dashboards.view import (
     chart,
     current,
     figure,
+    href,
     hub,
     section,
     severity,
@@ -46,6 +47,7 @@ def _rows(found: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, 
     return [
         {
             "vuln": r["vuln"],
+            "href": href("vulnerability", id=r["vuln"]),
             "package": r["package"],
             "severity": severity(r["severity"]),
             "kev": r["kev"],
@@ -99,8 +101,10 @@ def content(kev_only: bool) -> Any:
         ),
         section(t("open.findings"), chart("vulns-severity", figure(breakdown, 260), spelled)),
         section(t("hosts"), chart("vulns-chart", figure(bars, 30 * len(top) + 80), widest)),
-        section(t("vulns"), table("vulns-table", shown, headers)),
-        section(t("notices"), table("vulns-notices-table", notices, headers)),
+        section(t("vulns"), table("vulns-table", shown, headers, links={"vuln": "href"})),
+        section(
+            t("notices"), table("vulns-notices-table", notices, headers, links={"vuln": "href"})
+        ),
     ]
 
 

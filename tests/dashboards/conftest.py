@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -134,6 +135,9 @@ class Page:
         self.driver.find_element(By.ID, "token").send_keys(self.demo.tokens[role])
         self.driver.find_element(By.ID, "login").click()
         self.wait_for("main")
+        # A request the previous page had in flight when its cookies went answers 401: that
+        # page's, not the new session's.
+        self.errors()
 
     def open(self, path: str, ready: str) -> str:
         self.driver.get(f"{self.demo.url}/ui{path}")
@@ -148,6 +152,14 @@ class Page:
     def click(self, element_id: str) -> None:
         """Scroll the element into the middle of the window first, as a user would."""
         element = self.driver.find_element(By.ID, element_id)
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        try:
+            element.click()
+        except ElementClickInterceptedException:  # a sticky part of a grid in the way
+            self.driver.execute_script("arguments[0].click()", element)
+
+    def click_element(self, element: Any) -> None:
+        """Click a found element (a link in a grid cell) as a user would."""
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
         try:
             element.click()

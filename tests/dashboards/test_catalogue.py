@@ -31,6 +31,7 @@ SAME = frozenset(
         "NTIA",
         "OS",
         "purl",
+        "VEX",
     }
 )
 # Calls whose arguments are shown: (name, positions of shown arguments).

@@ -474,6 +474,9 @@ def test_every_page_reads_in_japanese(page: Page, demo: Demo) -> None:
         f"/agency?org={target['id']}": "agency-points",
         f"/asset?id={sighted['id']}": "asset-points",
         "/vulnerabilities": "vulns-count",
+        f"/vulnerability?id={every(demo, '/findings', status='open')[0]['vuln_id']}": (
+            "vulnerability-hosts"
+        ),
         "/sbom": "sbom-count",
         "/sharing": "sharing-sightings",
         "/triage": "triage-count",
@@ -494,3 +497,43 @@ def test_every_page_reads_in_japanese(page: Page, demo: Demo) -> None:
 
 def body_text(page: Page) -> str:
     return str(page.driver.find_element(By.TAG_NAME, "body").text)
+
+
+def test_a_vulnerability_has_its_own_page_one_click_from_the_list(page: Page, demo: Demo) -> None:
+    """From the vulnerabilities page to one vulnerability (what it is, where it is open, by
+    agency, system and host), and from there to a host (issue 21, item 2)."""
+    page.login(Role.SOC_ANALYST)
+    page.open("/vulnerabilities", "vulns-count")
+    link = until(page, lambda: page.driver.find_elements(By.CSS_SELECTOR, "#vulns-table a"))[0]
+    vuln = link.text
+    assert re.fullmatch(r"[A-Z]+-[\w.-]+", vuln) and "..." not in vuln  # whole, not cut
+    page.click_element(link)
+    hosts = page.wait_for("vulnerability-hosts")
+    assert page.driver.current_url == f"{demo.url}/ui/vulnerability?id={vuln}"
+    assert page.text("vulnerability-name") == vuln
+    found = every(demo, "/findings", vuln_id=vuln, status="open")
+    assert hosts == str(len({f["asset_id"] or f"system:{f['system_id']}" for f in found}))
+    assert page.text("vulnerability-agencies") == str(len({f["org_id"] for f in found}))
+    facts = page.text("vulnerability-facts")
+    if found[0]["kev"]:
+        assert f"Yes, Due {found[0]['kev_due']}" in facts or found[0]["kev_due"] in facts
+    hosts_open = {a["hostname"] for a in every(demo, "/assets") if a["id"] in
+                  {f["asset_id"] for f in found}}  # fmt: skip
+    target = until(
+        page, lambda: page.driver.find_elements(By.CSS_SELECTOR, "#vulnerability-table a")
+    )[0]
+    host = target.text
+    assert host in hosts_open  # a host it is open on, by name
+    page.click_element(target)
+    page.wait_for("asset-points")
+    assert "/ui/asset?id=" in page.driver.current_url and host in page.driver.page_source
+    page.shot("vulnerability-asset")
+    page.open(f"/vulnerability?id={vuln}", "vulnerability-hosts")
+    page.shot("vulnerability")
+    # An agency user sees its own part of it, and nothing of an id it has no finding of.
+    page.login(Role.AGENCY_SUBMITTER)
+    mine = every(demo, "/findings", Role.AGENCY_SUBMITTER, status="open")[0]["vuln_id"]
+    page.open(f"/vulnerability?id={mine}", "vulnerability-agencies")
+    assert page.text("vulnerability-agencies") == "1"
+    page.open("/vulnerability?id=CVE-1999-0000", "denied")
+    assert page.errors() == []
