@@ -16,9 +16,10 @@ PAGES = (
     "audit",
     "asset",
     "vulnerability",
+    "indicator",
 )
-# One asset and one vulnerability are reached from the pages that name them, not the menu.
-MENU = PAGES[:-2]
+# One asset, vulnerability or indicator is reached from the pages that name it, not the menu.
+MENU = PAGES[:-3]
 PATHS = {
     "overview": "/",
     "agency": "/agency",
@@ -29,12 +30,13 @@ PATHS = {
     "triage": "/triage",
     "audit": "/audit",
     "vulnerability": "/vulnerability",
+    "indicator": "/indicator",
 }
 
 ALLOWED: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PAGES),
     Role.SOC_ANALYST: frozenset(PAGES),
-    Role.AUDITOR: frozenset(PAGES) - {"sharing"},
+    Role.AUDITOR: frozenset(PAGES) - {"sharing", "indicator"},
     Role.AGENCY_SUBMITTER: frozenset(
         {"agency", "asset", "vulns", "vulnerability", "sbom", "triage"}
     ),

@@ -19,6 +19,7 @@ from dashboards.pages import (
     agency,
     asset,
     audit,
+    indicator,
     overview,
     sbom,
     sharing,
@@ -38,6 +39,7 @@ PAGES: tuple[ModuleType, ...] = (
     sharing,
     triage,
     audit,
+    indicator,
 )
 ASSETS = Path(__file__).with_name("assets")
 

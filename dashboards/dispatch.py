@@ -87,6 +87,7 @@ STORE_TYPES: dict[str, Rule] = {
     "agency-org": (_text, "an organization id"),
     "asset-id": (_text, "an asset id"),
     "vulnerability-id": (_text, "a vulnerability id"),
+    "indicator-id": (_text, "an indicator id"),
     "agency-cursors": (_cursors, "the paging state {stack: [ids], more: bool}"),
     "_pages_store": (_object, "an object"),
 }

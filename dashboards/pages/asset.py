@@ -139,6 +139,7 @@ def content(asset_id: str) -> Any:
                 [
                     {
                         "indicator": (s.profile or {}).get("name") or s.indicator_id,
+                        "href": href("indicator", id=s.indicator_id),
                         "first": s.first_seen.isoformat(" ", "minutes"),
                         "last": s.last_seen.isoformat(" ", "minutes"),
                         "active": s.active,
@@ -151,6 +152,7 @@ def content(asset_id: str) -> Any:
                     ("last", t("last.seen")),
                     ("active", t("active")),
                 ],
+                links={"indicator": "href"},
             ),
         ),
         section(

@@ -13,7 +13,18 @@ from flask import request
 
 from dashboards import data
 from dashboards.i18n import t
-from dashboards.view import admitted, chart, current, figure, hub, section, shell, stat, table
+from dashboards.view import (
+    admitted,
+    chart,
+    current,
+    figure,
+    href,
+    hub,
+    section,
+    shell,
+    stat,
+    table,
+)
 from hub.core.auth import Principal
 from hub.core.model import OrgKind, Role
 from hub.core.records.sharing import Sighting
@@ -140,6 +151,7 @@ def sighting_rows(
         rows.append(
             {
                 "indicator": profile.get("name") or s.indicator_id,
+                "href": href("indicator", id=s.indicator_id),
                 "types": ", ".join(profile.get("types", [])),
                 "source": names.get(str(profile.get("source", "")), ""),
                 "tlp": str(profile.get("tlp", "")).upper(),
@@ -223,6 +235,7 @@ def content(tlps: list[str]) -> Any:
                     ("first", t("first.seen")),
                     ("last", t("last.seen")),
                 ],
+                links={"indicator": "href"},
             ),
         ),
         section(

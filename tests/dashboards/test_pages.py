@@ -477,6 +477,7 @@ def test_every_page_reads_in_japanese(page: Page, demo: Demo) -> None:
         f"/vulnerability?id={every(demo, '/findings', status='open')[0]['vuln_id']}": (
             "vulnerability-hosts"
         ),
+        f"/indicator?id={first_indicator(demo)}": "indicator-hosts",
         "/sbom": "sbom-count",
         "/sharing": "sharing-sightings",
         "/triage": "triage-count",
@@ -493,6 +494,19 @@ def test_every_page_reads_in_japanese(page: Page, demo: Demo) -> None:
         page.shot(f"{(path.strip('/').split('?')[0] or 'overview')}-ja")
     assert page.errors() == []
     page.driver.get(f"{demo.url}/ui/lang/en?next=/ui/")
+
+
+def first_indicator(demo: Demo) -> str:
+    found = requests.get(
+        f"{demo.url}/taxii2/crsa/collections/{demo.threats.inbound_collection}/objects/",
+        params={"match[type]": "indicator", "limit": "1"},
+        headers={
+            "Authorization": f"Bearer {demo.tokens[Role.ADMIN]}",
+            "Accept": "application/taxii+json;version=2.1",
+        },
+        timeout=30,
+    ).json()["objects"]
+    return str(found[0]["id"])
 
 
 def body_text(page: Page) -> str:
@@ -536,4 +550,41 @@ def test_a_vulnerability_has_its_own_page_one_click_from_the_list(page: Page, de
     page.open(f"/vulnerability?id={mine}", "vulnerability-agencies")
     assert page.text("vulnerability-agencies") == "1"
     page.open("/vulnerability?id=CVE-1999-0000", "denied")
+    assert page.errors() == []
+
+
+def test_an_indicator_has_its_own_page_one_click_from_its_sightings(page: Page, demo: Demo) -> None:
+    """From a sighting to its indicator: its pattern, partner, TLP and every host it was
+    seen on, each a link (issue 21, item 2)."""
+    page.login(Role.SOC_ANALYST)
+    page.open("/sharing", "sharing-sightings")
+    link = until(
+        page, lambda: page.driver.find_elements(By.CSS_SELECTOR, "#sharing-sightings-table a")
+    )[0]
+    name = link.text
+    page.click_element(link)
+    page.wait_for("indicator-hosts")
+    indicator_id = page.driver.current_url.split("id=", 1)[1]
+    assert indicator_id.startswith("indicator--") and page.text("indicator-name") == name
+    stix = requests.get(
+        f"{demo.url}/taxii2/crsa/collections/{demo.threats.inbound_collection}/objects/",
+        params={"match[id]": indicator_id},
+        headers={
+            "Authorization": f"Bearer {demo.tokens[Role.ADMIN]}",
+            "Accept": "application/taxii+json;version=2.1",
+        },
+        timeout=30,
+    ).json()["objects"][0]
+    assert page.text("indicator-pattern") == stix["pattern"]
+    assert int(page.text("indicator-hosts")) >= 1
+    host = until(
+        page, lambda: page.driver.find_elements(By.CSS_SELECTOR, "#indicator-sightings a")
+    )[0]
+    shown = host.text
+    page.shot("indicator")
+    page.click_element(host)
+    page.wait_for("asset-points")
+    assert shown in page.driver.page_source
+    page.login(Role.AGENCY_SUBMITTER)  # partner intelligence is the SOC's to read here
+    page.open(f"/indicator?id={indicator_id}", "denied")
     assert page.errors() == []

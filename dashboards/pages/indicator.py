@@ -1,0 +1,116 @@
+"""One partner indicator: what it says of itself (name, pattern, types, labels, kill-chain
+phases, confidence, validity), who shared it under which TLP, and every sighting of it on
+agency hosts, each host one click from its page. Reached from the sightings on the threat
+sharing page and on asset pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, dcc, html
+
+from dashboards.i18n import t
+from dashboards.view import admitted, current, href, hub, section, shell, stat, table
+from hub.core.records.sharing import StixVersion
+from hub.core.store.interface import SIGHTINGS, STIX_OBJECTS, Query
+
+PAGE = "indicator"
+
+
+def layout(id: str | None = None, **_: Any) -> html.Div:
+    body = [dcc.Store(id="indicator-id", data=id or ""), html.Div(id="indicator-body")]
+    return shell(PAGE, current(), body, id=id or "")
+
+
+def latest(indicator_id: str) -> StixVersion | None:
+    """The indicator's current version in whichever collection holds it."""
+    found = hub().store.iter_all(STIX_OBJECTS, object_id=indicator_id, last=True)
+    live = [v for v in found if not v.deleted and v.type == "indicator"]
+    return max(live, key=lambda v: (v.version, v.id), default=None)
+
+
+def content(indicator_id: str) -> Any:
+    who = admitted(PAGE)
+    if who is None:
+        return None
+    found = latest(indicator_id)
+    if found is None:
+        return dbc.Alert(t("not.found"), color="warning", id="denied")
+    store = hub().store
+    obj = found.object
+    names = {o.id: o.name for o in store.list_organizations(limit=10_000)}
+    sightings = list(
+        store.iter_query(SIGHTINGS, who.scope(Query({"indicator_id": found.object_id})))
+    )
+    rows = []
+    for s in sorted(sightings, key=lambda s: (not s.active, s.org_id, s.id)):
+        asset, system = store.get_asset(s.asset_id), store.get_system(s.system_id)
+        rows.append(
+            {
+                "agency": names.get(s.org_id, s.org_id),
+                "system": system.name if system else s.system_id,
+                "host": (asset.hostname or asset.identifier) if asset else s.asset_id,
+                "href": href("asset", id=s.asset_id) if asset else "",
+                "active": t("yes") if s.active else t("no"),
+                "first": s.first_seen.isoformat(" ", "minutes"),
+                "last": s.last_seen.isoformat(" ", "minutes"),
+            }
+        )
+    phases = [
+        f"{p.get('kill_chain_name', '')}: {p.get('phase_name', '')}"
+        for p in obj.get("kill_chain_phases", [])
+    ]
+    confidence = obj.get("confidence")
+    facts: list[tuple[str, str | html.Code]] = [
+        (t("pattern"), html.Code(str(obj.get("pattern", "")), id="indicator-pattern")),
+        (t("partner"), names.get(found.owner_org, found.owner_org)),
+        ("TLP", found.tlp.upper()),
+        (t("types"), ", ".join(obj.get("indicator_types", [])) or "-"),
+        (t("labels"), ", ".join(obj.get("labels", [])) or "-"),
+        (t("phases"), ", ".join(phases) or "-"),
+        (t("confidence"), str(confidence) if confidence is not None else "-"),
+        (t("valid"), f"{obj.get('valid_from', '-')} → {obj.get('valid_until', '')}"),
+        ("ID", found.object_id),
+    ]
+    active = [s for s in sightings if s.active]
+    return [
+        html.H1(str(obj.get("name") or found.object_id), className="h4", id="indicator-name"),
+        dbc.Row(
+            [
+                stat("indicator-hosts", t("hosts"), str(len({s.asset_id for s in active}))),
+                stat("indicator-agencies", t("agencies"), str(len({s.org_id for s in active}))),
+            ]
+        ),
+        html.Dl(
+            [part for label, value in facts for part in (html.Dt(label), html.Dd(value))],
+            id="indicator-facts",
+            className="mb-4",
+        ),
+        section(
+            t("sightings"),
+            table(
+                "indicator-sightings",
+                rows,
+                [
+                    ("agency", t("agency")),
+                    ("system", t("system")),
+                    ("host", t("hostname")),
+                    ("active", t("active")),
+                    ("first", t("first.seen")),
+                    ("last", t("last.seen")),
+                ],
+                links={"host": "href"},
+            ),
+        ),
+    ]
+
+
+def register(app: Dash) -> None:
+    @app.callback(
+        Output("indicator-body", "children"),
+        Input("indicator-id", "data"),
+        Input("indicator-tick", "n_intervals"),
+    )
+    def refresh(indicator_id: str, _: int | None) -> Any:
+        return content(indicator_id) if indicator_id else None
