@@ -256,6 +256,15 @@ def table(
     )
 
 
+def facts(id_: str, items: Sequence[tuple[str, Any]]) -> html.Dl:
+    """What one thing is, as label and value pairs (a vulnerability, an indicator)."""
+    return html.Dl(
+        [part for label, value in items for part in (html.Dt(label), html.Dd(value))],
+        id=id_,
+        className="mb-4",
+    )
+
+
 def section(title: str, *children: Any) -> html.Section:
     return html.Section([html.H2(title, className="h5 mt-2"), *children])
 

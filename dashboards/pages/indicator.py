@@ -12,6 +12,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from dashboards.i18n import t
 from dashboards.view import admitted, current, href, hub, section, shell, stat, table
+from dashboards.view import facts as described
 from hub.core.records.sharing import StixVersion
 from hub.core.store.interface import SIGHTINGS, STIX_OBJECTS, Query
 
@@ -82,11 +83,7 @@ def content(indicator_id: str) -> Any:
                 stat("indicator-agencies", t("agencies"), str(len({s.org_id for s in active}))),
             ]
         ),
-        html.Dl(
-            [part for label, value in facts for part in (html.Dt(label), html.Dd(value))],
-            id="indicator-facts",
-            className="mb-4",
-        ),
+        described("indicator-facts", facts),
         section(
             t("sightings"),
             table(
