@@ -19,6 +19,8 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (ja, en)
         " were issued.",
     ),
     "alias": ("別名", "Alias"),
+    "widest": ("影響ホスト数の多い脆弱性", "Vulnerabilities on the most hosts"),
+    "hosts.affected": ("影響ホスト数", "Hosts affected"),
     "pattern": ("パターン", "Pattern"),
     "labels": ("ラベル", "Labels"),
     "phases": ("キルチェーン", "Kill-chain phases"),

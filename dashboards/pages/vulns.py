@@ -87,7 +87,7 @@ def content(kev_only: bool) -> Any:
         ("kev", "KEV"),
         ("due", t("due")),
         ("agencies", t("agencies")),
-        ("hosts", t("hosts")),
+        ("hosts", t("hosts.affected")),
         ("who", t("agency")),
     ]
     return [
@@ -100,7 +100,7 @@ def content(kev_only: bool) -> Any:
             ]
         ),
         section(t("open.findings"), chart("vulns-severity", figure(breakdown, 260), spelled)),
-        section(t("hosts"), chart("vulns-chart", figure(bars, 30 * len(top) + 80), widest)),
+        section(t("widest"), chart("vulns-chart", figure(bars, 30 * len(top) + 80), widest)),
         section(t("vulns"), table("vulns-table", shown, headers, links={"vuln": "href"})),
         section(
             t("notices"), table("vulns-notices-table", notices, headers, links={"vuln": "href"})
