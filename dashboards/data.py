@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,37 @@ def overdue_kev(store: Store, who: Principal, today: str) -> Counter[str]:
 
 # Worst first; an unrated finding sits with the mediums it is scored as, never below lows.
 SEVERITY_ORDER = ("critical", "high", "medium", "unknown", "low", "none", "info")
+
+
+def severity_history(
+    store: Store, who: Principal, today: date, days: int = 90
+) -> tuple[list[date], dict[str, list[int]]]:
+    """Open findings per severity on each of the last `days` days, rebuilt from when each
+    finding was first seen and fixed (no history is stored apart): a finding counts from
+    its first day to the day before it was fixed. Findings a VEX statement suppresses are
+    left out, as they are from today's counts; notices ('info') too, as on the page."""
+    start = today - timedelta(days=days - 1)
+    changes: dict[str, Counter[date]] = {s: Counter() for s in SEVERITY_ORDER if s != "info"}
+    for f in store.iter_query(FINDINGS, who.scope(Query({}))):
+        sev = f.severity.value
+        if f.status is FindingStatus.SUPPRESSED or sev not in changes:
+            continue
+        opened = max(f.first_seen.date(), start)
+        closed = f.fixed_at.date() if f.status is FindingStatus.FIXED and f.fixed_at else None
+        if opened > today or (closed is not None and closed <= opened):
+            continue
+        changes[sev][opened] += 1
+        if closed is not None and closed <= today:
+            changes[sev][closed] -= 1
+    dates = [start + timedelta(days=n) for n in range(days)]
+    series: dict[str, list[int]] = {}
+    for sev, moved in changes.items():
+        running, counts = 0, []
+        for day in dates:
+            running += moved[day]
+            counts.append(running)
+        series[sev] = counts
+    return dates, series
 
 
 def severity_counts(store: Store, who: Principal) -> dict[str, int]:

@@ -19,6 +19,10 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (ja, en)
         " were issued.",
     ),
     "alias": ("別名", "Alias"),
+    "severity.history": (
+        "未対応の検出の推移（深刻度別、90日）",
+        "Open findings by severity, last 90 days",
+    ),
     "widest": ("影響ホスト数の多い脆弱性", "Vulnerabilities on the most hosts"),
     "hosts.affected": ("影響ホスト数", "Hosts affected"),
     "pattern": ("パターン", "Pattern"),

@@ -25,6 +25,7 @@ from dashboards.view import (
     stat,
     table,
 )
+from hub.core.model import utcnow
 
 PAGE = "vulns"
 
@@ -80,6 +81,17 @@ def content(kev_only: bool) -> Any:
             SEVERITY_COLOURS[s] for s in rated]})
     )  # fmt: skip
     spelled = ", ".join(f"{severity(s)} {counts[s]}" for s in rated)
+    days, history = data.severity_history(store, who, utcnow().date())
+    stacked = go.Figure(
+        [
+            go.Scatter(
+                x=days, y=history[s], name=severity(s), stackgroup="open", mode="lines",
+                line={"color": SEVERITY_COLOURS[s]},
+            )
+            for s in rated
+        ]
+    )  # fmt: skip
+    today = ", ".join(f"{severity(s)} {history[s][-1]}" for s in rated)
     headers = [
         ("vuln", t("vulnerability")),
         ("package", t("package")),
@@ -100,6 +112,7 @@ def content(kev_only: bool) -> Any:
             ]
         ),
         section(t("open.findings"), chart("vulns-severity", figure(breakdown, 260), spelled)),
+        section(t("severity.history"), chart("vulns-history", figure(stacked, 300), today)),
         section(t("widest"), chart("vulns-chart", figure(bars, 30 * len(top) + 80), widest)),
         section(t("vulns"), table("vulns-table", shown, headers, links={"vuln": "href"})),
         section(

@@ -202,6 +202,25 @@ def test_vulnerabilities_page_and_its_kev_filter(page: Page, demo: Demo) -> None
     assert page.text("vulns-kev") == str(len(kev))
     assert page.text("vulns-unrated") == str(len(unrated))  # counted, never hidden
     assert "unrated" in page.wait_for("vulns-severity-summary")
+    # Open findings by severity over 90 days: today's is today's count, and a month ago
+    # is what the findings' first-seen and fixed dates say (issue 21, item 2).
+    assert page.wait_for("vulns-history-summary") == page.text("vulns-severity-summary")
+    drawn = until(page, lambda: page.driver.execute_script(
+        "var g = document.querySelector('#vulns-history .js-plotly-plot');"
+        "return g && g.data && g.data.map(function (t) { return [t.name, t.x, t.y]; });"
+    ))  # fmt: skip
+    day = __import__("datetime").date.today() - __import__("datetime").timedelta(days=30)
+    expected: dict[str, int] = {}
+    for f in every(demo, "/findings"):
+        opened = f["first_seen"][:10] <= day.isoformat()
+        fixed = f["status"] == "fixed" and (f["fixed_at"] or "")[:10] <= day.isoformat()
+        if f["severity"] != "info" and f["status"] != "suppressed" and opened and not fixed:
+            expected[f["severity"]] = expected.get(f["severity"], 0) + 1
+    words = {"critical": "critical", "high": "high", "medium": "medium", "unknown": "unrated",
+             "low": "low", "none": "none"}  # fmt: skip
+    at = {name: ys[[str(x)[:10] for x in xs].index(day.isoformat())] for name, xs, ys in drawn}
+    assert at == {words[s]: expected.get(s, 0) for s in words}
+    assert len({sum(ys[i] for _, _, ys in drawn) for i in range(90)}) > 1  # it moved
     page.driver.find_element(By.XPATH, "//label[contains(., 'Exploited (KEV) only')]").click()
     until(page, lambda: page.text("vulns-count") == str(len(kev)))
     page.shot("vulnerabilities")
