@@ -50,6 +50,7 @@ def content(indicator_id: str) -> Any:
         rows.append(
             {
                 "agency": names.get(s.org_id, s.org_id),
+                "agency_href": href("agency", org=s.org_id),
                 "system": system.name if system else s.system_id,
                 "host": (asset.hostname or asset.identifier) if asset else s.asset_id,
                 "href": href("asset", id=s.asset_id) if asset else "",
@@ -97,7 +98,7 @@ def content(indicator_id: str) -> Any:
                     ("first", t("first.seen")),
                     ("last", t("last.seen")),
                 ],
-                links={"host": "href"},
+                links={"host": "href", "agency": "agency_href"},
             ),
         ),
     ]

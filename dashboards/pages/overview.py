@@ -19,6 +19,7 @@ from dashboards.view import (
     figure,
     grade,
     grade_trend,
+    href,
     hub,
     points,
     section,
@@ -114,8 +115,16 @@ def body() -> Any:
             t("kev.overdue"),
             table(
                 "overview-kev-table",
-                [{"agency": r.org.name, "overdue": overdue.get(r.org.id, 0)} for r in ranked],
+                [
+                    {
+                        "agency": r.org.name,
+                        "href": href("agency", org=r.org.id),
+                        "overdue": overdue.get(r.org.id, 0),
+                    }
+                    for r in ranked
+                ],
                 [("agency", t("agency")), ("overdue", t("kev.overdue"))],
+                links={"agency": "href"},
             ),
         ),
         section(

@@ -81,6 +81,11 @@ def test_overview_numbers_are_the_apis(page: Page, demo: Demo) -> None:
         agencies(demo), key=lambda o: demo.api(f"/scores/organization:{o['id']}").json()["grade"]
     )
     assert page.wait_for("overview-ranked-summary").startswith(top["name"])
+    # Agency names lead to their agency (issue 21, item 2: navigation wherever a name appears).
+    linked = until(
+        page, lambda: page.driver.find_elements(By.CSS_SELECTOR, "#overview-kev-table a")
+    )
+    assert {a.text for a in linked} <= {o["name"] for o in agencies(demo)} and linked
     # Feeds in the hub's own directory by their path there: no temporary paths on screen.
     until(page, lambda: "kev: feeds/kev.json" in page.text("overview-feeds"))
     assert str(demo.home) not in page.driver.page_source
@@ -553,10 +558,17 @@ def test_a_vulnerability_has_its_own_page_one_click_from_the_list(page: Page, de
     hosts_open = {a["hostname"] for a in every(demo, "/assets") if a["id"] in
                   {f["asset_id"] for f in found}}  # fmt: skip
     target = until(
-        page, lambda: page.driver.find_elements(By.CSS_SELECTOR, "#vulnerability-table a")
+        page,
+        lambda: page.driver.find_elements(
+            By.CSS_SELECTOR, "#vulnerability-table a[href*='/ui/asset?id=']"
+        ),
     )[0]
     host = target.text
     assert host in hosts_open  # a host it is open on, by name
+    agency_link = page.driver.find_elements(
+        By.CSS_SELECTOR, "#vulnerability-table a[href*='/ui/agency?org=']"
+    )
+    assert agency_link and agency_link[0].text in {o["name"] for o in agencies(demo)}
     page.click_element(target)
     page.wait_for("asset-points")
     assert "/ui/asset?id=" in page.driver.current_url and host in page.driver.page_source
@@ -597,7 +609,10 @@ def test_an_indicator_has_its_own_page_one_click_from_its_sightings(page: Page, 
     assert page.text("indicator-pattern") == stix["pattern"]
     assert int(page.text("indicator-hosts")) >= 1
     host = until(
-        page, lambda: page.driver.find_elements(By.CSS_SELECTOR, "#indicator-sightings a")
+        page,
+        lambda: page.driver.find_elements(
+            By.CSS_SELECTOR, "#indicator-sightings a[href*='/ui/asset?id=']"
+        ),
     )[0]
     shown = host.text
     page.shot("indicator")
