@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
 
 from dashboards import data
-from dashboards.i18n import t
+from dashboards.i18n import language, t
 from dashboards.view import admitted, current, hub, points, section, shell, stat, table
 from hub.core.auth import Action
 from hub.core.errors import HubError
@@ -21,6 +21,24 @@ PAGE = "triage"
 # Ranked remediation actions, then what playbooks open (docs/playbooks.md).
 KINDS = ["upgrade", "mitigate", "configure", "sighting", "score", "sbom_missing", "feed_failed"]
 SETTABLE = [s.value for s in TriageStatus if s is not TriageStatus.ACCEPTED_RISK]
+
+
+def shown_title(r: dict[str, Any]) -> str:
+    """The action's title in the reader's language: the API's own words in English, the
+    catalogue's in Japanese, from the same parts (what, where, points, KEV due date)."""
+    if language() != "ja":
+        return str(r["title"])
+    kind, _, what = str(r["key"]).partition(" ")
+    name = r.get("subject_title") or what.removeprefix("indicator ")
+    head = {
+        "upgrade": t("action.upgrade").format(what=what, target=r["target"]),
+        "mitigate": t("action.mitigate").format(what=what),
+        "investigate": t("action.investigate").format(name=name),
+    }.get(kind, t("action.check").format(what=what))
+    where = t("action.where").format(assets=r["assets"], agencies=r["agencies"])
+    removes = t("action.removes").format(points=f"{r['points']:,.0f}")
+    text = t("action.title").format(head=head, where=where, removes=removes)
+    return text + (f"; {t('action.kev').format(due=r['kev_due'])}" if r["kev_due"] else "")
 
 
 def layout(**_: Any) -> html.Div:
@@ -90,7 +108,7 @@ def content(queue: list[dict[str, Any]]) -> Any:
     shown = [
         {
             "rank": r["rank"],
-            "title": r["title"],
+            "title": shown_title(r),
             "points": round(r["points"], 1),
             "findings": r["findings"],
             "assets": r["assets"],
@@ -160,7 +178,7 @@ def register(app: Dash) -> None:
     )
     def choices(_: int | None, __: Any) -> list[dict[str, str]]:
         return [
-            {"label": f"#{r['rank']} {r['title']}", "value": r["id"]}
+            {"label": f"#{r['rank']} {shown_title(r)}", "value": r["id"]}
             for r in rows(None, None)[:200]
         ]
 
@@ -182,5 +200,7 @@ def register(app: Dash) -> None:
         except HubError as exc:
             return dbc.Alert(f"{t('refused')}: {exc.message}", color="danger")
         return dbc.Alert(
-            f"{t('saved')}: {row['title']} → {row['status']}", color="success", id="triage-saved"
+            f"{t('saved')}: {shown_title(row)} → {t('status.' + row['status'])}",
+            color="success",
+            id="triage-saved",
         )

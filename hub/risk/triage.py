@@ -194,6 +194,9 @@ class TriageDesk:
             # an investigation is what the API and pages have always called a sighting item
             "kind": "sighting" if action["kind"] == "investigate" else action["kind"],
             "title": _title(action),
+            # what the action is about in its own words (an indicator's name, a check's
+            # title): pages that word the title in another language start from it
+            "subject_title": action["title"],
             "target": action["target"],
             "points": round(action["points"], 6),
             "findings": action["findings"],
