@@ -43,6 +43,11 @@ class Detected:
         return f"[{self.kind}:value = '{quoted}']"
 
 
+def detection_id(kind: str, value: str) -> str:
+    """The indicator id of a detected observable: the same in every publication run."""
+    return stix_id("indicator", "detection", kind, value)
+
+
 def detected(store: Store) -> dict[tuple[str, str], Detected]:
     """Every observable in the hosts' latest detections, with who detected it and when."""
     found: dict[tuple[str, str], Detected] = {}
@@ -72,7 +77,7 @@ def shared(
         counted = f"Detected on {len(d.hosts)} hosts in {len(d.agencies)} agencies"
         rules = f" by {', '.join(sorted(d.rules))}" if policy.name_agencies and d.rules else ""
         indicator = stix2.v21.Indicator(
-            id=stix_id("indicator", "detection", kind, value),
+            id=detection_id(kind, value),
             created=iso(d.first),
             modified=iso(d.first),
             name=f"{kind} detected in government agencies",

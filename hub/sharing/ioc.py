@@ -25,6 +25,7 @@ from hub.core.model import derive_id
 from hub.core.records.sharing import Sighting
 from hub.core.store import Store
 from hub.core.store.interface import SIGHTINGS, STIX_OBJECTS, Query
+from hub.sharing.detections import detection_id
 from hub.sharing.observations import Host, hosts
 from hub.sharing.prefilter import ObservationIndex
 
@@ -60,12 +61,27 @@ def compile_simple(pattern: str) -> list[Key] | None:
     return keys
 
 
+def from_detection(indicator_id: str, pattern: str) -> bool:
+    """Whether this is the indicator the hub publishes for a detection of its pattern's
+    one observable (detections.py derives that id from the observable)."""
+    keys = compile_simple(pattern)
+    if keys is None or len(keys) != 1:
+        return False
+    path, value = keys[0]
+    return indicator_id == detection_id(path.split(":", 1)[0], value)
+
+
 def live_indicators(
     store: Store, now: datetime, profiles: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, str]:
     """id -> pattern of every indicator's latest version in any collection that is STIX,
     not revoked, and valid now; `profiles`, when given, is filled with what scoring weighs
-    of each (see `profile`)."""
+    of each (see `profile`).
+
+    The indicators the hub derives from agencies' own detections are left out, wherever
+    they sit (its publication, or a partner passing them back): matching them would sight
+    each detection again, on the very hosts that reported it, as if a partner had warned
+    of it."""
     found: dict[str, str] = {}
     query = Query(equals={"type": "indicator", "last": True, "deleted": False}, limit=10_000)
     after: str | tuple[str, str] | None = None
@@ -75,6 +91,8 @@ def live_indicators(
             obj = row.object
             until = obj.get("valid_until")
             if obj.get("revoked") or obj.get("pattern_type", "stix") != "stix":
+                continue
+            if from_detection(row.object_id, obj["pattern"]):
                 continue
             if until and datetime.fromisoformat(until.replace("Z", "+00:00")) <= now:
                 continue

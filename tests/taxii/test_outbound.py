@@ -8,14 +8,17 @@ import json
 from datetime import timedelta
 from typing import cast
 
+import stix2
 from flask.testing import FlaskClient
 from stix2validator import ValidationOptions, validate_instance
 
 from collectors import wire
 from hub.core.auth import Principal
 from hub.core.model import OrgKind, Severity, utcnow
+from hub.core.store.interface import SIGHTINGS
 from hub.sharing.desk import SharingDesk
 from hub.sharing.identities import SharingPolicy, stix_id
+from hub.sharing.ioc import record
 from hub.sharing.outbound import publish
 from tests.conftest import World
 from tests.scoring.test_continuous import put, vuln
@@ -82,6 +85,7 @@ def _detecting(client: FlaskClient, world: World, who: str, system: str, host: s
                detections: list[dict[str, str]]) -> None:  # fmt: skip
     batch = host_batch(system, host, failed_check=False)
     batch["packages"], batch["detections"] = [], cast(list[wire.Detection], detections)
+    batch["domains"] = [d["value"] for d in detections if d["kind"] == "domain-name"]
     sent = client.post(
         "/api/v1/inventory",
         data=json.dumps(batch),
@@ -147,3 +151,37 @@ def test_agency_detections_become_indicators_seen_by_n_agencies(
     assert names == {"Agency A", "Agency B"}  # allowed by this policy, and only by it
     for obj in objects.values():
         assert validate_instance(obj, options).is_valid, obj["id"]
+
+
+def test_the_hubs_own_indicators_are_not_sighted_on_the_hosts_they_came_from(
+    client: FlaskClient, world: World
+) -> None:
+    """Found running the demo: after the hub published the indicators it derives from
+    agencies' detections, the next matching run sighted them on the very hosts that
+    detected them, counting each detection again as a partner warning (the demo printed
+    30 sightings and the sharing page soon showed 38)."""
+    c2 = {"kind": "domain-name", "value": "c2.example.net", "rule": "EDR",
+          "detected_at": "2026-11-20T10:00:00+00:00"}  # fmt: skip
+    _detecting(client, world, "agency_a", world.system_a, "web-1", [c2])
+    root = Principal.operator("tests")
+    inbound = SharingDesk(world.store).add_collection(
+        root, "Partner", "t", readers=[world.partner], writers=[world.partner]
+    )
+    outbound = SharingDesk(world.store).add_collection(
+        root, "Hub indicators", "t", readers=[world.partner], default_tlp="amber"
+    )
+    [operator] = world.store.list_organizations(kind=OrgKind.OPERATOR)
+    assert publish(world.store, outbound.id, operator, utcnow(), "t") is not None
+    assert record(world.store, utcnow()).sightings == 0  # its own publication: no sighting
+    # The same observable from a partner is a warning, and is sighted.
+    warned = stix2.v21.Indicator(
+        pattern="[domain-name:value = 'c2.example.net']", pattern_type="stix",
+        valid_from="2026-11-01T00:00:00Z", name="C2 domain",
+    )  # fmt: skip
+    SharingDesk(world.store).keep(
+        inbound, [json.loads(warned.serialize())], world.partner, "partner", "t"
+    )
+    run = record(world.store, utcnow())
+    assert run.sightings == 1
+    [seen] = world.store.iter_all(SIGHTINGS, active=True)
+    assert seen.indicator_id == warned.id
