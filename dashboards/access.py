@@ -14,15 +14,18 @@ PAGES = (
     "sharing",
     "triage",
     "audit",
+    "system",
     "asset",
     "vulnerability",
     "indicator",
 )
-# One asset, vulnerability or indicator is reached from the pages that name it, not the menu.
-MENU = PAGES[:-3]
+# One system, asset, vulnerability or indicator is reached from the pages that name it,
+# not the menu.
+MENU = PAGES[:-4]
 PATHS = {
     "overview": "/",
     "agency": "/agency",
+    "system": "/system",
     "asset": "/asset",
     "vulns": "/vulnerabilities",
     "sbom": "/sbom",
@@ -38,7 +41,7 @@ ALLOWED: dict[Role, frozenset[str]] = {
     Role.SOC_ANALYST: frozenset(PAGES),
     Role.AUDITOR: frozenset(PAGES) - {"sharing", "indicator"},
     Role.AGENCY_SUBMITTER: frozenset(
-        {"agency", "asset", "vulns", "vulnerability", "sbom", "triage"}
+        {"agency", "system", "asset", "vulns", "vulnerability", "sbom", "triage"}
     ),
     # Partners exchange over TAXII (/taxii2/); the sharing page shows them their own
     # collections and how to reach them, nothing of the agencies'.

@@ -23,6 +23,7 @@ from dashboards.pages import (
     overview,
     sbom,
     sharing,
+    system,
     triage,
     vulnerability,
     vulns,
@@ -32,6 +33,7 @@ from hub.core.settings import Settings
 PAGES: tuple[ModuleType, ...] = (
     overview,
     agency,
+    system,
     asset,
     vulns,
     vulnerability,

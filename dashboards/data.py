@@ -58,15 +58,20 @@ SEVERITY_ORDER = ("critical", "high", "medium", "unknown", "low", "none", "info"
 
 
 def severity_history(
-    store: Store, who: Principal, today: date, days: int = 90
+    store: Store,
+    who: Principal,
+    today: date,
+    days: int = 90,
+    within: dict[str, str | bool] | None = None,
 ) -> tuple[list[date], dict[str, list[int]]]:
     """Open findings per severity on each of the last `days` days, rebuilt from when each
     finding was first seen and fixed (no history is stored apart): a finding counts from
     its first day to the day before it was fixed. Findings a VEX statement suppresses are
-    left out, as they are from today's counts; notices ('info') too, as on the page."""
+    left out, as they are from today's counts; notices ('info') too, as on the page.
+    `within` narrows to one agency or system (`{"system_id": ...}`)."""
     start = today - timedelta(days=days - 1)
     changes: dict[str, Counter[date]] = {s: Counter() for s in SEVERITY_ORDER if s != "info"}
-    for f in store.iter_query(FINDINGS, who.scope(Query({}))):
+    for f in store.iter_query(FINDINGS, who.scope(Query(dict(within or {})))):
         sev = f.severity.value
         if f.status is FindingStatus.SUPPRESSED or sev not in changes:
             continue
@@ -96,15 +101,20 @@ def severity_counts(store: Store, who: Principal) -> dict[str, int]:
 
 
 def exposures(
-    store: Store, who: Principal, kev_only: bool, *, notices: bool = False
+    store: Store,
+    who: Principal,
+    kev_only: bool,
+    *,
+    notices: bool = False,
+    within: dict[str, str | bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """Open vulnerabilities in visible agencies, by vulnerability, KEV first, then by
-    severity (unrated with the mediums); with `notices`, the informational advisories
-    instead, which are not vulnerabilities."""
+    """Open vulnerabilities in visible agencies (or `within` one system), by
+    vulnerability, KEV first, then by severity (unrated with the mediums); with `notices`,
+    the informational advisories instead, which are not vulnerabilities."""
     rows: dict[str, dict[str, Any]] = {}
     kinds = ("info",) if notices else tuple(s for s in SEVERITY_ORDER if s != "info")
     where = (In("severity", kinds), *((In("kev", (True,)),) if kev_only else ()))
-    for f in store.iter_query(FINDINGS, who.scope(Query(_OPEN, where=where))):
+    for f in store.iter_query(FINDINGS, who.scope(Query({**_OPEN, **(within or {})}, where=where))):
         row = rows.setdefault(
             f.vuln_id,
             {
@@ -130,6 +140,18 @@ def exposures(
             r["vuln"],
         ),
     )
+
+
+def open_on(store: Store, who: Principal, vuln_ids: list[str]) -> dict[str, set[str]]:
+    """For each of these vulnerabilities open in visible agencies, the hosts it is open on
+    (a whole-system finding counts as its system)."""
+    if not vuln_ids:
+        return {}
+    hosts: dict[str, set[str]] = {}
+    query = Query(_OPEN, where=(In("vuln_id", tuple(vuln_ids)),))
+    for f in store.iter_query(FINDINGS, who.scope(query)):
+        hosts.setdefault(f.vuln_id, set()).add(f.asset_id or f"system:{f.system_id}")
+    return hosts
 
 
 def active_sightings(store: Store, who: Principal) -> list[Any]:

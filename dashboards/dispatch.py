@@ -86,6 +86,7 @@ PROPERTY_TYPES: dict[str, Rule] = {
 STORE_TYPES: dict[str, Rule] = {
     "agency-org": (_text, "an organization id"),
     "asset-id": (_text, "an asset id"),
+    "system-id": (_text, "a system id"),
     "vulnerability-id": (_text, "a vulnerability id"),
     "indicator-id": (_text, "an indicator id"),
     "agency-cursors": (_cursors, "the paging state {stack: [ids], more: bool}"),

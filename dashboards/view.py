@@ -14,10 +14,12 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from flask import current_app
 
+from dashboards import data
 from dashboards.access import MENU, PATHS, may_see
 from dashboards.i18n import TEXT, grid_text, language, t
 from dashboards.session import PREFIX, csrf_token, viewer
 from hub.core.auth import Principal
+from hub.core.model import utcnow
 from hub.core.records.scores import ScoreRecord
 from hub.risk.scoring.policy import ScoringPolicy, load_policy
 from hub.web.context import HubContext
@@ -37,6 +39,7 @@ WIDE = frozenset(
         "who",
         "collection",
         "vuln",
+        "pattern",
     }
 )
 
@@ -254,6 +257,54 @@ def table(
         className="ag-theme-alpine mb-4",
         **grid,
     )
+
+
+# Okabe & Ito, worst in vermilion; unrated in grey so it reads "unknown", not "fine".
+SEVERITY_COLOURS = {
+    "critical": "#D55E00",
+    "high": "#E69F00",
+    "medium": "#F0E442",
+    "unknown": "#999999",
+    "low": "#56B4E9",
+    "none": "#0072B2",
+}
+
+
+def severity_trend(
+    id_: str, who: Principal, within: dict[str, str | bool] | None = None
+) -> dbc.Row:
+    """Open findings by severity over the last 90 days, stacked with the unrated, as
+    Dependency-Track's portfolio chart: the nation's, an agency's or (`within`) a
+    system's, as far as `who` may see."""
+    rated = [s for s in data.SEVERITY_ORDER if s != "info"]
+    days, history = data.severity_history(hub().store, who, utcnow().date(), within=within)
+    stacked = go.Figure(
+        [
+            go.Scatter(
+                x=days, y=history[s], name=severity(s), stackgroup="open", mode="lines",
+                line={"color": SEVERITY_COLOURS[s]},
+            )
+            for s in rated
+        ]
+    )  # fmt: skip
+    today = ", ".join(f"{severity(s)} {history[s][-1]}" for s in rated)
+    return chart(id_, figure(stacked, 300), today)
+
+
+def flagged(flags: Sequence[str]) -> str:
+    """A score's flags (overdue, unreported...) in the reader's language, in brackets."""
+    words = [t(f"flag.{f}") if f"flag.{f}" in TEXT else f for f in flags]
+    return f" ({', '.join(words)})" if words else ""
+
+
+def trail(id_: str, steps: Sequence[tuple[str, str]]) -> html.Nav:
+    """Where a page sits: agency, then system, then host, each a link up."""
+    items = [
+        html.Li(html.A(label, href=path) if path else label, className="breadcrumb-item")
+        for label, path in steps
+    ]
+    aria: dict[str, Any] = {"aria-label": t("trail")}
+    return html.Nav(html.Ol(items, className="breadcrumb"), id=id_, **aria)
 
 
 def facts(id_: str, items: Sequence[tuple[str, Any]]) -> html.Dl:

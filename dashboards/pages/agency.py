@@ -19,12 +19,14 @@ from dashboards.view import (
     current,
     denied,
     figure,
+    flagged,
     grade,
     grade_trend,
     href,
     hub,
     points,
     section,
+    severity_trend,
     shell,
     stat,
     table,
@@ -47,7 +49,7 @@ def chosen(who: Principal, org: str | None) -> str | None:
     return found[0].id if found else None
 
 
-def layout(org: str | None = None, **_: Any) -> html.Div:
+def layout(org: str | None = None, system: str | None = None, **_: Any) -> html.Div:
     who = current()
     if who is None or not may_see(who, PAGE):
         return shell(PAGE, who, None)
@@ -75,14 +77,27 @@ def layout(org: str | None = None, **_: Any) -> html.Div:
         html.Div(id="agency-body"),
         section(
             t("assets"),
-            dcc.Dropdown(id="agency-system-filter", placeholder=t("all.systems"), className="mb-2"),
+            dcc.Dropdown(
+                id="agency-system-filter",
+                placeholder=t("all.systems"),
+                # From a system page's "all assets" link; the options are there from the
+                # start, else the dropdown drops a value it has no option for.
+                options=system_options(org_id),
+                value=system or None,
+                className="mb-2",
+            ),
             dag.AgGrid(
                 id="agency-assets",
                 columnDefs=[
                     # Plain text in a link the hub builds (assets/dashAgGridComponentFunctions.js):
                     # a hostname holding Markdown must not become a live link.
                     {"field": "hostname", "headerName": t("hostname"), "cellRenderer": "HubLink"},
-                    {"field": "system", "headerName": t("system")},
+                    {
+                        "field": "system",
+                        "headerName": t("system"),
+                        "cellRenderer": "HubLink",
+                        "cellRendererParams": {"hrefField": "system_href"},
+                    },
                     {"field": "os", "headerName": t("os")},
                     {"field": "last_seen", "headerName": t("last.seen")},
                     {"field": "points", "headerName": t("points"), "type": "numericColumn"},
@@ -103,7 +118,7 @@ def layout(org: str | None = None, **_: Any) -> html.Div:
     return shell(PAGE, who, body, org=org_id)
 
 
-def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
+def summary(who: Principal, org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
     store = hub().store
     now = utcnow()
     rec = score_as_of(store, f"organization:{org_id}", now)
@@ -115,6 +130,7 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
         systems.append(
             {
                 "system": s.name,
+                "href": href("system", id=s.id),
                 "criticality": t(f"criticality.{s.criticality.value}"),
                 "points": round(sr.points, 1) if sr else None,
                 "per_asset": round(sr.measure, 1) if sr else None,
@@ -130,8 +146,7 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
     def label(part: dict[str, Any]) -> str:
         """A part of an agency's score is a system's: named, with its flags (overdue...)."""
         detail = str(part.get("detail", ""))
-        flags = f" ({', '.join(part['flags'])})" if part.get("flags") else ""
-        return names.get(detail, str(part.get("reason") or detail)) + flags
+        return names.get(detail, str(part.get("reason") or detail)) + flagged(part.get("flags", []))
 
     why = go.Figure(
         go.Bar(
@@ -173,6 +188,7 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
                     ("per_asset", t("per.asset")),
                     ("points", t("points")),
                 ],
+                links={"system": "href"},
             ),
         ),
         section(
@@ -182,9 +198,13 @@ def summary(org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
             t("history"),
             chart("agency-history", figure(trend, 260), count("records", len(history))),
         ),
+        section(t("severity.history"), severity_trend("agency-severity", who, {"org_id": org_id})),
     ]
-    options = [{"label": s.name, "value": s.id} for s in store.iter_all_systems(org_id)]
-    return content, options
+    return content, system_options(org_id)
+
+
+def system_options(org_id: str) -> list[dict[str, str]]:
+    return [{"label": s.name, "value": s.id} for s in hub().store.iter_all_systems(org_id)]
 
 
 def assets_page(org_id: str, system_id: str | None, after: str | None) -> tuple[list[Any], bool]:
@@ -204,6 +224,7 @@ def assets_page(org_id: str, system_id: str | None, after: str | None) -> tuple[
                 "hostname": a.hostname or a.identifier,
                 "href": href("asset", id=a.id),
                 "system": names.get(a.system_id, a.system_id),
+                "system_href": href("system", id=a.system_id),
                 "os": f"{a.os_name} {a.os_version}".strip(),
                 "last_seen": a.last_seen.isoformat(" ", "minutes") if a.last_seen else "",
                 "points": round(rec.points, 1) if rec else None,
@@ -221,9 +242,9 @@ def register(app: Dash) -> None:
     )
     def refresh(org_id: str, _: int | None) -> tuple[Any, Any]:
         who = admitted(PAGE)
-        if who is None or not who.sees_org(org_id):
+        if who is None or not org_id or not who.sees_org(org_id):
             return None, []
-        return summary(org_id)
+        return summary(who, org_id)
 
     @app.callback(
         Output("agency-location", "href"),

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 
 from dashboards.i18n import count, t
+from dashboards.places import Places
 from dashboards.view import (
     admitted,
     chart,
@@ -24,6 +25,7 @@ from dashboards.view import (
     shell,
     stat,
     table,
+    trail,
 )
 from hub.core.errors import HubError
 from hub.core.model import FindingStatus, utcnow
@@ -83,7 +85,17 @@ def content(asset_id: str) -> Any:
         className="mb-3",
         title=t("tags"),
     )
+    place = Places(store, [(asset.org_id, asset.system_id, asset.id)])
+    here = place.of(asset.org_id, asset.system_id, asset.id)
     return [
+        trail(
+            "asset-trail",
+            [
+                (here["agency"], here["agency_href"]),
+                (here["system"], here["system_href"]),
+                (here["host"], ""),
+            ],
+        ),
         html.H1(asset.hostname or asset.identifier, className="h4", id="asset-name"),
         tags,
         dbc.Row(

@@ -1,6 +1,7 @@
 """One partner indicator: what it says of itself (name, pattern, types, labels, kill-chain
-phases, confidence, validity), who shared it under which TLP, and every sighting of it on
-agency hosts, each host one click from its page. Reached from the sightings on the threat
+phases, confidence, validity), who shared it under which TLP, every sighting of it on
+agency hosts, each host one click from its page, and the vulnerabilities partners relate
+it to, with how many hosts have them open. Reached from the sightings on the threat
 sharing page and on asset pages."""
 
 from __future__ import annotations
@@ -10,11 +11,16 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html
 
+from dashboards import data, places
 from dashboards.i18n import t
+from dashboards.places import Places
 from dashboards.view import admitted, current, href, hub, section, shell, stat, table
 from dashboards.view import facts as described
+from hub.core.auth import Principal
 from hub.core.records.sharing import StixVersion
 from hub.core.store.interface import SIGHTINGS, STIX_OBJECTS, Query
+from hub.sharing.markings import custodian_may_see
+from hub.sharing.related import related_vulnerabilities
 
 PAGE = "indicator"
 
@@ -24,10 +30,17 @@ def layout(id: str | None = None, **_: Any) -> html.Div:
     return shell(PAGE, current(), body, id=id or "")
 
 
-def latest(indicator_id: str) -> StixVersion | None:
-    """The indicator's current version in whichever collection holds it."""
+def latest(who: Principal, indicator_id: str) -> StixVersion | None:
+    """The indicator's current version in whichever collection holds it, unless it is
+    TLP:RED and not `who`'s own."""
     found = hub().store.iter_all(STIX_OBJECTS, object_id=indicator_id, last=True)
-    live = [v for v in found if not v.deleted and v.type == "indicator"]
+    live = [
+        v
+        for v in found
+        if not v.deleted
+        and v.type == "indicator"
+        and custodian_may_see(v.tlp, v.owner_org, who.org_id or "")
+    ]
     return max(live, key=lambda v: (v.version, v.id), default=None)
 
 
@@ -35,25 +48,23 @@ def content(indicator_id: str) -> Any:
     who = admitted(PAGE)
     if who is None:
         return None
-    found = latest(indicator_id)
+    found = latest(who, indicator_id)
     if found is None:
         return dbc.Alert(t("not.found"), color="warning", id="denied")
     store = hub().store
     obj = found.object
-    names = {o.id: o.name for o in store.list_organizations(limit=10_000)}
     sightings = list(
         store.iter_query(SIGHTINGS, who.scope(Query({"indicator_id": found.object_id})))
     )
+    where = Places(
+        store,
+        [(found.owner_org, "", None), *((s.org_id, s.system_id, s.asset_id) for s in sightings)],
+    )
     rows = []
     for s in sorted(sightings, key=lambda s: (not s.active, s.org_id, s.id)):
-        asset, system = store.get_asset(s.asset_id), store.get_system(s.system_id)
         rows.append(
             {
-                "agency": names.get(s.org_id, s.org_id),
-                "agency_href": href("agency", org=s.org_id),
-                "system": system.name if system else s.system_id,
-                "host": (asset.hostname or asset.identifier) if asset else s.asset_id,
-                "href": href("asset", id=s.asset_id) if asset else "",
+                **where.of(s.org_id, s.system_id, s.asset_id),
                 "active": t("yes") if s.active else t("no"),
                 "first": s.first_seen.isoformat(" ", "minutes"),
                 "last": s.last_seen.isoformat(" ", "minutes"),
@@ -66,7 +77,7 @@ def content(indicator_id: str) -> Any:
     confidence = obj.get("confidence")
     facts: list[tuple[str, str | html.Code]] = [
         (t("pattern"), html.Code(str(obj.get("pattern", "")), id="indicator-pattern")),
-        (t("partner"), names.get(found.owner_org, found.owner_org)),
+        (t("partner"), where.agency(found.owner_org)),
         ("TLP", found.tlp.upper()),
         (t("types"), ", ".join(obj.get("indicator_types", [])) or "-"),
         (t("labels"), ", ".join(obj.get("labels", [])) or "-"),
@@ -76,6 +87,8 @@ def content(indicator_id: str) -> Any:
         ("ID", found.object_id),
     ]
     active = [s for s in sightings if s.active]
+    related = related_vulnerabilities(store, obj)
+    open_here = data.open_on(store, who, sorted(related))
     return [
         html.H1(str(obj.get("name") or found.object_id), className="h4", id="indicator-name"),
         dbc.Row(
@@ -91,14 +104,33 @@ def content(indicator_id: str) -> Any:
                 "indicator-sightings",
                 rows,
                 [
-                    ("agency", t("agency")),
-                    ("system", t("system")),
-                    ("host", t("hostname")),
+                    *places.columns(),
                     ("active", t("active")),
                     ("first", t("first.seen")),
                     ("last", t("last.seen")),
                 ],
-                links={"host": "href", "agency": "agency_href"},
+                links=places.LINKS,
+            ),
+        ),
+        section(
+            t("related.vulns"),
+            table(
+                "indicator-vulns",
+                [
+                    {
+                        "vuln": name,
+                        "href": href("vulnerability", id=name) if name in open_here else "",
+                        "how": how,
+                        "hosts": len(open_here.get(name, ())),
+                    }
+                    for name, how in sorted(related.items())
+                ],
+                [
+                    ("vuln", t("vulnerability")),
+                    ("how", t("relationship")),
+                    ("hosts", t("hosts.affected")),
+                ],
+                links={"vuln": "href"},
             ),
         ),
     ]

@@ -11,8 +11,9 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 from flask import request
 
-from dashboards import data
-from dashboards.i18n import t
+from dashboards import data, places
+from dashboards.i18n import count, t
+from dashboards.places import Places
 from dashboards.view import (
     admitted,
     chart,
@@ -31,7 +32,7 @@ from hub.core.records.sharing import Sighting
 from hub.core.store import Store
 from hub.core.store.interface import STIX_OBJECTS, TAXII_COLLECTIONS, Query
 from hub.sharing.desk import API_ROOT, TAXII_PATH, SharingDesk
-from hub.sharing.markings import ORDER, may_read
+from hub.sharing.markings import ORDER, custodian_may_see, may_read
 
 PAGE = "sharing"
 
@@ -82,6 +83,42 @@ def tallies(tlps: list[str]) -> list[dict[str, Any]]:
         {"collection": c, "partner": p, "direction": d, "tlp": tlp.upper(), "objects": n}
         for (c, p, d, tlp), n in sorted(counts.items())
     ]
+
+
+SHOWN_INDICATORS = 1_000  # the newest; the TAXII collections hold every one
+
+
+def indicator_rows(
+    store: Store, reader: str, tlps: list[str], seen: Counter[str], names: dict[str, str]
+) -> tuple[list[dict[str, Any]], int]:
+    """The indicators held (TLP:RED only for its owner), newest first, as an analyst reads
+    them (name, pattern, types, labels, confidence, who shared them under which TLP, on
+    how many hosts they are seen), each a link to its page; and how many there are."""
+    query = Query(equals={"type": "indicator", "last": True, "deleted": False})
+    found = [
+        v
+        for v in store.iter_query(STIX_OBJECTS, query)
+        if (not tlps or v.tlp in tlps) and custodian_may_see(v.tlp, v.owner_org, reader)
+    ]
+    found.sort(key=lambda v: (v.version, v.id), reverse=True)
+    rows = []
+    for v in found[:SHOWN_INDICATORS]:
+        obj = v.object
+        rows.append(
+            {
+                "indicator": str(obj.get("name") or v.object_id),
+                "href": href("indicator", id=v.object_id),
+                "pattern": str(obj.get("pattern", "")),
+                "types": ", ".join(obj.get("indicator_types", [])),
+                "labels": ", ".join(obj.get("labels", [])),
+                "confidence": obj.get("confidence"),
+                "partner": names.get(v.owner_org, v.owner_org),
+                "tlp": v.tlp.upper(),
+                "hosts": seen.get(v.object_id, 0),
+                "modified": str(obj.get("modified", ""))[:16].replace("T", " "),
+            }
+        )
+    return rows, len(found)
 
 
 def partner_view(who: Principal) -> Any:
@@ -138,26 +175,23 @@ def partner_view(who: Principal) -> Any:
     ]
 
 
-def sighting_rows(
-    store: Store, sightings: list[Sighting], names: dict[str, str]
-) -> list[dict[str, Any]]:
+def sighting_rows(store: Store, sightings: list[Sighting]) -> list[dict[str, Any]]:
     """Sightings as people know them: the indicator by name (its id one click away on the
-    indicator page), its partner, the host and system by name."""
+    indicator page), its partner, the agency, system and host by name, each a link."""
+    places = Places(store, [(s.org_id, s.system_id, s.asset_id) for s in sightings])
+    sources = [str((s.profile or {}).get("source", "")) for s in sightings]
+    partners = Places(store, [(o, "", None) for o in sources])
     rows = []
-    for s in sightings:
-        asset = store.get_asset(s.asset_id)
-        system = store.get_system(s.system_id)
+    for s, source in zip(sightings, sources, strict=True):
         profile = s.profile or {}
         rows.append(
             {
                 "indicator": profile.get("name") or s.indicator_id,
                 "href": href("indicator", id=s.indicator_id),
                 "types": ", ".join(profile.get("types", [])),
-                "source": names.get(str(profile.get("source", "")), ""),
+                "source": partners.agency(source) if source else "",
                 "tlp": str(profile.get("tlp", "")).upper(),
-                "agency": names.get(s.org_id, s.org_id),
-                "system": system.name if system else s.system_id,
-                "host": asset.hostname or asset.identifier if asset else s.asset_id,
+                **places.of(s.org_id, s.system_id, s.asset_id),
                 "first": s.first_seen.isoformat(" ", "minutes"),
                 "last": s.last_seen.isoformat(" ", "minutes"),
             }
@@ -191,6 +225,8 @@ def content(tlps: list[str]) -> Any:
         for f in data.partner_feeds(store)
     ]
     incoming = sum(r["objects"] for r in rows if r["direction"] == t("in"))
+    seen = Counter(s.indicator_id for s in sightings)
+    indicators, held = indicator_rows(store, who.org_id or "", tlps, seen, names)
     return [
         dbc.Row(
             [
@@ -220,22 +256,43 @@ def content(tlps: list[str]) -> Any:
             ),
         ),
         section(
+            t("indicators"),
+            html.P(
+                count("indicators.shown", len(indicators)) + f" / {held:,}",
+                id="sharing-indicators-count",
+            ),
+            table(
+                "sharing-indicators",
+                indicators,
+                [
+                    ("indicator", t("indicator")),
+                    ("pattern", t("pattern")),
+                    ("types", t("types")),
+                    ("labels", t("labels")),
+                    ("confidence", t("confidence")),
+                    ("partner", t("partner")),
+                    ("tlp", "TLP"),
+                    ("hosts", t("hosts.affected")),
+                    ("modified", t("modified")),
+                ],
+                links={"indicator": "href"},
+            ),
+        ),
+        section(
             t("sightings"),
             table(
                 "sharing-sightings-table",
-                sighting_rows(store, sightings, names),
+                sighting_rows(store, sightings),
                 [
                     ("indicator", t("indicator")),
                     ("types", t("types")),
                     ("source", t("partner")),
                     ("tlp", "TLP"),
-                    ("agency", t("agency")),
-                    ("system", t("system")),
-                    ("host", t("hostname")),
+                    *places.columns(),
                     ("first", t("first.seen")),
                     ("last", t("last.seen")),
                 ],
-                links={"indicator": "href"},
+                links={"indicator": "href", **places.LINKS},
             ),
         ),
         section(

@@ -13,6 +13,7 @@ from dash import Dash, Input, Output, html
 from dashboards import data
 from dashboards.i18n import count, t
 from dashboards.view import (
+    SEVERITY_COLOURS,
     admitted,
     chart,
     current,
@@ -21,11 +22,11 @@ from dashboards.view import (
     hub,
     section,
     severity,
+    severity_trend,
     shell,
     stat,
     table,
 )
-from hub.core.model import utcnow
 
 PAGE = "vulns"
 
@@ -44,7 +45,9 @@ def layout(**_: Any) -> html.Div:
     return shell(PAGE, current(), body)
 
 
-def _rows(found: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+def rows(found: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Open vulnerabilities as the tables show them (the vulnerabilities page, a system's),
+    each a link to its own page."""
     return [
         {
             "vuln": r["vuln"],
@@ -61,14 +64,27 @@ def _rows(found: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, 
     ]
 
 
+def headers() -> list[tuple[str, str]]:
+    return [
+        ("vuln", t("vulnerability")),
+        ("package", t("package")),
+        ("severity", t("severity")),
+        ("kev", "KEV"),
+        ("due", t("due")),
+        ("agencies", t("agencies")),
+        ("hosts", t("hosts.affected")),
+        ("who", t("agency")),
+    ]
+
+
 def content(kev_only: bool) -> Any:
     who = admitted(PAGE)
     if who is None:
         return None
     store = hub().store
     names = {o.id: o.name for o in data.agencies(store, who)}
-    shown = _rows(data.exposures(store, who, kev_only), names)
-    notices = _rows(data.exposures(store, who, kev_only, notices=True), names)
+    shown = rows(data.exposures(store, who, kev_only), names)
+    notices = rows(data.exposures(store, who, kev_only, notices=True), names)
     counts = data.severity_counts(store, who)
     top = sorted(shown, key=lambda r: -r["hosts"])[:15]
     bars = go.Figure(
@@ -81,27 +97,6 @@ def content(kev_only: bool) -> Any:
             SEVERITY_COLOURS[s] for s in rated]})
     )  # fmt: skip
     spelled = ", ".join(f"{severity(s)} {counts[s]}" for s in rated)
-    days, history = data.severity_history(store, who, utcnow().date())
-    stacked = go.Figure(
-        [
-            go.Scatter(
-                x=days, y=history[s], name=severity(s), stackgroup="open", mode="lines",
-                line={"color": SEVERITY_COLOURS[s]},
-            )
-            for s in rated
-        ]
-    )  # fmt: skip
-    today = ", ".join(f"{severity(s)} {history[s][-1]}" for s in rated)
-    headers = [
-        ("vuln", t("vulnerability")),
-        ("package", t("package")),
-        ("severity", t("severity")),
-        ("kev", "KEV"),
-        ("due", t("due")),
-        ("agencies", t("agencies")),
-        ("hosts", t("hosts.affected")),
-        ("who", t("agency")),
-    ]
     return [
         dbc.Row(
             [
@@ -112,24 +107,13 @@ def content(kev_only: bool) -> Any:
             ]
         ),
         section(t("open.findings"), chart("vulns-severity", figure(breakdown, 260), spelled)),
-        section(t("severity.history"), chart("vulns-history", figure(stacked, 300), today)),
+        section(t("severity.history"), severity_trend("vulns-history", who)),
         section(t("widest"), chart("vulns-chart", figure(bars, 30 * len(top) + 80), widest)),
-        section(t("vulns"), table("vulns-table", shown, headers, links={"vuln": "href"})),
+        section(t("vulns"), table("vulns-table", shown, headers(), links={"vuln": "href"})),
         section(
-            t("notices"), table("vulns-notices-table", notices, headers, links={"vuln": "href"})
+            t("notices"), table("vulns-notices-table", notices, headers(), links={"vuln": "href"})
         ),
     ]
-
-
-# Okabe & Ito, worst in vermilion; unrated in grey so it reads "unknown", not "fine".
-SEVERITY_COLOURS = {
-    "critical": "#D55E00",
-    "high": "#E69F00",
-    "medium": "#F0E442",
-    "unknown": "#999999",
-    "low": "#56B4E9",
-    "none": "#0072B2",
-}
 
 
 def register(app: Dash) -> None:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import stix2
 from packageurl import PackageURL
 
 from hub.core.auth import Principal
@@ -203,6 +204,7 @@ class ThreatSummary:
     findings_opened: int
     sightings: int
     indicators: int
+    objects: int  # everything the partner shared: indicators, its malware, CVE, relationships
     inbound_collection: str
     outbound_collection: str
 
@@ -482,7 +484,8 @@ def seed_threats(
         who, "Hub sightings and advisories", rid, readers=[isac.id], default_tlp="green"
     )
     indicators = _indicators(now)
-    desk.keep(inbound, indicators, isac.id, "demo", rid)
+    shared = indicators + _campaign(indicators, now)
+    desk.keep(inbound, shared, isac.id, "demo", rid)
     sampled = rng.sample(store.select(ASSETS, Query(limit=400)), 120)
 
     for day in range(history_days, 0, -1):
@@ -515,7 +518,9 @@ def seed_threats(
     score(now)
     [operator] = store.list_organizations(kind=OrgKind.OPERATOR)
     publish(store, outbound.id, operator, now, rid)
-    return ThreatSummary(opened, matched.sightings, len(indicators), inbound.id, outbound.id)
+    return ThreatSummary(
+        opened, matched.sightings, len(indicators), len(shared), inbound.id, outbound.id
+    )
 
 
 def _patch(store: Store, settings: Settings, at: datetime, rng: random.Random, rid: str) -> None:
@@ -561,6 +566,34 @@ def _report(store: Store, telemetry: list[AssetTelemetry]) -> None:
         for t in telemetry:
             tx.put_telemetry(t)
             tx.mark_changed([(t.org_id, t.system_id)], "telemetry")
+
+
+def _campaign(indicators: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """What the partner says the C2 and dropper indicators are about: a Log4Shell web-shell
+    dropper (malware) that exploits CVE-2021-44228, which the demo's agencies have open."""
+    stamp = (now - timedelta(days=20)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    marking = [MARKING_IDS[Tlp.GREEN]]
+    dates = {"created": stamp, "modified": stamp, "object_marking_refs": marking}
+    malware = stix2.v21.Malware(
+        id="malware--00000001-7a2b-4c3d-9e8f-1a2b3c4d5e6f",
+        name="Log4Shell web-shell dropper",
+        is_family=False,
+        malware_types=["dropper", "webshell"],
+        **dates,
+    )
+    cve = stix2.v21.Vulnerability(
+        id="vulnerability--00000001-7a2b-4c3d-9e8f-1a2b3c4d5e6f",
+        name="CVE-2021-44228",
+        external_references=[{"source_name": "cve", "external_id": "CVE-2021-44228"}],
+        **dates,
+    )
+    related = [
+        stix2.v21.Relationship(i["id"], "indicates", malware.id, **dates)
+        for i in indicators
+        if i["name"] in ("C2 server", "Web shell dropper URL")
+    ]
+    related.append(stix2.v21.Relationship(malware.id, "exploits", cve.id, **dates))
+    return [json.loads(o.serialize()) for o in (malware, cve, *related)]
 
 
 def _indicators(now: datetime) -> list[dict[str, Any]]:

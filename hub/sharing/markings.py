@@ -96,6 +96,12 @@ def may_read(tlp: Tlp | str, owner_org: str, audience: tuple[str, ...], reader_o
     return tlp is Tlp.AMBER and reader_org in audience
 
 
+def custodian_may_see(tlp: Tlp | str, owner_org: str, reader_org: str) -> bool:
+    """What the hub's own analysts may look at on its pages: everything it holds for the
+    agencies, as its custodian, except TLP:RED, which is for its named recipients only."""
+    return Tlp(tlp) is not Tlp.RED or owner_org == reader_org
+
+
 MARKING_REF = re.compile(
     r"^marking-definition--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 )

@@ -57,6 +57,26 @@ class Demo:
             timeout=30,
         )
 
+    def taxii(self, path: str, role: Role = Role.ADMIN, **params: str) -> Any:
+        """A TAXII 2.1 answer from the hub's API root, as `role`'s client reads it."""
+        got = requests.get(
+            f"{self.url}/taxii2/crsa/{path}",
+            params=params,
+            headers={
+                "Authorization": f"Bearer {self.tokens[role]}",
+                "Accept": "application/taxii+json;version=2.1",
+            },
+            timeout=30,
+        )
+        got.raise_for_status()
+        return got.json()
+
+    def objects(self, collection: str, role: Role = Role.ADMIN, **params: str) -> list[Any]:
+        found: list[Any] = self.taxii(f"collections/{collection}/objects/", role, **params).get(
+            "objects", []
+        )
+        return found
+
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from dashboards.i18n import GRID_TEXT, TEXT
 
 ROOT = Path(__file__).resolve().parents[2] / "dashboards"
-SOURCES = sorted([*ROOT.glob("pages/*.py"), ROOT / "view.py"])
+SOURCES = sorted([*ROOT.glob("pages/*.py"), ROOT / "view.py", ROOT / "places.py"])
 # Words that are the same in both languages: standards' names and abbreviations.
 SAME = frozenset(
     {

@@ -82,9 +82,7 @@ def test_overview_numbers_are_the_apis(page: Page, demo: Demo) -> None:
     )
     assert page.wait_for("overview-ranked-summary").startswith(top["name"])
     # Agency names lead to their agency (issue 21, item 2: navigation wherever a name appears).
-    linked = until(
-        page, lambda: page.driver.find_elements(By.CSS_SELECTOR, "#overview-kev-table a")
-    )
+    linked = present(page, "#overview-kev-table a")
     assert {a.text for a in linked} <= {o["name"] for o in agencies(demo)} and linked
     # Feeds in the hub's own directory by their path there: no temporary paths on screen.
     until(page, lambda: "kev: feeds/kev.json" in page.text("overview-feeds"))
@@ -133,23 +131,78 @@ def test_agency_page_numbers_filter_paging(page: Page, demo: Demo) -> None:
     assert page.text("agency-systems") == str(len(systems))
     page.wait_for("agency-breakdown-summary")
 
-    def rows() -> list[Any]:
-        return page.driver.find_elements(
-            By.CSS_SELECTOR, "#agency-assets .ag-center-cols-container .ag-row"
-        )
-
-    until(page, lambda: len(rows()) == 50)
-    first = rows()[0].text
+    until(page, lambda: len(asset_rows(page)) == 50)
+    first = asset_rows(page)[0].text
     page.click("agency-next")
-    until(page, lambda: rows() and rows()[0].text != first)
+    until(page, lambda: asset_rows(page) and asset_rows(page)[0].text != first)
     page.shot("agency")
     target = systems[1]
     choose(page, "agency-system-filter", target["name"])
     expected = len(every(demo, "/assets", system_id=target["id"]))
     until(
         page,
-        lambda: len(rows()) == min(expected, 50) and all(target["name"] in r.text for r in rows()),
+        lambda: (
+            len(asset_rows(page)) == min(expected, 50)
+            and all(target["name"] in r.text for r in asset_rows(page))
+        ),
     )
+    assert page.errors() == []
+
+
+def test_agency_system_and_asset_lead_to_each_other(page: Page, demo: Demo) -> None:
+    """Agency -> system -> host and back up, each a link (issue 21, item 2): the system
+    page's numbers are the API's, its riskiest host is the one the score names, and the
+    whole list of its assets is one click away on the agency page."""
+    page.login(Role.SOC_ANALYST)
+    org = agencies(demo)[2]
+    page.open(f"/agency?org={org['id']}", "agency-points")
+    link = present(page, "#agency-systems-table a[href*='/ui/system?id=']")[0]
+    name = link.text
+    page.click_element(link)
+    page.wait_for("system-points")
+    system_id = page.driver.current_url.split("id=", 1)[1]
+    system = demo.api(f"/systems/{system_id}").json()
+    assert page.text("system-name") == name == system["name"]
+    score = demo.api(f"/scores/system:{system_id}").json()
+    assert page.text("system-points") == f"{score['points']:,.1f}"
+    assert page.text("system-grade").startswith(f"{score['grade']:.0f} {score['band']} ")
+    assets = every(demo, "/assets", system_id=system_id)
+    assert page.text("system-assets") == str(len(assets))
+    open_ = {f["vuln_id"] for f in every(demo, "/findings", system_id=system_id, status="open")
+             if f["severity"] != "info"}  # fmt: skip
+    assert page.text("system-vulns") == str(len(open_))
+    assert page.driver.find_element(By.CSS_SELECTOR, "#system-trail a").text == org["name"]
+    parts = [p for p in score["contributions"] if p["points"] > 0]
+    top = max(p["points"] for p in parts)
+    worst = {p["detail"].partition("asset:")[2] for p in parts if p["points"] == top}
+    hostnames = {a["id"]: a["hostname"] for a in assets}
+    host = present(page, "#system-hosts a[href*='/ui/asset?id=']")[0]
+    assert host.text in {hostnames.get(w) for w in worst}  # the riskiest first, by name
+    page.wait_for("system-severity-summary")
+    page.shot("system")
+    page.click_element(host)
+    page.wait_for("asset-points")
+    trail = page.driver.find_elements(By.CSS_SELECTOR, "#asset-trail a")
+    assert [a.text for a in trail] == [org["name"], name]
+    page.click_element(trail[1])  # up to the system again
+    page.wait_for("system-points")
+    page.click("system-all-assets")  # the agency page, filtered to this system
+
+    until(
+        page,
+        lambda: (
+            len(asset_rows(page)) == min(len(assets), 50)
+            and all(name in r.text for r in asset_rows(page))
+        ),
+    )
+    # An agency user opens its own systems, and another agency's is not there for it.
+    page.login(Role.AGENCY_SUBMITTER)
+    me = demo.api("/organizations", Role.AGENCY_SUBMITTER).json()["items"][0]
+    mine = every(demo, "/systems", Role.AGENCY_SUBMITTER)[0]
+    page.open(f"/system?id={mine['id']}", "system-points")
+    other = next(s for s in every(demo, "/systems") if s["org_id"] != me["id"])
+    page.open(f"/system?id={other['id']}", "denied")
+    assert other["name"] not in page.driver.page_source
     assert page.errors() == []
 
 
@@ -292,16 +345,8 @@ def test_sharing_page_counts_and_tlp_filter(page: Page, demo: Demo) -> None:
     page.login(Role.SOC_ANALYST)
     shown = page.open("/sharing", "sharing-sightings")
     assert shown == str(demo.threats.sightings)
-    assert page.text("sharing-in") == str(demo.threats.indicators)
-    published = requests.get(
-        f"{demo.url}/taxii2/crsa/collections/{demo.threats.outbound_collection}/objects/",
-        params={"limit": "1000"},
-        headers={
-            "Authorization": f"Bearer {demo.tokens[Role.PARTNER]}",
-            "Accept": "application/taxii+json;version=2.1",
-        },
-        timeout=30,
-    ).json()["objects"]
+    assert page.text("sharing-in") == str(demo.threats.objects)
+    published = demo.objects(demo.threats.outbound_collection, Role.PARTNER, limit="1000")
     partner = [
         o
         for o in published
@@ -313,6 +358,18 @@ def test_sharing_page_counts_and_tlp_filter(page: Page, demo: Demo) -> None:
     assert "indicator--" not in seen and not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", seen)
     hostnames = {a["hostname"] for a in every(demo, "/assets")}
     assert any(h and h in seen for h in hostnames)
+    # The indicators themselves, as an analyst reads them: name, pattern, confidence and
+    # partner, each a link to its page.
+    shared = demo.objects(demo.threats.inbound_collection, limit="1000")
+    listed = {r["pattern"]: r for r in grid_rows(page, "sharing-indicators")}
+    for o in (o for o in shared if o["type"] == "indicator"):
+        row = listed[o["pattern"]]
+        assert (row["indicator"], row["confidence"]) == (o["name"], o["confidence"])
+        assert row["partner"] == "Financials ISAC Japan" and row["href"].endswith(o["id"])
+    assert "[ipv4-addr:value ISSUBSET '192.0.2.0/24']" not in listed  # TLP:RED, the partner's
+    assert page.driver.find_elements(
+        By.CSS_SELECTOR, "#sharing-indicators a[href*='/ui/indicator?id=']"
+    )
     choose(page, "sharing-tlp", "AMBER")
     until(
         page,
@@ -449,12 +506,7 @@ def test_each_role_lands_on_its_own_page(page: Page, demo: Demo) -> None:
 
 
 def test_a_partner_sees_its_collections_and_nothing_of_the_agencies(page: Page, demo: Demo) -> None:
-    headers = {
-        "Authorization": f"Bearer {demo.tokens[Role.PARTNER]}",
-        "Accept": "application/taxii+json;version=2.1",
-    }
-    taxii = requests.get(f"{demo.url}/taxii2/crsa/collections/", headers=headers, timeout=30)
-    theirs = taxii.json()["collections"]
+    theirs = demo.taxii("collections/", Role.PARTNER)["collections"]
     assert theirs  # the demo partner reads the hub's publication and writes its own
     page.login(Role.PARTNER)
     assert page.wait_for("sharing-collections") == str(len(theirs))
@@ -462,12 +514,8 @@ def test_a_partner_sees_its_collections_and_nothing_of_the_agencies(page: Page, 
     for c in theirs:
         assert c["title"] in table
         assert f"/taxii2/crsa/collections/{c['id']}/objects/" in page.driver.page_source
-    readable = requests.get(
-        f"{demo.url}/taxii2/crsa/collections/{demo.threats.outbound_collection}/objects/",
-        params={"limit": "1000"},
-        headers=headers,
-        timeout=30,
-    ).json()
+    path = f"collections/{demo.threats.outbound_collection}/objects/"
+    readable = demo.taxii(path, Role.PARTNER, limit="1000")
     assert not readable.get("more")
     shown = next(
         r
@@ -497,6 +545,7 @@ def test_every_page_reads_in_japanese(page: Page, demo: Demo) -> None:
         "": "overview-agencies",
         f"/agency?org={target['id']}": "agency-points",
         f"/asset?id={sighted['id']}": "asset-points",
+        f"/system?id={sighted['system_id']}": "system-points",
         "/vulnerabilities": "vulns-count",
         f"/vulnerability?id={every(demo, '/findings', status='open')[0]['vuln_id']}": (
             "vulnerability-hosts"
@@ -511,10 +560,13 @@ def test_every_page_reads_in_japanese(page: Page, demo: Demo) -> None:
     english |= {"No Rows To Show", "Page Size", "Page 1 of", "Filter..."}
     for path, ready in pages.items():
         page.open(path or "/", ready)
-        until(page, lambda: page.driver.find_elements(By.CSS_SELECTOR, ".ag-root-wrapper"))
+        present(page, ".ag-root-wrapper")
         text = body_text(page)
         left = sorted(e for e in english if e in text)
         assert left == [], (path, left)
+        if path.startswith(("/agency", "/system")):  # the score's flags, in its charts too
+            flags = [en for key, (_, en) in TEXT.items() if key.startswith("flag.")]
+            assert not [f for f in flags if f in text], (path, text)
         if path == "/triage":  # the actions' titles too, worded from the catalogue
             assert "risk points" not in text and "リスク点" in page.text("triage-table")
         page.shot(f"{(path.strip('/').split('?')[0] or 'overview')}-ja")
@@ -523,16 +575,37 @@ def test_every_page_reads_in_japanese(page: Page, demo: Demo) -> None:
 
 
 def first_indicator(demo: Demo) -> str:
-    found = requests.get(
-        f"{demo.url}/taxii2/crsa/collections/{demo.threats.inbound_collection}/objects/",
-        params={"match[type]": "indicator", "limit": "1"},
-        headers={
-            "Authorization": f"Bearer {demo.tokens[Role.ADMIN]}",
-            "Accept": "application/taxii+json;version=2.1",
-        },
-        timeout=30,
-    ).json()["objects"]
+    found = demo.objects(
+        demo.threats.inbound_collection, Role.ADMIN, **{"match[type]": "indicator"}
+    )
     return str(found[0]["id"])
+
+
+def asset_rows(page: Page) -> list[Any]:
+    """The rows the agency page's asset grid shows now."""
+    found: list[Any] = page.driver.find_elements(
+        By.CSS_SELECTOR, "#agency-assets .ag-center-cols-container .ag-row"
+    )
+    return found
+
+
+def present(page: Page, css: str) -> list[Any]:
+    """The elements `css` selects, once there are any."""
+    found: list[Any] = until(page, lambda: page.driver.find_elements(By.CSS_SELECTOR, css))
+    return found
+
+
+def grid_rows(page: Page, grid_id: str) -> list[dict[str, Any]]:
+    """Every row a grid holds (all its pages), as the page gave them to it."""
+    rows: list[dict[str, Any]] = until(
+        page,
+        lambda: page.driver.execute_script(
+            "const api = dash_ag_grid.getApi(arguments[0]); const rows = [];"
+            " api.forEachNode(n => rows.push(n.data)); return rows.length ? rows : null;",
+            grid_id,
+        ),
+    )
+    return rows
 
 
 def body_text(page: Page) -> str:
@@ -544,7 +617,7 @@ def test_a_vulnerability_has_its_own_page_one_click_from_the_list(page: Page, de
     agency, system and host), and from there to a host (issue 21, item 2)."""
     page.login(Role.SOC_ANALYST)
     page.open("/vulnerabilities", "vulns-count")
-    link = until(page, lambda: page.driver.find_elements(By.CSS_SELECTOR, "#vulns-table a"))[0]
+    link = present(page, "#vulns-table a")[0]
     vuln = link.text
     assert re.fullmatch(r"[A-Z]+-[\w.-]+", vuln) and "..." not in vuln  # whole, not cut
     page.click_element(link)
@@ -559,12 +632,7 @@ def test_a_vulnerability_has_its_own_page_one_click_from_the_list(page: Page, de
         assert f"Yes, Due {found[0]['kev_due']}" in facts or found[0]["kev_due"] in facts
     hosts_open = {a["hostname"] for a in every(demo, "/assets") if a["id"] in
                   {f["asset_id"] for f in found}}  # fmt: skip
-    target = until(
-        page,
-        lambda: page.driver.find_elements(
-            By.CSS_SELECTOR, "#vulnerability-table a[href*='/ui/asset?id=']"
-        ),
-    )[0]
+    target = present(page, "#vulnerability-table a[href*='/ui/asset?id=']")[0]
     host = target.text
     assert host in hosts_open  # a host it is open on, by name
     agency_link = page.driver.find_elements(
@@ -591,33 +659,30 @@ def test_an_indicator_has_its_own_page_one_click_from_its_sightings(page: Page, 
     seen on, each a link (issue 21, item 2)."""
     page.login(Role.SOC_ANALYST)
     page.open("/sharing", "sharing-sightings")
-    link = until(
-        page, lambda: page.driver.find_elements(By.CSS_SELECTOR, "#sharing-sightings-table a")
-    )[0]
+    link = present(page, "#sharing-sightings-table a[href*='/ui/indicator?id=']")[0]
     name = link.text
     page.click_element(link)
     page.wait_for("indicator-hosts")
     indicator_id = page.driver.current_url.split("id=", 1)[1]
     assert indicator_id.startswith("indicator--") and page.text("indicator-name") == name
-    stix = requests.get(
-        f"{demo.url}/taxii2/crsa/collections/{demo.threats.inbound_collection}/objects/",
-        params={"match[id]": indicator_id},
-        headers={
-            "Authorization": f"Bearer {demo.tokens[Role.ADMIN]}",
-            "Accept": "application/taxii+json;version=2.1",
-        },
-        timeout=30,
-    ).json()["objects"][0]
+    held = demo.objects(demo.threats.inbound_collection, limit="1000")
+    stix = next(o for o in held if o["id"] == indicator_id)
     assert page.text("indicator-pattern") == stix["pattern"]
     assert int(page.text("indicator-hosts")) >= 1
-    host = until(
-        page,
-        lambda: page.driver.find_elements(
-            By.CSS_SELECTOR, "#indicator-sightings a[href*='/ui/asset?id=']"
-        ),
-    )[0]
-    shown = host.text
+    # The vulnerability the partner relates a C2 server to (indicator -> malware -> CVE),
+    # with the hosts that have it open, one click from its page.
+    c2 = next(o for o in held if o.get("name") == "C2 server")
+    page.open(f"/indicator?id={c2['id']}", "indicator-hosts")
+    related = present(page, "#indicator-vulns a[href*='/ui/vulnerability?id=']")
+    assert [a.text for a in related] == ["CVE-2021-44228"]
+    open_ = every(demo, "/findings", vuln_id="CVE-2021-44228", status="open")
+    row = page.driver.find_element(By.CSS_SELECTOR, "#indicator-vulns .ag-row").text
+    assert "indicates → exploits" in row
+    assert str(len({f["asset_id"] or f["system_id"] for f in open_})) in row.split()
     page.shot("indicator")
+    page.open(f"/indicator?id={indicator_id}", "indicator-hosts")
+    host = present(page, "#indicator-sightings a[href*='/ui/asset?id=']")[0]
+    shown = host.text
     page.click_element(host)
     page.wait_for("asset-points")
     assert shown in page.driver.page_source
