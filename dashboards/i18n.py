@@ -49,6 +49,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (ja, en)
         "未対応の検出の推移（深刻度別、90日）",
         "Open findings by severity, last 90 days",
     ),
+    "vulnerability.history": ("未対応の検出の推移（90日）", "Open findings of it, last 90 days"),
     "widest": ("影響ホスト数の多い脆弱性", "Vulnerabilities on the most hosts"),
     "hosts.affected": ("影響ホスト数", "Hosts affected"),
     "pattern": ("パターン", "Pattern"),

@@ -630,6 +630,10 @@ def test_a_vulnerability_has_its_own_page_one_click_from_the_list(page: Page, de
     facts = page.text("vulnerability-facts")
     if found[0]["kev"]:
         assert f"Yes, Due {found[0]['kev_due']}" in facts or found[0]["kev_due"] in facts
+    # Since when: its open findings over 90 days end at today's count, in its severity.
+    sev = found[0]["severity"]
+    word = TEXT[f"severity.{sev}"][1] if f"severity.{sev}" in TEXT else sev
+    assert f"{word} {len(found)}" in page.wait_for("vulnerability-history-summary")
     hosts_open = {a["hostname"] for a in every(demo, "/assets") if a["id"] in
                   {f["asset_id"] for f in found}}  # fmt: skip
     target = present(page, "#vulnerability-table a[href*='/ui/asset?id=']")[0]
