@@ -7,23 +7,22 @@ export itself (and, to pin the signer, the hub's public key).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-from collections.abc import Callable
-from dataclasses import asdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from collectors.files import private_dir, write_private
 from hub import __version__
-from hub.core.model import AuditDraft, Finding
+from hub.core.model import AuditDraft, Finding, OrgKind
 from hub.core.records.scores import ScoreRecord
 from hub.core.store import Store
 from hub.core.store.interface import FINDINGS
 from hub.intelligence.findings import with_last_report
 from hub.risk.exports import report, signing, streams
-from hub.risk.scoring.compute import Run, score_hub
+from hub.risk.scoring.compute import Run, score_hub_stream
 from hub.risk.scoring.policy import ScoringPolicy, load_policy
 
 FORMAT = "crsa-export/1"
@@ -62,14 +61,6 @@ SCORE_COLUMNS = (
 )
 
 
-def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
-    out = io.BytesIO()
-    table = streams.CsvRows(streams.HashedFile(out), columns)
-    for row in rows:
-        table.add(row)
-    return out.getvalue()
-
-
 def _json(value: Any) -> bytes:
     return (json.dumps(value, indent=2, sort_keys=True, default=str) + "\n").encode()
 
@@ -85,22 +76,95 @@ def _finding_row(f: Finding) -> dict[str, Any]:
 CONTRIBUTION_COLUMNS = ("subject", "part", "reason", "points", "detail", "flags")
 
 
-def _contribution_rows(scores: list[ScoreRecord]) -> list[dict[str, Any]]:
-    """Every contribution flat, for a spreadsheet: each part of each score, and inside a
+def _contribution_rows(s: ScoreRecord) -> Iterator[dict[str, Any]]:
+    """A score's contributions flat, for a spreadsheet: each of its parts, and inside a
     finding's or check's part, each of its factors (`part` names the finding or check)."""
-    rows = []
-    for s in scores:
-        for p in s.contributions.get("parts", []):
-            rows.append(
-                {"subject": s.subject, "part": p["detail"], "reason": "part",
-                 "points": p["points"], "detail": "", "flags": p.get("flags", [])}
-            )  # fmt: skip
-            for f in p.get("factors", []):
-                rows.append(
-                    {"subject": s.subject, "part": p["detail"], "reason": f["reason"],
-                     "points": f["points"], "detail": f["detail"], "flags": []}
-                )  # fmt: skip
-    return rows
+    for p in s.contributions.get("parts", []):
+        yield {"subject": s.subject, "part": p["detail"], "reason": "part",
+               "points": p["points"], "detail": "", "flags": p.get("flags", [])}  # fmt: skip
+        for f in p.get("factors", []):
+            yield {"subject": s.subject, "part": p["detail"], "reason": f["reason"],
+                   "points": f["points"], "detail": f["detail"], "flags": []}  # fmt: skip
+
+
+@dataclass
+class Written:
+    """What the report needs of the scores once they are in their files: the agencies'
+    records, each system's flags and the agencies' actions; never an asset's record."""
+
+    scores: int = 0
+    organizations: list[ScoreRecord] = field(default_factory=list)
+    system_flags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    org_actions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _write_scores(
+    store: Store,
+    out: Path,
+    org_id: str | None,
+    now: datetime,
+    scoring: ScoringPolicy,
+    stale_after_days: int,
+    digests: dict[str, str],
+) -> Written:
+    """Score the hub system by system (in memory: an export changes no score history) and
+    write each system's records, their contributions and its inputs as they come, so an
+    export's memory is one system's, not the nation's (issue 20: 2.1 GB at 100,000
+    assets when every record was held to the end)."""
+    run = Run(now, full=True, inputs=[])
+    written = Written()
+    agencies = store.list_organizations(kind=OrgKind.AGENCY, limit=10_000)
+    head = {
+        "now": now.isoformat(),
+        "stale_after_days": stale_after_days,
+        "policy_version": scoring.version,
+        "scope": org_id or "nation",
+        "organizations": sorted(o.id for o in agencies if org_id is None or o.id == org_id),
+    }
+    with (
+        streams.hashed(out / "scores.csv") as scores_csv,
+        streams.hashed(out / "scores.json") as scores_json,
+        streams.hashed(out / "contributions.csv") as parts_csv,
+        streams.hashed(out / INPUTS) as inputs_json,
+    ):
+        table = streams.CsvRows(scores_csv, SCORE_COLUMNS)
+        array = streams.JsonArray(scores_json)
+        parts = streams.CsvRows(parts_csv, CONTRIBUTION_COLUMNS)
+        systems = streams.json_object_with_array(inputs_json, head, "systems")
+        batches = score_hub_stream(store, scoring, now, run, stale_after_days=stale_after_days)
+        for batch in batches:
+            for i in run.inputs or []:
+                if org_id is None or i.org_id == org_id:
+                    systems.add(i.to_json())
+            (run.inputs or []).clear()
+            for org, shares in list(run.org_actions.items()):  # an agency's, once complete
+                if org not in written.org_actions:
+                    written.org_actions[org] = report.shown_shares(org, shares)
+                    del run.org_actions[org]
+            for record in batch.records:
+                if org_id is not None and record.org_id != org_id:
+                    continue
+                row = asdict(record)
+                table.add(row)
+                array.add(row)
+                for part in _contribution_rows(record):
+                    parts.add(part)
+                written.scores += 1
+                if record.kind == "organization":
+                    written.organizations.append(record)
+                elif record.kind == "system":
+                    written.system_flags[record.subject] = record.flags
+        array.close()
+        systems.close()
+        streams.end_object(inputs_json)
+    for name, stream in (
+        ("scores.csv", scores_csv),
+        ("scores.json", scores_json),
+        ("contributions.csv", parts_csv),
+        (INPUTS, inputs_json),
+    ):
+        digests[name] = stream.sha256
+    return written
 
 
 INPUTS = "inputs.json"
@@ -123,36 +187,24 @@ def create(
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty")
     scoring, source = policy or load_policy()
-    run = Run(now, full=True, inputs=[])
-    scores = score_hub(store, scoring, now, stale_after_days=stale_after_days, run=run)
     private_dir(out)
-    chosen = [s for s in scores if org_id is None or s.org_id == org_id]
     # Findings are the bulk of an export: streamed from the store into their files.
     findings = with_last_report(store, store.iter_all(FINDINGS, org_id=org_id))
-    csv_digest, json_digest, _ = streams.write_rows(
+    digests: dict[str, str] = {}
+    digests["findings.csv"], digests["findings.json"], _ = streams.write_rows(
         (_finding_row(f) for f in findings),
         out / "findings.csv",
         out / "findings.json",
         FINDING_COLUMNS,
     )
+    written = _write_scores(store, out, org_id, now, scoring, stale_after_days, digests)
     names = {o.id: o.name for o in store.list_organizations(limit=10_000)}
-    inputs = {
-        "now": now.isoformat(),
-        "stale_after_days": stale_after_days,
-        "policy_version": scoring.version,
-        "scope": org_id or "nation",
-        "organizations": sorted({s.org_id for s in chosen if s.kind == "organization"}),
-        "systems": [i.to_json() for i in run.inputs or [] if org_id is None or i.org_id == org_id],
-    }
     files: dict[str, bytes] = {
-        "scores.csv": _csv([asdict(s) for s in chosen], SCORE_COLUMNS),
-        "scores.json": _json([asdict(s) for s in chosen]),
-        "contributions.csv": _csv(_contribution_rows(chosen), CONTRIBUTION_COLUMNS),
-        INPUTS: _json(inputs),
         "policy.yaml": source.encode(),
         "report.html": report.render(
-            chosen,
-            run.org_actions,
+            written.organizations,
+            written.system_flags,
+            written.org_actions,
             names,
             {sy.id: sy.name for o in names for sy in store.iter_all_systems(o)},
         ),
@@ -161,7 +213,7 @@ def create(
         write_private(out / name, data)
     with store.transaction() as tx:  # the head the manifest names includes this export
         tx.append_audit(
-            draft({"out": str(out), "scores": len(chosen), "scope": org_id or "nation"})
+            draft({"out": str(out), "scores": written.scores, "scope": org_id or "nation"})
         )
     head = store.audit_head()
     key = signing.hub_key(home)
@@ -177,8 +229,7 @@ def create(
             sorted(
                 {
                     **{name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
-                    "findings.csv": csv_digest,
-                    "findings.json": json_digest,
+                    **digests,
                 }.items()
             )
         ),

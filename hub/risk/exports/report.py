@@ -32,23 +32,29 @@ def _actions(org_id: str, shares: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(merged, key=lambda a: (-a["points"], a["key"]))[:TOP_ACTIONS]
 
 
+def shown_shares(org_id: str, shares: dict[str, Any]) -> dict[str, Any]:
+    """The part of an agency's action shares the report shows: its top actions' shares,
+    so an export need not keep every agency's every action until the page is written."""
+    return {a["key"]: shares[a["key"]] for a in _actions(org_id, shares)}
+
+
 def _graded(r: ScoreRecord) -> str:
     """The index with its band letter (scores from before bands: the number alone)."""
     return f"{r.grade:.1f} (band {r.band})" if r.band else f"{r.grade:.1f}"
 
 
 def render(
-    scores: list[ScoreRecord],
+    organizations: list[ScoreRecord],
+    system_flags: dict[str, tuple[str, ...]],
     org_actions: dict[str, dict[str, Any]],
     names: dict[str, str],
     system_names: dict[str, str],
 ) -> bytes:
-    when = scores[0].computed_at.isoformat() if scores else ""
-    policy = scores[0].policy_version if scores else ""
-    orgs = sorted(
-        (r for r in scores if r.kind == "organization"), key=lambda r: (-r.grade, -r.points)
-    )
-    systems = {r.subject: r for r in scores if r.kind == "system"}
+    """The page from the agencies' records and each system's flags (by subject): what a
+    reader needs, and small beside the assets' records, which the export never holds."""
+    when = organizations[0].computed_at.isoformat() if organizations else ""
+    policy = organizations[0].policy_version if organizations else ""
+    orgs = sorted(organizations, key=lambda r: (-r.grade, -r.points))
     summary = _table(
         (
             "Agency",
@@ -79,7 +85,7 @@ def render(
             (
                 system_names.get(p["detail"].split(":", 1)[1], p["detail"]),
                 f"{p['points']:,.1f}",
-                ", ".join(systems[p["detail"]].flags) if p["detail"] in systems else "",
+                ", ".join(system_flags.get(p["detail"], ())),
             )
             for p in parts
         )

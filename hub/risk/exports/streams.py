@@ -74,20 +74,42 @@ class CsvRows:
 
 class JsonArray:
     """Rows into `out` as one JSON array, byte for byte what `json.dumps(rows, indent=2,
-    sort_keys=True, default=str)` and a final newline give."""
+    sort_keys=True, default=str)` and a final newline give; at `depth` 1, as the array
+    is written when it is the value of a key of an object (`JsonObject`), no newline."""
 
-    def __init__(self, out: HashedFile) -> None:
+    def __init__(self, out: HashedFile, depth: int = 0) -> None:
         self._out = out
         self._count = 0
+        self._margin = "  " * (depth + 1)
+        self._end = "\n" if depth == 0 else ""
+        self._depth = depth
 
     def add(self, row: Any) -> None:
         text = json.dumps(row, indent=2, sort_keys=True, default=str)
-        indented = "\n".join(f"  {line}" for line in text.split("\n"))
+        indented = "\n".join(f"{self._margin}{line}" for line in text.split("\n"))
         self._out.write((("[\n" if self._count == 0 else ",\n") + indented).encode())
         self._count += 1
 
     def close(self) -> None:
-        self._out.write(b"[]\n" if self._count == 0 else b"\n]\n")
+        if self._count == 0:
+            self._out.write(f"[]{self._end}".encode())
+        else:
+            self._out.write(f"\n{'  ' * self._depth}]{self._end}".encode())
+
+
+def json_object_with_array(out: HashedFile, head: dict[str, Any], key: str) -> JsonArray:
+    """Start an object of `head`'s keys and `key`, which sorts after all of them, its value
+    an array the caller fills and closes, then `end_object`: the bytes `json.dumps(...,
+    indent=2, sort_keys=True)` would give for the whole object, written as it goes."""
+    assert all(k < key for k in head), "the streamed key must sort last"
+    text = json.dumps({**head, key: []}, indent=2, sort_keys=True, default=str)
+    opening = text[: text.rindex("[]")]
+    out.write(opening.encode())
+    return JsonArray(out, depth=1)
+
+
+def end_object(out: HashedFile) -> None:
+    out.write(b"\n}\n")
 
 
 def write_rows(
