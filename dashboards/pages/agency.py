@@ -118,7 +118,7 @@ def layout(org: str | None = None, system: str | None = None, **_: Any) -> html.
     return shell(PAGE, who, body, org=org_id)
 
 
-def summary(who: Principal, org_id: str) -> tuple[list[Any], list[dict[str, str]]]:
+def summary(who: Principal, org_id: str) -> list[Any]:
     store = hub().store
     now = utcnow()
     rec = score_as_of(store, f"organization:{org_id}", now)
@@ -200,7 +200,7 @@ def summary(who: Principal, org_id: str) -> tuple[list[Any], list[dict[str, str]
         ),
         section(t("severity.history"), severity_trend("agency-severity", who, {"org_id": org_id})),
     ]
-    return content, system_options(org_id)
+    return content
 
 
 def system_options(org_id: str) -> list[dict[str, str]]:
@@ -236,14 +236,13 @@ def assets_page(org_id: str, system_id: str | None, after: str | None) -> tuple[
 def register(app: Dash) -> None:
     @app.callback(
         Output("agency-body", "children"),
-        Output("agency-system-filter", "options"),
         Input("agency-org", "data"),
         Input("agency-tick", "n_intervals"),
     )
-    def refresh(org_id: str, _: int | None) -> tuple[Any, Any]:
+    def refresh(org_id: str, _: int | None) -> Any:
         who = admitted(PAGE)
         if who is None or not org_id or not who.sees_org(org_id):
-            return None, []
+            return None
         return summary(who, org_id)
 
     @app.callback(

@@ -56,10 +56,8 @@ def content(indicator_id: str) -> Any:
     sightings = list(
         store.iter_query(SIGHTINGS, who.scope(Query({"indicator_id": found.object_id})))
     )
-    where = Places(
-        store,
-        [(found.owner_org, "", None), *((s.org_id, s.system_id, s.asset_id) for s in sightings)],
-    )
+    where = Places(store, [(s.org_id, s.system_id, s.asset_id) for s in sightings])
+    partner = store.get_organization(found.owner_org)
     rows = []
     for s in sorted(sightings, key=lambda s: (not s.active, s.org_id, s.id)):
         rows.append(
@@ -77,7 +75,7 @@ def content(indicator_id: str) -> Any:
     confidence = obj.get("confidence")
     facts: list[tuple[str, str | html.Code]] = [
         (t("pattern"), html.Code(str(obj.get("pattern", "")), id="indicator-pattern")),
-        (t("partner"), where.agency(found.owner_org)),
+        (t("partner"), partner.name if partner else found.owner_org),
         ("TLP", found.tlp.upper()),
         (t("types"), ", ".join(obj.get("indicator_types", [])) or "-"),
         (t("labels"), ", ".join(obj.get("labels", [])) or "-"),

@@ -28,7 +28,7 @@ from dashboards.view import (
 )
 from hub.core.auth import Principal
 from hub.core.model import OrgKind, Role
-from hub.core.records.sharing import Sighting
+from hub.core.records.sharing import Sighting, StixVersion
 from hub.core.store import Store
 from hub.core.store.interface import STIX_OBJECTS, TAXII_COLLECTIONS, Query
 from hub.sharing.desk import API_ROOT, TAXII_PATH, SharingDesk
@@ -52,9 +52,12 @@ def layout(**_: Any) -> html.Div:
     return shell(PAGE, current(), body)
 
 
-def tallies(tlps: list[str]) -> list[dict[str, Any]]:
-    """Latest versions of objects by collection, owner and TLP, read a page at a time."""
+def tallies(tlps: list[str], reader: str) -> tuple[list[dict[str, Any]], list[StixVersion]]:
+    """Latest versions of objects by collection, owner and TLP, read a page at a time; and,
+    from the same pass, the indicators `reader` may see on this page (TLP:RED only its
+    own), so the objects are read once per refresh."""
     store = hub().store
+    indicators: list[StixVersion] = []
     kinds = {o.id: o for o in store.list_organizations(limit=10_000)}
     titles = {c.id: c.title for c in store.iter_all(TAXII_COLLECTIONS)}
     counts: Counter[tuple[str, str, str, str]] = Counter()
@@ -66,6 +69,8 @@ def tallies(tlps: list[str]) -> list[dict[str, Any]]:
         for v in page:
             if tlps and v.tlp not in tlps:
                 continue
+            if v.type == "indicator" and custodian_may_see(v.tlp, v.owner_org, reader):
+                indicators.append(v)
             owner = kinds.get(v.owner_org)
             direction = t("in") if owner and owner.kind is OrgKind.PARTNER else t("out")
             counts[
@@ -79,30 +84,25 @@ def tallies(tlps: list[str]) -> list[dict[str, Any]]:
         if len(page) < 5_000:
             break
         after = page[-1].id
-    return [
+    rows = [
         {"collection": c, "partner": p, "direction": d, "tlp": tlp.upper(), "objects": n}
         for (c, p, d, tlp), n in sorted(counts.items())
     ]
+    return rows, indicators
 
 
 SHOWN_INDICATORS = 1_000  # the newest; the TAXII collections hold every one
 
 
 def indicator_rows(
-    store: Store, reader: str, tlps: list[str], seen: Counter[str], names: dict[str, str]
-) -> tuple[list[dict[str, Any]], int]:
-    """The indicators held (TLP:RED only for its owner), newest first, as an analyst reads
-    them (name, pattern, types, labels, confidence, who shared them under which TLP, on
-    how many hosts they are seen), each a link to its page; and how many there are."""
-    query = Query(equals={"type": "indicator", "last": True, "deleted": False})
-    found = [
-        v
-        for v in store.iter_query(STIX_OBJECTS, query)
-        if (not tlps or v.tlp in tlps) and custodian_may_see(v.tlp, v.owner_org, reader)
-    ]
-    found.sort(key=lambda v: (v.version, v.id), reverse=True)
+    found: list[StixVersion], seen: Counter[str], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The newest indicators as an analyst reads them (name, pattern, types, labels,
+    confidence, who shared them under which TLP, on how many hosts they are seen), each a
+    link to its page."""
+    newest = sorted(found, key=lambda v: (v.version, v.id), reverse=True)
     rows = []
-    for v in found[:SHOWN_INDICATORS]:
+    for v in newest[:SHOWN_INDICATORS]:
         obj = v.object
         rows.append(
             {
@@ -118,7 +118,7 @@ def indicator_rows(
                 "modified": str(obj.get("modified", ""))[:16].replace("T", " "),
             }
         )
-    return rows, len(found)
+    return rows
 
 
 def partner_view(who: Principal) -> Any:
@@ -175,21 +175,21 @@ def partner_view(who: Principal) -> Any:
     ]
 
 
-def sighting_rows(store: Store, sightings: list[Sighting]) -> list[dict[str, Any]]:
+def sighting_rows(
+    store: Store, sightings: list[Sighting], names: dict[str, str]
+) -> list[dict[str, Any]]:
     """Sightings as people know them: the indicator by name (its id one click away on the
     indicator page), its partner, the agency, system and host by name, each a link."""
     places = Places(store, [(s.org_id, s.system_id, s.asset_id) for s in sightings])
-    sources = [str((s.profile or {}).get("source", "")) for s in sightings]
-    partners = Places(store, [(o, "", None) for o in sources])
     rows = []
-    for s, source in zip(sightings, sources, strict=True):
+    for s in sightings:
         profile = s.profile or {}
         rows.append(
             {
                 "indicator": profile.get("name") or s.indicator_id,
                 "href": href("indicator", id=s.indicator_id),
                 "types": ", ".join(profile.get("types", [])),
-                "source": partners.agency(source) if source else "",
+                "source": names.get(str(profile.get("source", "")), ""),
                 "tlp": str(profile.get("tlp", "")).upper(),
                 **places.of(s.org_id, s.system_id, s.asset_id),
                 "first": s.first_seen.isoformat(" ", "minutes"),
@@ -206,7 +206,7 @@ def content(tlps: list[str]) -> Any:
     if who.role is Role.PARTNER:
         return partner_view(who)
     store = hub().store
-    rows = tallies(tlps)
+    rows, held = tallies(tlps, who.org_id or "")
     sightings = data.active_sightings(store, who)
     names = {o.id: o.name for o in store.list_organizations(limit=10_000)}
     by_tlp: Counter[str] = Counter()
@@ -226,7 +226,7 @@ def content(tlps: list[str]) -> Any:
     ]
     incoming = sum(r["objects"] for r in rows if r["direction"] == t("in"))
     seen = Counter(s.indicator_id for s in sightings)
-    indicators, held = indicator_rows(store, who.org_id or "", tlps, seen, names)
+    indicators = indicator_rows(held, seen, names)
     return [
         dbc.Row(
             [
@@ -258,7 +258,7 @@ def content(tlps: list[str]) -> Any:
         section(
             t("indicators"),
             html.P(
-                count("indicators.shown", len(indicators)) + f" / {held:,}",
+                count("indicators.shown", len(indicators)) + f" / {len(held):,}",
                 id="sharing-indicators-count",
             ),
             table(
@@ -282,7 +282,7 @@ def content(tlps: list[str]) -> Any:
             t("sightings"),
             table(
                 "sharing-sightings-table",
-                sighting_rows(store, sightings),
+                sighting_rows(store, sightings, names),
                 [
                     ("indicator", t("indicator")),
                     ("types", t("types")),
