@@ -14,7 +14,7 @@ from hub.core.errors import StoreError
 from hub.core.model import AuditDraft, AuditEntry, Organization, OrgKind, utcnow
 from hub.core.store.codec import encode
 from hub.core.store.elasticsearch import ElasticsearchStore
-from hub.core.store.elasticsearch.store import JOURNAL_ID, LOCK_ID
+from hub.core.store.elasticsearch.store import JOURNAL_ID, LOCK_ID, _Commit
 from tests.conftest import drop_indices, es_store
 
 pytestmark = pytest.mark.elasticsearch
@@ -156,3 +156,70 @@ def test_a_writer_dead_after_its_commit_point_is_finished(es: ElasticsearchStore
     entries = list(es.iter_audit())
     assert [e.request_id for e in entries] == ["r1", "r2", "r3"]
     assert audit.verify(entries).ok
+
+
+def test_concurrent_commits_of_many_partitions_land_once_in_one_chain(
+    es: ElasticsearchStore,
+) -> None:
+    """Issue 20 goal 2: writers of eight agencies commit at once, so their commits are
+    written in groups; every one lands once, the chain verifies, no journal or lease is
+    left behind."""
+    created: list[Organization] = []
+    errors: list[BaseException] = []
+
+    def write(w: int) -> None:
+        try:
+            for n in range(6):
+                org = Organization.new(f"Agency {w}-{n}", OrgKind.AGENCY, utcnow())
+                with es.transaction(f"agency-{w}") as tx:
+                    tx.put_organization(org)
+                    tx.append_audit(AuditDraft("t", "org.create", org.id, f"r{w}-{n}"))
+                created.append(org)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    assert sorted(o.id for o in es.list_organizations()) == sorted(o.id for o in created)
+    entries = list(es.iter_audit())
+    assert audit.verify(entries).ok
+    assert sorted(e.request_id for e in entries) == sorted(
+        f"r{w}-{n}" for w in range(8) for n in range(6)
+    )
+    es.es.indices.refresh(index=es.index("meta"))
+    left = es.es.search(index=es.index("meta"), query={"match_all": {}}, size=100)["hits"]
+    assert [h["_id"] for h in left["hits"] if h["_id"].startswith((JOURNAL_ID, LOCK_ID))] == []
+
+
+def test_a_refused_write_fails_its_own_commit_not_the_rest_of_its_group(
+    es: ElasticsearchStore,
+) -> None:
+    good = Organization.new("Good Agency", OrgKind.AGENCY, utcnow())
+    refused = {  # the mapping is strict: an unknown field is refused
+        "_index": es.index("organizations"),
+        "_id": "bad",
+        "_source": {"no_such_field": 1},
+    }
+    commits = [
+        _Commit("a", [org_action(es, good)], [AuditDraft("t", "org.create", good.id, "r1")]),
+        _Commit("b", [refused], [AuditDraft("t", "org.create", "bad", "r2")]),
+    ]
+    es._sequence(commits)
+    es._apply_group(commits)
+    assert commits[0].refused is None
+    assert commits[1].refused is not None
+    assert es.get_organization(good.id) == good
+    assert not es.es.exists(index=es.index("meta"), id=f"{JOURNAL_ID}:a")
+    # The refused one keeps its journal, for its partition's next writer to try again.
+    assert es.es.exists(index=es.index("meta"), id=f"{JOURNAL_ID}:b")
+    # Through a transaction, the writer learns it clearly.
+    with pytest.raises(StoreError, match="refused by Elasticsearch"), es.transaction("c") as tx:
+        tx.actions.append(refused)  # type: ignore[attr-defined]
+
+
+def org_action(es: ElasticsearchStore, org: Organization) -> dict[str, object]:
+    return {"_index": es.index("organizations"), "_id": org.id, "_source": encode(org)}

@@ -10,17 +10,21 @@ journal behind; the partition's next writer finishes it when its first entry is 
 chain and drops it otherwise. Every write is an idempotent put by a deterministic id, so
 finishing twice is safe. Bulk requests are followed by a refresh of what they wrote, so
 a search after a commit sees it. Partitions (an agency, or the hub) let writers of
-different agencies commit at once; the chain is still one chain.
+different agencies commit at once; the chain is still one chain. The concurrent commits of
+one process are written as a group (`group.py`): one tip, one request of journals, one bulk,
+one refresh and one request clearing the journals for all of them.
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -54,6 +58,7 @@ from hub.core.records.intel import IntelRecord, IntelSource
 from hub.core.records.scores import ScoreRecord
 from hub.core.settings import Settings
 from hub.core.store.codec import JsonDoc, decode, encode, encode_time
+from hub.core.store.elasticsearch.group import GroupCommit
 from hub.core.store.elasticsearch.mappings import (
     MAPPINGS,
     MIGRATIONS,
@@ -119,6 +124,51 @@ def _condition(condition: In | AnyOf) -> JsonDoc:
         groups = [{"bool": {"filter": [_condition(c) for c in g]}} for g in condition.groups]
         return {"bool": {"should": groups, "minimum_should_match": 1}}
     return {"terms": {condition.field: list(condition.values)}}
+
+
+class _Lease:
+    """A writer's lease on its partition: taken in a group with other writers' leases
+    (`ElasticsearchStore._take_leases`) and released with its commit's group, so that a
+    small commit costs the cluster no request of its own."""
+
+    def __init__(self, store: ElasticsearchStore, partition: str, owner: str) -> None:
+        self._store = store
+        self.partition = partition
+        self.lock_id = _lock_id(partition)
+        self.document = {"owner": owner, "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat()}
+        self.held: Any = None  # the lease as written: its _seq_no and _primary_term
+        self.found: tuple[Any, Any] | None = None  # journal, migration barrier
+        self.released = False
+
+    def version(self) -> dict[str, int]:
+        return {"if_seq_no": self.held["_seq_no"], "if_primary_term": self.held["_primary_term"]}
+
+    def renew(self) -> None:
+        """Extend the lease: work longer than it (a big rebuild) keeps the lock."""
+        self.document = {
+            "owner": self.document["owner"],
+            "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat(),
+        }
+        try:
+            self.held = self._store._replace_lease(self.lock_id, self.held, self.document)
+        except ConflictError:
+            raise StoreError(
+                "lost the writer lock to another writer during a long operation",
+                hint="make sure one migration runs at a time, then run it again",
+            ) from None
+
+
+@dataclass(eq=False)
+class _Commit:
+    """What one transaction writes, handed to the group commit; `entries` collects the
+    audit entries it has taken in the chain."""
+
+    partition: str
+    actions: list[JsonDoc]
+    drafts: list[AuditDraft]
+    lease: _Lease | None = None
+    entries: list[AuditEntry] = field(default_factory=list)
+    refused: helpers.BulkIndexError | None = None
 
 
 class _EsTransaction(Transaction):
@@ -226,6 +276,11 @@ class ElasticsearchStore(Store):
             self._options["ca_certs"] = ca_file
         self._es: Elasticsearch | None = None
         self._last_tip: AuditEntry | None = None  # a hint: where this process saw the chain end
+        self._group = GroupCommit(self._sequence, self._apply_group)
+        self._leases = GroupCommit(self._take_leases)
+        self._refreshes = GroupCommit(self._refresh)
+        self._partition_locks: dict[str, threading.Lock] = {}
+        self._partition_locks_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticsearchStore:
@@ -339,10 +394,10 @@ class ElasticsearchStore(Store):
                 )
             # Only under the lease: replaying a live writer's journal after a newer commit
             # would put older values back, and a rebuild must not miss a commit.
-            with self._writer_lock() as renew:
-                self._recover()
+            with self._writer_lock() as lease:
+                self._recover(found=lease.found)
                 if rebuild:
-                    with self._partitions_held(renew) as hold:
+                    with self._partitions_held(lease.renew) as hold:
                         for kind in rebuild:
                             if self._stale(kind):  # another migration may have done it
                                 self._rebuild(kind, hold, progress)
@@ -476,33 +531,49 @@ class ElasticsearchStore(Store):
 
     # Writes --------------------------------------------------------------------
     @contextmanager
-    def _writer_lock(self, partition: str = HUB) -> Iterator[Callable[[], None]]:
-        meta = self.index("meta")
+    def _writer_lock(self, partition: str = HUB) -> Iterator[_Lease]:
+        """The partition's lease. Threads of this process wanting the same partition
+        queue on a lock of their own first, so that one of them at a time asks the
+        cluster (many polling one lease made every lease request slower)."""
+        with self._partition_locks_lock:
+            local = self._partition_locks.setdefault(partition, threading.Lock())
+        if not local.acquire(timeout=self.lock_wait):
+            raise StoreError(
+                f"the store is busy: another writer held the lock for {self.lock_wait:.0f} s",
+                hint="retry shortly",
+            )
+        try:
+            with self._cluster_lease(partition) as lease:
+                yield lease
+        finally:
+            local.release()
+
+    @contextmanager
+    def _cluster_lease(self, partition: str) -> Iterator[_Lease]:
         lock_id = _lock_id(partition)
         owner = uuid.uuid4().hex
         deadline = time.monotonic() + self.lock_wait
         delay = 0.01
         while True:
-            lease = {"owner": owner, "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat()}
-            try:
-                held = self.es.create(index=meta, id=lock_id, document=lease)
+            lease = _Lease(self, partition, owner)
+            self._leases.submit(lease)
+            if lease.held is not None:
                 break
-            except ConflictError:
-                try:
-                    current = self.es.get(index=meta, id=lock_id)
-                except NotFoundError:
-                    continue
-                if current["_source"]["owner"] == owner:
-                    # The client retried our create (a node failed mid-request) and the
-                    # first attempt had landed: the lease is ours.
-                    held = current
+            try:
+                current = self.es.get(index=self.index("meta"), id=lock_id)
+            except NotFoundError:
+                continue
+            if current["_source"]["owner"] == owner:
+                # The client retried our create (a node failed mid-request) and the
+                # first attempt had landed: the lease is ours.
+                lease.held = current
+                break
+            if datetime.fromisoformat(current["_source"]["expires"]) < datetime.now(UTC):
+                try:  # the holder died: take the lease over, compare-and-set
+                    lease.held = self._replace_lease(lock_id, current, lease.document)
                     break
-                if datetime.fromisoformat(current["_source"]["expires"]) < datetime.now(UTC):
-                    try:  # the holder died: take the lease over, compare-and-set
-                        held = self._replace_lease(lock_id, current, lease)
-                        break
-                    except ConflictError:
-                        continue
+                except ConflictError:
+                    continue
             if time.monotonic() > deadline:
                 raise StoreError(
                     f"the store is busy: another writer held the lock for {self.lock_wait:.0f} s",
@@ -510,30 +581,41 @@ class ElasticsearchStore(Store):
                 )
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
-
-        def renew() -> None:
-            """Extend the lease: work longer than it (a big rebuild) keeps the lock."""
-            nonlocal held
-            lease = {"owner": owner, "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat()}
-            try:
-                held = self._replace_lease(lock_id, held, lease)
-            except ConflictError:
-                raise StoreError(
-                    "lost the writer lock to another writer during a long operation",
-                    hint="make sure one migration runs at a time, then run it again",
-                ) from None
-
         try:
-            yield renew
+            yield lease
         finally:
-            # If our lease expired and was taken over, there is nothing of ours to release.
-            with suppress(NotFoundError, ConflictError):
-                self.es.delete(
-                    index=meta,
-                    id=lock_id,
-                    if_seq_no=held["_seq_no"],
-                    if_primary_term=held["_primary_term"],
-                )
+            # Released already with its group's commit, or expired and taken over: then
+            # there is nothing of ours to release.
+            if not lease.released:
+                with suppress(NotFoundError, ConflictError):
+                    self.es.delete(
+                        index=self.index("meta"),
+                        id=lock_id,
+                        if_seq_no=lease.held["_seq_no"],
+                        if_primary_term=lease.held["_primary_term"],
+                    )
+
+    def _take_leases(self, leases: Sequence[_Lease]) -> None:
+        """Create the leases of one group (`GroupCommit`) in one request, then read what
+        their writers read first (the partition's journal, the migration barrier) in one
+        more. A lease another writer holds comes back without `held`."""
+        meta = self.index("meta")
+        operations: list[JsonDoc] = []
+        for lease in leases:
+            operations += [{"create": {"_index": meta, "_id": lease.lock_id}}, lease.document]
+        items = self.es.bulk(operations=operations)["items"]
+        for lease, item in zip(leases, items, strict=True):
+            result = item["create"]
+            if "error" not in result:
+                lease.held = result
+            elif result.get("status") != 409:
+                raise StoreError(f"could not take a writer lease: {result['error']}")
+        taken = [lease for lease in leases if lease.held is not None]
+        if taken:
+            ids = [_journal_id(lease.partition) for lease in taken] + [MIGRATING_ID]
+            docs = self.es.mget(index=meta, ids=ids)["docs"]
+            for lease, journal in zip(taken, docs, strict=False):
+                lease.found = (journal, docs[-1])
 
     def _replace_lease(self, lock_id: str, current: Any, lease: JsonDoc) -> Any:
         """Write `lease` over the lock document as it was read, or ConflictError."""
@@ -553,15 +635,24 @@ class ElasticsearchStore(Store):
         """
         if actions:
             helpers.bulk(self.es, actions, chunk_size=2000, max_chunk_bytes=20 * 1024 * 1024)
-        touched = sorted({a["_index"] for a in actions} | set(also))
+        touched = tuple(sorted({a["_index"] for a in actions} | set(also)))
         if touched:
-            self.es.indices.refresh(index=",".join(touched))
+            self._refreshes.submit(touched)
 
-    def _recover(self, partition: str = HUB) -> None:
+    def _refresh(self, requests: Sequence[tuple[str, ...]]) -> None:
+        """One refresh for every writer waiting on one (`GroupCommit`): each of them had
+        its bulk acknowledged before it asked, so a refresh started now shows them all.
+        Refreshes were the largest cost of small commits (`bench/commits`), and
+        concurrent ones slowed each other down."""
+        self.es.indices.refresh(index=",".join(sorted({i for r in requests for i in r})))
+
+    def _recover(self, partition: str = HUB, found: tuple[Any, Any] | None = None) -> None:
         """Finish the commit a dead writer of this partition left in its journal, or drop
-        it if the writer died before its commit point (nothing of it was acknowledged)."""
-        meta = self.index("meta")
-        found = self.es.mget(index=meta, ids=[_journal_id(partition), MIGRATING_ID])["docs"]
+        it if the writer died before its commit point (nothing of it was acknowledged).
+        `found`: the journal and the migration barrier, if read with the lease."""
+        if found is None:
+            ids = [_journal_id(partition), MIGRATING_ID]
+            found = tuple(self.es.mget(index=self.index("meta"), ids=ids)["docs"])
         journal, migrating = (d if d.get("found") else None for d in found)
         if (
             partition != HUB
@@ -577,18 +668,41 @@ class ElasticsearchStore(Store):
         source = journal["_source"]
         entries = [decode(AuditEntry, e) for e in source.get("audit", [])]
         if entries and not self._holds(entries[0]):
-            self._clear_journal(partition)  # died before its first entry was taken
+            self._clear_journals([partition])  # died before its first entry was taken
             return
-        # Committed: the rest of its entries go where the chain now ends.
+        # Committed: the rest of its entries go where the chain now ends. The journal
+        # keeps the entries already taken, so that dying again here still reads as
+        # committed.
         missing = [e for e in entries[1:] if not self._holds(e)]
         if missing:
-            self._sequence(partition, source["actions"], [_draft(e) for e in missing])
+            taken = [e for e in entries if e not in missing]
+            self._sequence(
+                [_Commit(partition, source["actions"], list(map(_draft, missing)), entries=taken)]
+            )
         self._apply(source["actions"], also=[self.index("audit")] if entries else ())
-        self._clear_journal(partition)
+        self._clear_journals([partition])
 
-    def _clear_journal(self, partition: str = HUB) -> None:
-        with suppress(NotFoundError):  # a retried delete whose first attempt landed
-            self.es.delete(index=self.index("meta"), id=_journal_id(partition))
+    def _clear_journals(self, partitions: Sequence[str], leases: Sequence[_Lease] = ()) -> None:
+        """Delete the journals of committed partitions and, in the same request, release
+        the leases given (compare-and-set: an expired lease taken over is not ours)."""
+        if not (partitions or leases):
+            return
+        meta = self.index("meta")
+        operations: list[JsonDoc] = [
+            {"delete": {"_index": meta, "_id": _journal_id(p)}} for p in partitions
+        ]
+        operations += [
+            {"delete": {"_index": meta, "_id": lease.lock_id, **lease.version()}}
+            for lease in leases
+        ]
+        answer = self.es.bulk(operations=operations)
+        for lease in leases:
+            lease.released = True
+        # Not found: a retried delete whose first attempt landed.
+        journals = answer["items"][: len(partitions)]
+        failed = [i for i in journals if i["delete"].get("status") not in (200, 404)]
+        if failed:
+            raise StoreError(f"could not clear a commit's journal: {failed[0]['delete']}")
 
     def _audit_entry(self, seq: int) -> AuditEntry | None:
         """One entry by its place in the chain, read in real time (a GET, not a search)."""
@@ -615,32 +729,36 @@ class ElasticsearchStore(Store):
             tip = following
         return tip
 
-    def _sequence(
-        self, partition: str, actions: list[JsonDoc], drafts: Sequence[AuditDraft]
-    ) -> None:
-        """Give the drafts their places in the one audit chain. Each entry is created by
-        its sequence number (`op_type=create`), so two writers can never both take one:
-        the loser chains again after the winner. The journal names the entries before the
-        first is created, which is the commit point a recovering writer checks."""
-        pending = list(drafts)
-        done: list[AuditEntry] = []
-        tip = self._tip()
-        while pending:
-            chained: list[AuditEntry] = []
-            for draft in pending:
-                chained.append(audit.chain(draft, chained[-1] if chained else tip))
-            self._write_journal(partition, actions, done + chained)
-            for entry in chained:
+    def _sequence(self, commits: Sequence[_Commit]) -> None:
+        """Write the commits' journals and give their drafts places in the one audit
+        chain, in the order of the group. Each entry is created by its sequence number
+        (`op_type=create`), so two writers can never both take one: the loser chains
+        again after the winner, and rewrites the journals of the commits whose entries
+        moved. A journal names its entries before the first is created, which is the
+        commit point a recovering writer checks; a commit without entries is committed
+        once its journal is written."""
+        pending = [(c, d) for c in commits for d in c.drafts]
+        journals = list(commits)
+        tip = self._tip() if pending else None
+        taken = False
+        while True:
+            chained: list[tuple[_Commit, AuditEntry]] = []
+            for commit, draft in pending:
+                chained.append((commit, audit.chain(draft, chained[-1][1] if chained else tip)))
+            self._write_journals(journals, chained)
+            created = 0
+            for commit, entry in chained:
                 if not self._create_audit(entry):
                     break  # another writer took this place: chain the rest after it
-                done.append(entry)
-                pending.pop(0)
-                tip = entry
-            else:
+                commit.entries.append(entry)
+                tip, taken, created = entry, True, created + 1
+            pending = pending[created:]
+            if not pending:
                 break
+            journals = list(dict.fromkeys(c for c, _ in pending))
             tip = self._tip()
-        if done:
-            self._last_tip = done[-1]
+        if taken:
+            self._last_tip = tip
 
     def _create_audit(self, entry: AuditEntry) -> bool:
         try:
@@ -650,13 +768,21 @@ class ElasticsearchStore(Store):
             return self._holds(entry)
         return True
 
-    def _write_journal(
-        self, partition: str, actions: list[JsonDoc], entries: Sequence[AuditEntry]
+    def _write_journals(
+        self, commits: Sequence[_Commit], chained: Sequence[tuple[_Commit, AuditEntry]]
     ) -> None:
-        document: JsonDoc = {"actions": actions}
-        if entries:
-            document["audit"] = [encode(e) for e in entries]
-        self.es.index(index=self.index("meta"), id=_journal_id(partition), document=document)
+        """One journal document per partition, all in one request."""
+        meta = self.index("meta")
+        actions = []
+        for commit in commits:
+            entries = commit.entries + [e for c, e in chained if c is commit]
+            document: JsonDoc = {"actions": commit.actions}
+            if entries:
+                document["audit"] = [encode(e) for e in entries]
+            actions.append(
+                {"_index": meta, "_id": _journal_id(commit.partition), "_source": document}
+            )
+        helpers.bulk(self.es, actions, chunk_size=2000, max_chunk_bytes=20 * 1024 * 1024)
 
     def _import(self, partition: str, actions: list[JsonDoc], entries: list[AuditEntry]) -> None:
         """Entries copied verbatim from another store: each must extend the chain as is."""
@@ -666,29 +792,52 @@ class ElasticsearchStore(Store):
             if refused:
                 raise StoreError(refused)
             tip = entry
-        self._write_journal(partition, actions, entries)
+        self._write_journals([_Commit(partition, actions, [], entries=entries)], [])
         for entry in entries:
             if not self._create_audit(entry):
                 raise StoreError(f"audit entry {entry.seq} was written by another writer")
         self._last_tip = tip
 
+    def _apply_group(self, commits: Sequence[_Commit]) -> None:
+        """The commits of one group (`GroupCommit`), once `_sequence` has written their
+        journals and taken their places in the chain: their partitions' leases are held
+        by the threads waiting on them, so only the round trips are shared."""
+        audit_index = [self.index("audit")] if any(c.drafts for c in commits) else []
+        try:
+            self._apply([a for c in commits for a in c.actions], also=audit_index)
+        except helpers.BulkIndexError:
+            if len(commits) == 1:
+                raise
+            # A write refused by Elasticsearch fails its own commit, not its neighbours':
+            # each is applied again alone (puts by id are idempotent).
+            for commit in commits:
+                try:
+                    self._apply(commit.actions, also=audit_index)
+                except helpers.BulkIndexError as exc:
+                    commit.refused = exc
+        # A refused commit keeps its journal, as a lone one always did: the partition's
+        # next writer tries it again.
+        committed = [c for c in commits if c.refused is None]
+        leases = [c.lease for c in committed if c.lease is not None]
+        self._clear_journals([c.partition for c in committed], leases)
+
     @contextmanager
     def transaction(self, partition: str = HUB) -> Iterator[Transaction]:
-        with self._errors(), self._writer_lock(partition):
-            self._recover(partition)
+        with self._errors(), self._writer_lock(partition) as lease:
+            self._recover(partition, lease.found)
             tx = _EsTransaction(self)
             yield tx
             if not (tx.actions or tx.drafts or tx.imported):
                 return
             if tx.imported:
                 self._import(partition, tx.actions, tx.imported)
-            elif tx.drafts:
-                self._sequence(partition, tx.actions, tx.drafts)
+                self._apply(tx.actions, also=[self.index("audit")])
+                self._clear_journals([partition])
             else:
-                self._write_journal(partition, tx.actions, ())
-            audited = bool(tx.drafts or tx.imported)
-            self._apply(tx.actions, also=[self.index("audit")] if audited else ())
-            self._clear_journal(partition)
+                commit = _Commit(partition, tx.actions, tx.drafts, lease)
+                self._group.submit(commit)
+                if commit.refused is not None:
+                    raise commit.refused
 
     # Reads ---------------------------------------------------------------------
     def _get(self, kind: str, doc_id: str) -> JsonDoc | None:
