@@ -223,3 +223,34 @@ def test_a_refused_write_fails_its_own_commit_not_the_rest_of_its_group(
 
 def org_action(es: ElasticsearchStore, org: Organization) -> dict[str, object]:
     return {"_index": es.index("organizations"), "_id": org.id, "_source": encode(org)}
+
+
+def test_a_recovery_that_dies_itself_still_reads_as_committed(
+    es: ElasticsearchStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next writer re-chains a half-committed journal's missing entries and writes
+    the journal again before creating them: that journal must keep the entry already
+    taken, or a writer dying at that point turns a committed transaction into one the
+    following writer drops."""
+    org = Organization.new("Twice Interrupted", OrgKind.AGENCY, utcnow())
+    first, _ = journal_of_dead_writer(
+        es,
+        org,
+        AuditDraft("t", "org.create", org.id, "r1"),
+        AuditDraft("t", "org.note", org.id, "r2"),
+    )
+    es.es.create(index=es.index("audit"), id=str(first.seq), document=encode(first))
+
+    def dies(entry: AuditEntry) -> bool:
+        raise RuntimeError("the recovering writer died")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(es, "_create_audit", dies)
+        with pytest.raises(RuntimeError), es.transaction("p"):
+            pass
+    with es.transaction("p"):
+        pass
+    assert es.get_organization(org.id) == org
+    entries = list(es.iter_audit())
+    assert [e.request_id for e in entries] == ["r1", "r2"]
+    assert audit.verify(entries).ok
