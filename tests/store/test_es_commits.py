@@ -254,3 +254,30 @@ def test_a_recovery_that_dies_itself_still_reads_as_committed(
     entries = list(es.iter_audit())
     assert [e.request_id for e in entries] == ["r1", "r2"]
     assert audit.verify(entries).ok
+
+
+def test_the_audit_chain_reads_in_full_though_commits_do_not_refresh_it(
+    es: ElasticsearchStore,
+) -> None:
+    """Commits refresh what they wrote but not the audit index (refreshing it cost as much
+    as the rest of a small commit); the chain's readers walk the tail the index does not
+    show yet in real time, so a commit is in the chain as soon as it returns."""
+    es.es.indices.put_settings(index=es.index("audit"), settings={"refresh_interval": "-1"})
+
+    def commit(n: int) -> None:
+        with es.transaction("p") as tx:
+            tx.append_audit(AuditDraft("t", "note", str(n), f"r{n}"))
+
+    for n in range(30):
+        commit(n)
+    es.es.indices.refresh(index=es.index("audit"))  # the index shows the first 30 ...
+    for n in range(30, 100):  # ... and not the next 70: more than one real-time read
+        commit(n)
+    assert [e.request_id for e in es.iter_audit()] == [f"r{n}" for n in range(100)]
+    assert [e.request_id for e in es.iter_audit(after_seq=25, limit=10)] == [
+        f"r{n}" for n in range(25, 35)
+    ]
+    head = es.audit_head()
+    assert head is not None and head.request_id == "r99"
+    assert audit.verify(es.iter_audit()).ok
+    assert es.counts().audit_entries == 100

@@ -9,10 +9,12 @@ the batch with bulk requests and clear the journal. A writer that dies leaves it
 journal behind; the partition's next writer finishes it when its first entry is in the
 chain and drops it otherwise. Every write is an idempotent put by a deterministic id, so
 finishing twice is safe. Bulk requests are followed by a refresh of what they wrote, so
-a search after a commit sees it. Partitions (an agency, or the hub) let writers of
-different agencies commit at once; the chain is still one chain. The concurrent commits of
-one process are written as a group (`group.py`): one tip, one request of journals, one bulk,
-one refresh and one request clearing the journals for all of them.
+a search after a commit sees it; the audit index alone is not refreshed: its readers read
+the chain's tail past the last refresh in real time. Partitions (an agency, or the hub)
+let writers of different agencies commit at once; the chain is still one chain. The
+concurrent commits of one process are written as a group (`group.py`): leases taken
+together, one request of journals, one bulk, one refresh shared with whoever waits on one,
+and one request clearing the journals and releasing the leases for all of them.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ INTEL_STAMP_ID = "intel-stamp"
 LOCK_LEASE = timedelta(seconds=120)
 LOCK_WAIT = 30.0
 PAGE = 1000
+FORWARD = 64  # entries read at once when walking the audit chain's tail in real time
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -110,6 +113,10 @@ def _lock_id(partition: str) -> str:
 
 def _journal_id(partition: str) -> str:
     return JOURNAL_ID if partition == HUB else f"{JOURNAL_ID}:{partition}"
+
+
+def _found(doc: JsonDoc) -> bool:
+    return bool(doc.get("found"))
 
 
 def _draft(entry: AuditEntry) -> AuditDraft:
@@ -721,12 +728,28 @@ class ElasticsearchStore(Store):
         """The chain's last entry now: from the last one this process saw (or a search),
         then forward by real-time GETs over what other writers appended since."""
         tip = self._last_tip
-        if tip is not None and not self._holds(tip):
-            tip = None  # not this store's chain any more (its indices were replaced)
-        if tip is None:
-            tip = self.audit_head()
-        while (following := self._audit_entry(1 if tip is None else tip.seq + 1)) is not None:
-            tip = following
+        if tip is not None:
+            # It and what follows it, in one request.
+            following = self._following(tip.seq - 1)
+            if following and following[0].hash == tip.hash:
+                tip = following[-1]
+                return tip if len(following) < FORWARD else self._last_of(tip)
+            # Not this store's chain any more (its indices were replaced).
+        return self.audit_head()
+
+    def _following(self, after_seq: int, count: int = FORWARD) -> list[AuditEntry]:
+        """The entries after `after_seq`, up to `count` of them, read in real time (an
+        `mget`, not a search): they may be newer than the audit index's last refresh."""
+        ids = [str(seq) for seq in range(after_seq + 1, after_seq + 1 + count)]
+        docs = self.es.mget(index=self.index("audit"), ids=ids)["docs"]
+        return [decode(AuditEntry, d["_source"]) for d in itertools.takewhile(_found, docs)]
+
+    def _last_of(self, tip: AuditEntry | None) -> AuditEntry | None:
+        """The chain's end, from `tip` forward in real time."""
+        while following := self._following(0 if tip is None else tip.seq):
+            tip = following[-1]
+            if len(following) < FORWARD:
+                break
         return tip
 
     def _sequence(self, commits: Sequence[_Commit]) -> None:
@@ -802,9 +825,10 @@ class ElasticsearchStore(Store):
         """The commits of one group (`GroupCommit`), once `_sequence` has written their
         journals and taken their places in the chain: their partitions' leases are held
         by the threads waiting on them, so only the round trips are shared."""
-        audit_index = [self.index("audit")] if any(c.drafts for c in commits) else []
+        # The audit index is not refreshed: its readers walk the chain's tail in real time
+        # (`_following`), and refreshing it with every commit cost as much as the rest.
         try:
-            self._apply([a for c in commits for a in c.actions], also=audit_index)
+            self._apply([a for c in commits for a in c.actions])
         except helpers.BulkIndexError:
             if len(commits) == 1:
                 raise
@@ -812,7 +836,7 @@ class ElasticsearchStore(Store):
             # each is applied again alone (puts by id are idempotent).
             for commit in commits:
                 try:
-                    self._apply(commit.actions, also=audit_index)
+                    self._apply(commit.actions)
                 except helpers.BulkIndexError as exc:
                     commit.refused = exc
         # A refused commit keeps its journal, as a lone one always did: the partition's
@@ -1064,27 +1088,39 @@ class ElasticsearchStore(Store):
 
     def audit_head(self) -> AuditEntry | None:
         hits = self._search("audit", [], [{"seq": "desc"}], 1)
-        return decode(AuditEntry, hits[0]) if hits else None
+        return self._last_of(decode(AuditEntry, hits[0]) if hits else None)
 
     def iter_audit(self, *, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditEntry]:
+        """Searched page by page, then the tail the index has not been refreshed to
+        show yet, read in real time: commits do not refresh the audit index."""
         remaining = limit
-        after: list[Any] = [after_seq]
+        last = after_seq
+        searching = True
         while remaining is None or remaining > 0:
             size = PAGE if remaining is None else min(PAGE, remaining)
-            hits = self._search("audit", [], [{"seq": "asc"}], size, after)
-            for doc in hits:
-                yield decode(AuditEntry, doc)
-            if len(hits) < size:
-                return
-            after = [hits[-1]["seq"]]
+            if searching:
+                entries = [
+                    decode(AuditEntry, doc)
+                    for doc in self._search("audit", [], [{"seq": "asc"}], size, [last])
+                ]
+                searching = len(entries) == size
+            else:
+                entries = self._following(last, min(size, FORWARD))
+                if not entries:
+                    return
+            yield from entries
+            if entries:
+                last = entries[-1].seq
             if remaining is not None:
-                remaining -= len(hits)
+                remaining -= len(entries)
 
     def counts(self) -> StoreCounts:
         with self._errors():
 
             def count(kind: str) -> int:
                 return int(self.es.count(index=self.index(kind))["count"])
+
+            self.es.indices.refresh(index=self.index("audit"))  # commits do not refresh it
 
             packages = self.es.search(
                 index=self.index("asset-packages"),
