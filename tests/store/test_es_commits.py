@@ -41,8 +41,7 @@ def test_a_commit_left_in_the_journal_is_finished_by_the_next_writer(
     es: ElasticsearchStore,
 ) -> None:
     org = Organization.new("Half Written", OrgKind.AGENCY, utcnow())
-    action = {"_index": es.index("organizations"), "_id": org.id, "_source": encode(org)}
-    es.es.index(index=es.index("meta"), id=JOURNAL_ID, document={"actions": [action]})
+    es.es.index(index=es.index("meta"), id=JOURNAL_ID, document={"actions": [org_action(es, org)]})
     assert es.get_organization(org.id) is None
 
     with es.transaction():
@@ -120,13 +119,26 @@ def journal_of_dead_writer(
     entries: list[AuditEntry] = []
     for d in drafts:
         entries.append(audit.chain(d, entries[-1] if entries else head))
-    action = {"_index": es.index("organizations"), "_id": org.id, "_source": encode(org)}
     es.es.index(
         index=es.index("meta"),
         id=f"{JOURNAL_ID}:p",
-        document={"actions": [action], "audit": [encode(e) for e in entries]},
+        document={"actions": [org_action(es, org)], "audit": [encode(e) for e in entries]},
     )
     return entries
+
+
+def half_committed(es: ElasticsearchStore, name: str) -> Organization:
+    """A dead writer's journal of an organization and two entries, r1 and r2, of which it
+    took the first (its commit point) and not the second."""
+    org = Organization.new(name, OrgKind.AGENCY, utcnow())
+    first, _ = journal_of_dead_writer(
+        es,
+        org,
+        AuditDraft("t", "org.create", org.id, "r1"),
+        AuditDraft("t", "org.note", org.id, "r2"),
+    )
+    es.es.create(index=es.index("audit"), id=str(first.seq), document=encode(first))
+    return org
 
 
 def test_a_writer_dead_before_its_commit_point_leaves_nothing(es: ElasticsearchStore) -> None:
@@ -142,14 +154,7 @@ def test_a_writer_dead_before_its_commit_point_leaves_nothing(es: ElasticsearchS
 def test_a_writer_dead_after_its_commit_point_is_finished(es: ElasticsearchStore) -> None:
     """Its first entry was taken (the commit point), its second not: the next writer of
     the partition applies its writes and appends the rest of its entries."""
-    org = Organization.new("Half Committed", OrgKind.AGENCY, utcnow())
-    first, _ = journal_of_dead_writer(
-        es,
-        org,
-        AuditDraft("t", "org.create", org.id, "r1"),
-        AuditDraft("t", "org.note", org.id, "r2"),
-    )
-    es.es.create(index=es.index("audit"), id=str(first.seq), document=encode(first))
+    org = half_committed(es, "Half Committed")
     with es.transaction("p") as tx:
         tx.append_audit(AuditDraft("t", "later", "x", "r3"))
     assert es.get_organization(org.id) == org
@@ -232,14 +237,7 @@ def test_a_recovery_that_dies_itself_still_reads_as_committed(
     the journal again before creating them: that journal must keep the entry already
     taken, or a writer dying at that point turns a committed transaction into one the
     following writer drops."""
-    org = Organization.new("Twice Interrupted", OrgKind.AGENCY, utcnow())
-    first, _ = journal_of_dead_writer(
-        es,
-        org,
-        AuditDraft("t", "org.create", org.id, "r1"),
-        AuditDraft("t", "org.note", org.id, "r2"),
-    )
-    es.es.create(index=es.index("audit"), id=str(first.seq), document=encode(first))
+    org = half_committed(es, "Twice Interrupted")
 
     def dies(entry: AuditEntry) -> bool:
         raise RuntimeError("the recovering writer died")

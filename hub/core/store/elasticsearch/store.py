@@ -133,6 +133,10 @@ def _condition(condition: In | AnyOf) -> JsonDoc:
     return {"terms": {condition.field: list(condition.values)}}
 
 
+def _lease_document(owner: str) -> JsonDoc:
+    return {"owner": owner, "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat()}
+
+
 class _Lease:
     """A writer's lease on its partition: taken in a group with other writers' leases
     (`ElasticsearchStore._take_leases`) and released with its commit's group, so that a
@@ -142,7 +146,7 @@ class _Lease:
         self._store = store
         self.partition = partition
         self.lock_id = _lock_id(partition)
-        self.document = {"owner": owner, "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat()}
+        self.document = _lease_document(owner)
         self.held: Any = None  # the lease as written: its _seq_no and _primary_term
         self.found: tuple[Any, Any] | None = None  # journal, migration barrier
         self.released = False
@@ -152,10 +156,7 @@ class _Lease:
 
     def renew(self) -> None:
         """Extend the lease: work longer than it (a big rebuild) keeps the lock."""
-        self.document = {
-            "owner": self.document["owner"],
-            "expires": (datetime.now(UTC) + LOCK_LEASE).isoformat(),
-        }
+        self.document = _lease_document(self.document["owner"])
         try:
             self.held = self._store._replace_lease(self.lock_id, self.held, self.document)
         except ConflictError:
@@ -711,18 +712,10 @@ class ElasticsearchStore(Store):
         if failed:
             raise StoreError(f"could not clear a commit's journal: {failed[0]['delete']}")
 
-    def _audit_entry(self, seq: int) -> AuditEntry | None:
-        """One entry by its place in the chain, read in real time (a GET, not a search)."""
-        try:
-            doc = self.es.get(index=self.index("audit"), id=str(seq))
-        except NotFoundError:
-            return None
-        return decode(AuditEntry, doc["_source"])
-
     def _holds(self, entry: AuditEntry) -> bool:
         """Whether the chain has this very entry at its place."""
-        found = self._audit_entry(entry.seq)
-        return found is not None and found.hash == entry.hash
+        found = self._following(entry.seq - 1, 1)
+        return bool(found) and found[0].hash == entry.hash
 
     def _tip(self) -> AuditEntry | None:
         """The chain's last entry now: from the last one this process saw (or a search),
