@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from hub.core.auth import Principal
 from hub.core.model import Role
 
@@ -65,3 +67,12 @@ def may_see(who: Principal | None, page: str) -> bool:
 def home_path(who: Principal, prefix: str) -> str:
     """The path `who` lands on (an agency user's agency page shows their own agency)."""
     return prefix.rstrip("/") + PATHS[LANDING[who.role]]
+
+
+def inside(target: str, prefix: str) -> str:
+    """`target` if it is a path inside the dashboards, else their root: a login or
+    sign-in link must never send anyone elsewhere (an open redirect)."""
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not parsed.path.startswith(prefix):
+        return prefix
+    return target

@@ -13,7 +13,7 @@ import dash
 from dash import Dash, html
 from flask import Flask
 
-from dashboards import dispatch, session
+from dashboards import dispatch, session, signin
 from dashboards.access import PATHS
 from dashboards.pages import (
     agency,
@@ -65,20 +65,22 @@ def mount(server: Flask, settings: Settings) -> Dash:
         page.register(app)
     app.layout = html.Div(dash.page_container)
     dispatch.install(server, app)
-    server.extensions["crsa_ui_csp"] = functools.cache(lambda: content_policy(app))
+    server.extensions["crsa_ui_csp"] = functools.cache(lambda: content_policy(app, settings))
     return app
 
 
-def content_policy(app: Dash) -> str:
+def content_policy(app: Dash, settings: Settings) -> str:
     """The dashboards' Content-Security-Policy: scripts only from the hub, plus Dash's own
     inline start-up scripts by their hashes (known once Dash has set itself up, on the first
     request); styles inline too (Dash and plotly set them on elements); nothing may frame
-    the pages or receive their forms."""
+    the pages or receive their forms, but the identity provider, where logging out goes
+    on to end the provider's session too (a form's redirect counts as its action)."""
     hashes = " ".join(app.csp_hashes())
+    forms = " ".join(filter(None, ("'self'", signin.issuer_origin(settings))))
     return (
         "default-src 'self'; "
         f"script-src 'self' {hashes}; "
         "style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        f"object-src 'none'; base-uri 'self'; form-action {forms}; frame-ancestors 'none'"
     )

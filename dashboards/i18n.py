@@ -98,6 +98,29 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (ja, en)
         "`crsa token add` またはデモが表示したトークンを入力してください。",
         "Enter a token from `crsa token add`, or one the demo printed.",
     ),
+    "reauth.needed": (
+        "この操作には直近のサインインが必要です。もう一度サインインしてください。",
+        "This needs a recent sign-in: please sign in again.",
+    ),
+    "login.again": ("もう一度サインイン", "Sign in again"),
+    "login.oidc": ("組織のアカウントでサインイン", "Sign in with your organization's account"),
+    "signin.refused": ("サインインできません", "Sign-in refused"),
+    "signin.invalid": (
+        "認証基盤からの応答を検証できませんでした。",
+        "The identity provider's answer could not be verified.",
+    ),
+    "signin.retry": (
+        "もう一度サインインしてください。繰り返す場合はハブの管理者に連絡してください。",
+        "Please sign in again; if this repeats, tell the hub's administrator.",
+    ),
+    "signin.unreachable": (
+        "認証基盤に接続できません。",
+        "The identity provider cannot be reached.",
+    ),
+    "signin.unreachable.hint": (
+        "ハブの管理者に oidc_issuer の設定を確認するよう依頼してください。",
+        "Ask the hub's administrator to check the oidc_issuer setting.",
+    ),
     "login.bad": ("トークンが無効か失効しています。", "That token is invalid or revoked."),
     "login.expired": (
         "ログイン画面の有効期限が切れました。もう一度お試しください。",

@@ -18,13 +18,16 @@ import hmac
 import html
 import re
 import secrets
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-from dashboards.access import home_path, may_see
+from dashboards import signin
+from dashboards.access import home_path, inside, may_see
 from dashboards.i18n import LANGUAGES, t
 from hub.core.auth import Principal, authenticate
 from hub.core.errors import AuthError
@@ -32,12 +35,13 @@ from hub.core.keyfiles import key_file
 from hub.core.model import WebSession, utcnow
 from hub.core.settings import Settings
 from hub.core.store import Store
-from hub.core.store.interface import WEB_SESSIONS
+from hub.core.store.interface import PERSONS, WEB_SESSIONS
 
 PREFIX = "/ui/"
 OPEN = ("/ui/login", "/ui/lang/", "/ui/assets/", "/ui/_dash-component-suites/", "/ui/_favicon")
 CSRF_COOKIE = "_csrf_token"  # the name the Dash renderer reads
 CSRF_HEADER = "X-CSRFToken"
+SEEN_EVERY = timedelta(minutes=1)  # how finely a session's last request is kept
 
 
 def session_key(home: Path) -> bytes:
@@ -59,12 +63,59 @@ def _store() -> Store:
     return store
 
 
-def viewer() -> Principal | None:
-    """The logged-in principal, or None (never logged in, logged out, token revoked)."""
+def _settings() -> Settings:
+    settings: Settings = current_app.extensions["crsa"].settings
+    return settings
+
+
+def _current_session() -> WebSession | None:
+    """This browser's session if it still holds. One idle too long, or signed in too long
+    ago, ends here (for every worker: the end is stored); a session in use has its last
+    request noted, to the minute."""
     sid = session.get("sid")
     found = _store().fetch(WEB_SESSIONS, sid) if isinstance(sid, str) else None
     if found is None or not found.active:
         return None
+    now, settings = utcnow(), _settings()
+    seen = found.last_seen_at or found.created_at
+    if now - found.created_at > timedelta(hours=settings.session_max_hours) or (
+        now - seen > timedelta(minutes=settings.session_idle_minutes)
+    ):
+        with _store().transaction() as tx:
+            tx.put_web_session(replace(found, ended_at=now))
+        return None
+    if now - seen > SEEN_EVERY:
+        found = replace(found, last_seen_at=now)
+        with _store().transaction() as tx:
+            tx.put_web_session(found)
+    return found
+
+
+def require_recent_sign_in() -> None:
+    """For exports and risk acceptance: a sign-in within `reauth_minutes`, so a session
+    left open on an unattended screen cannot do them. The error says how to sign in again
+    (through the provider with `max_age=0` for a person, which asks for the password)."""
+    found = _current_session()
+    limit = timedelta(minutes=_settings().reauth_minutes)
+    if found is not None and utcnow() - found.created_at <= limit:
+        return
+    again = (
+        f"{PREFIX}login/oidc?reauth=1"
+        if found is not None and found.person_id
+        else f"{PREFIX}login"
+    )
+    raise AuthError(t("reauth.needed"), hint=again)
+
+
+def viewer() -> Principal | None:
+    """The logged-in principal, or None (never logged in, logged out, idle or too long
+    signed in, token revoked, person disabled in the hub)."""
+    found = _current_session()
+    if found is None:
+        return None
+    if found.person_id:
+        person = _store().fetch(PERSONS, found.person_id)
+        return Principal.from_person(person) if person is not None and person.active else None
     token = _store().get_token(found.token_id)
     if token is None or not token.active:
         return None
@@ -109,7 +160,16 @@ def _login_page(error: str = "") -> str:
 <input type="hidden" name="csrf" value="{html.escape(csrf_token())}">
 <button id="login" class="btn btn-primary" type="submit">{t("login")}</button>
 <a class="ms-3" href="{PREFIX}lang/{_other(lang)}?next={PREFIX}login">{t("language")}</a>
-</form></main></body></html>"""
+</form>{_provider_link()}</main></body></html>"""
+
+
+def _provider_link() -> str:
+    """Sign-in through the identity provider, offered first in line when configured."""
+    if not signin.configured():
+        return ""
+    target = html.escape(quote(safe_next(request.args.get("next", PREFIX)), safe="/"))
+    return f"""<hr class="my-4"><a id="login-oidc" class="btn btn-outline-primary w-100"
+href="{PREFIX}login/oidc?next={target}">{t("login.oidc")}</a>"""
 
 
 def _code(text: str) -> str:
@@ -117,12 +177,8 @@ def _code(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
 
 
-def _safe_next(target: str) -> str:
-    """Only paths inside the dashboards: a login link must not send anyone elsewhere."""
-    parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not parsed.path.startswith(PREFIX):
-        return PREFIX
-    return target
+def safe_next(target: str) -> str:
+    return inside(target, PREFIX)
 
 
 def _refused(why: str) -> Response:
@@ -159,7 +215,7 @@ def register(server: Flask, settings: Settings) -> None:
             tx.put_web_session(started)
         session["sid"] = started.id
         csrf_token()
-        target = _safe_next(request.form.get("next", PREFIX))
+        target = safe_next(request.form.get("next", PREFIX))
         # No page asked for: the role's own (an agency user's agency, a partner's sharing).
         return redirect(home_path(who, PREFIX) if target == PREFIX else target)  # type: ignore[return-value]
 
@@ -169,19 +225,22 @@ def register(server: Flask, settings: Settings) -> None:
             return _refused("the logout form has expired: reload the page and log out again")
         sid = session.get("sid")
         found = _store().fetch(WEB_SESSIONS, sid) if isinstance(sid, str) else None
+        provider = None
         if found is not None and found.active:
             with _store().transaction() as tx:
-                tx.put_web_session(WebSession(found.id, found.token_id, found.created_at, utcnow()))
+                tx.put_web_session(replace(found, ended_at=utcnow()))
+            provider = signin.logout_url(found)
         session.clear()
-        return redirect(f"{PREFIX}login")  # type: ignore[return-value]
+        return redirect(provider or f"{PREFIX}login")  # type: ignore[return-value]
 
     @bp.get(f"{PREFIX}lang/<code>")
     def choose_language(code: str) -> Response:
         if code in LANGUAGES:
             session["lang"] = code
-        return redirect(_safe_next(request.args.get("next", PREFIX)))  # type: ignore[return-value]
+        return redirect(safe_next(request.args.get("next", PREFIX)))  # type: ignore[return-value]
 
     server.register_blueprint(bp)
+    signin.register(server, settings)
 
     @server.before_request
     def guard() -> Response | None:

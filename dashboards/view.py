@@ -19,6 +19,7 @@ from dashboards.access import MENU, PATHS, may_see
 from dashboards.i18n import TEXT, grid_text, language, t
 from dashboards.session import PREFIX, csrf_token, viewer
 from hub.core.auth import Principal
+from hub.core.errors import HubError
 from hub.core.model import utcnow
 from hub.core.records.scores import ScoreRecord
 from hub.risk.scoring.policy import ScoringPolicy, load_policy
@@ -130,6 +131,10 @@ def shell(page: str, who: Principal | None, body: Any, **query: str) -> html.Div
     ]
     other = "en" if language() == "ja" else "ja"
     here = href(page, **query)
+    if who is not None and who.display_name:
+        links.append(
+            dbc.NavItem(html.Span(who.display_name, id="nav-who", className="navbar-text mx-2"))
+        )
     links += [
         dbc.NavItem(
             dbc.NavLink(
@@ -329,3 +334,12 @@ def admitted(page: str) -> Principal | None:
     then shows nothing (the layout already said why)."""
     who = viewer()
     return who if who is not None and may_see(who, page) else None
+
+
+def refusal(exc: HubError) -> Any:
+    """A refused action as the page shows it: the reason, and where the hint is a page of
+    the dashboards (sign in again), a link to it."""
+    parts: list[Any] = [f"{t('refused')}: {exc.message}"]
+    if exc.hint and exc.hint.startswith("/ui/"):
+        parts += [" ", html.A(t("login.again"), href=exc.hint, id="refused-signin")]
+    return dbc.Alert(parts, color="danger", id="refused")

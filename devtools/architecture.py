@@ -44,6 +44,9 @@ UNITS: dict[str, Unit] = {
     "hub.sharing": Unit(
         "sharing", "TAXII collections, TLP markings, partner feeds, IOC matching, sightings"
     ),
+    "hub.people": Unit(
+        "people", "staff from the identity provider: group mappings, sign-in, who acted"
+    ),
     "hub.inventory": Unit(
         "inventory", "collector batches in, hosts' software and telemetry, re-matching"
     ),

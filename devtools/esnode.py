@@ -31,51 +31,18 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devtools.jvm import Unavailable, cache_dir, fetch, java_home
+
 ES_VERSION = "8.19.21"
-ARTIFACT = f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{ES_VERSION}:zip"
 RUN_AS = "crsa-es"
-
-
-class Unavailable(Exception):
-    """No node can be had here (no Java, no Maven, no network); the message says why."""
-
-
-def _m2_repository() -> Path:
-    return Path(os.environ.get("MAVEN_REPO", Path.home() / ".m2" / "repository"))
-
-
-def _cache_dir() -> Path:
-    """As root the nodes run as another user, who cannot enter /root: use /var/cache."""
-    if os.geteuid() == 0:
-        return Path("/var/cache/crsa-hub")
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "crsa-hub"
 
 
 def distribution() -> Path:
     """The unpacked distribution, fetched through Maven's cache on first use."""
-    home = _cache_dir() / f"elasticsearch-{ES_VERSION}"
+    home = cache_dir() / f"elasticsearch-{ES_VERSION}"
     if (home / "bin" / "elasticsearch").is_file():
         return home
-    archive = (
-        _m2_repository()
-        / "org/elasticsearch/distribution/integ-test-zip/elasticsearch"
-        / ES_VERSION
-        / f"elasticsearch-{ES_VERSION}.zip"
-    )
-    if not archive.is_file():
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise Unavailable("Maven (mvn) is not installed; it fetches Elasticsearch")
-        print(f"fetching Elasticsearch {ES_VERSION} through Maven ...", file=sys.stderr)
-        done = subprocess.run(
-            [mvn, "-q", "-B", "dependency:get", f"-Dartifact={ARTIFACT}", "-Dtransitive=false"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0 or not archive.is_file():
-            raise Unavailable(f"mvn could not fetch {ARTIFACT}: {done.stdout[-2000:]}")
+    archive = fetch("org.elasticsearch.distribution.integ-test-zip", "elasticsearch", ES_VERSION)
     home.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=home.parent))
     staging.chmod(0o755)
@@ -96,26 +63,9 @@ def distribution() -> Path:
     return home
 
 
-def java_home() -> Path:
+def es_java_home() -> Path:
     """A Java 17 to 23: Elasticsearch 8 relies on the security manager, gone in 24."""
-    candidates = [os.environ.get("ES_JAVA_HOME"), os.environ.get("JAVA_HOME")]
-    candidates += [str(p) for p in sorted(Path("/usr/lib/jvm").glob("*17*"))]
-    java = shutil.which("java")
-    if java:
-        candidates.append(str(Path(os.path.realpath(java)).parent.parent))
-    for candidate in candidates:
-        if not candidate or not (Path(candidate) / "bin" / "java").is_file():
-            continue
-        out = subprocess.run(
-            [f"{candidate}/bin/java", "-version"], capture_output=True, text=True, check=False
-        ).stderr
-        try:
-            major = int(out.split('"')[1].split(".")[0])
-        except (IndexError, ValueError):
-            continue
-        if 17 <= major <= 23:
-            return Path(candidate)
-    raise Unavailable("no Java 17 to 23 found (set ES_JAVA_HOME); Elasticsearch 8 needs one")
+    return java_home(17, 23, (os.environ.get("ES_JAVA_HOME"), os.environ.get("JAVA_HOME")))
 
 
 def free_port() -> int:
@@ -186,7 +136,7 @@ class Cluster:
 
     def __post_init__(self) -> None:
         self._home = distribution()
-        self._java = java_home()
+        self._java = es_java_home()
         self._owned_workdir = self.workdir is None
         self.workdir = self.workdir or Path(tempfile.mkdtemp(prefix="crsa-es-"))
         for i in range(self.size):

@@ -14,7 +14,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from devtools.esnode import Cluster, Unavailable
+from devtools.esnode import Cluster
+from devtools.jvm import Unavailable
+from devtools.keycloak import Keycloak
 from hub.core.auth import Principal
 from hub.core.model import Criticality, OrgKind, Package, Role, StoreCounts
 from hub.core.registry import Registry
@@ -61,6 +63,19 @@ def es_node() -> Iterator[Cluster]:
     cluster.start()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def keycloak() -> Iterator[Keycloak]:
+    """One real Keycloak with the test realm (devtools/keycloak-realm.json), started on
+    first use: the identity provider the dashboards' sign-in is tested against."""
+    try:
+        provider = Keycloak()
+    except Unavailable as exc:
+        unavailable(f"no Keycloak: {exc}")
+    provider.start()
+    yield provider
+    provider.stop()
 
 
 @pytest.fixture(scope="session")

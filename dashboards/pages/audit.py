@@ -11,7 +11,8 @@ from dash import Dash, Input, Output, State, ctx, dcc, html
 from dash.dcc.express import send_bytes
 
 from dashboards.i18n import t
-from dashboards.view import admitted, current, hub, section, shell, stat, table
+from dashboards.session import require_recent_sign_in
+from dashboards.view import admitted, current, hub, refusal, section, shell, stat, table
 from hub.core.audit import verify as verify_chain
 from hub.core.auth import Action
 from hub.core.errors import HubError
@@ -159,6 +160,7 @@ def register(app: Dash) -> None:
             return None
         try:
             if ctx.triggered_id == "audit-export":
+                require_recent_sign_in()
                 new_id, _ = desk.create(
                     hub().store, hub().settings, who, None, f"ui-{uuid.uuid4().hex}"
                 )
@@ -168,7 +170,7 @@ def register(app: Dash) -> None:
             who.require(Action.EXPORT)
             problems = auditor.verify(desk.located(hub().settings, export_id))
         except HubError as exc:
-            return dbc.Alert(f"{t('refused')}: {exc.message}", color="danger")
+            return refusal(exc)
         if problems:
             return dbc.Alert(
                 [t("failed"), html.Ul([html.Li(p) for p in problems])],

@@ -7,19 +7,22 @@ that may write systems may still write only its own agency's.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from enum import StrEnum
 
-from hub.core.errors import AuthError, Forbidden
-from hub.core.model import ApiToken, Role
+from hub.core.errors import AuthError, Forbidden, StoreError
+from hub.core.model import ApiToken, Person, Role, utcnow
 from hub.core.store import Store
 from hub.core.store.interface import In, Kind, Query, token_by_hash
 
 TOKEN_PREFIX = "crsa_"  # noqa: S105 - a prefix that makes leaked tokens greppable
+USE_NOTED = timedelta(hours=1)  # how finely a token's last use is kept
 
 
 class Action(StrEnum):
@@ -35,6 +38,7 @@ class Action(StrEnum):
     COMMENT = "comment"
     EXPORT = "export"  # signed auditor exports: read everything, change nothing
     MANAGE_FEEDS = "manage_feeds"  # the hub's intelligence feeds: add, list, switch off
+    MANAGE_PEOPLE = "manage_people"  # who signs in through the identity provider, as what
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -52,6 +56,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.COMMENT: frozenset({Role.ADMIN, Role.SOC_ANALYST, Role.AGENCY_SUBMITTER}),
     Action.EXPORT: frozenset({Role.ADMIN, Role.AUDITOR}),
     Action.MANAGE_FEEDS: frozenset({Role.ADMIN}),
+    Action.MANAGE_PEOPLE: frozenset({Role.ADMIN}),
 }
 
 # Roles confined to their own organization's data.
@@ -75,11 +80,29 @@ class Principal:
     role: Role
     org_id: str | None
     token_id: str | None = None
+    person_id: str | None = None
+    display_name: str | None = None  # a person's name, as the pages greet them
 
     @classmethod
     def from_token(cls, token: ApiToken) -> Principal:
         return cls(
             actor=f"token:{token.id}", role=token.role, org_id=token.org_id, token_id=token.id
+        )
+
+    @classmethod
+    def from_person(cls, person: Person) -> Principal:
+        """A person signed in through the identity provider. The actor names them as the
+        audit log records it, hashed into the chain: the provider's subject (stable for
+        as long as the account lives), the display name, role and organization at the
+        time, so the entry still says who acted after a rename or a move."""
+        where = person.org_id or "hub"
+        actor = f"person:{person.subject} ({person.display_name}; {person.role.value}@{where})"
+        return cls(
+            actor=actor,
+            role=person.role,
+            org_id=person.org_id or None,
+            person_id=person.id,
+            display_name=person.display_name,
         )
 
     @classmethod
@@ -143,11 +166,18 @@ class Login:
 
     def against(self, store: Store) -> Principal:
         """The verdict on the token as the store holds it now, read on its own."""
-        return self.principal(store.select(*self.read))
+        return self.admit(store, store.select(*self.read))
 
-    def principal(self, found: Sequence[ApiToken]) -> Principal:
-        """The principal if `found` (the answer to `read`) holds a live token; never says
-        which part was wrong."""
+    def admit(self, store: Store, found: Sequence[ApiToken]) -> Principal:
+        """The principal if `found` (the answer to `read`) holds a live token, its use
+        noted."""
+        token = self.verdict(found)
+        note_use(store, token)
+        return Principal.from_token(token)
+
+    def verdict(self, found: Sequence[ApiToken]) -> ApiToken:
+        """The token if `found` holds a live one; never says which part was wrong, except
+        that a token its holder presented rightly has expired (what to do differs)."""
         token = found[0] if found else None
         if (
             token is None
@@ -155,7 +185,24 @@ class Login:
             or not token.active
         ):
             raise AuthError("invalid or revoked token")
-        return Principal.from_token(token)
+        if token.expired(utcnow()):
+            assert token.expires_at is not None
+            raise AuthError(
+                f"token {token.id} expired on {token.expires_at.date().isoformat()}",
+                hint=f"ask the hub's administrator for its successor: crsa token rotate {token.id}",
+            )
+        return token
+
+
+def note_use(store: Store, token: ApiToken) -> None:
+    """Record when a token was last used, to the hour: enough to find tokens nobody uses
+    any more, at one write per token and hour rather than one per request. Bookkeeping,
+    not a decision: it writes no audit entry, and a failure to note it fails no request."""
+    now = utcnow()
+    if token.last_used_at is not None and now - token.last_used_at < USE_NOTED:
+        return
+    with contextlib.suppress(StoreError), store.transaction() as tx:
+        tx.put_token(replace(token, last_used_at=now))
 
 
 def authenticate(store: Store, presented: str | None) -> Principal:

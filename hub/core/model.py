@@ -199,6 +199,10 @@ class ApiToken:
     token_hash: str
     created_at: datetime
     revoked_at: datetime | None = None
+    # None for tokens issued before tokens expired: they hold until revoked or rotated.
+    expires_at: datetime | None = None
+    # When the token last authenticated a request, to the hour (`hub.core.auth.USE_NOTED`).
+    last_used_at: datetime | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", Role(self.role))
@@ -209,21 +213,87 @@ class ApiToken:
     def active(self) -> bool:
         return self.revoked_at is None
 
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
 
 @dataclass(frozen=True)
 class WebSession:
     """One dashboard sign-in. The cookie carries only this id; the store says whether the
     session still holds, so logging out ends it at once on every worker and host, even
-    for someone who kept a copy of the cookie."""
+    for someone who kept a copy of the cookie. A sign-in with an access token names the
+    token; one through the identity provider names the person (`token_id` is then
+    empty) and keeps the ID token, which RP-initiated logout hands back to the provider."""
 
     id: str
     token_id: str
     created_at: datetime
     ended_at: datetime | None = None
+    person_id: str = ""
+    id_token: str = ""
+    # The session's last request, to the minute: what the idle timeout measures.
+    last_seen_at: datetime | None = None
 
     @property
     def active(self) -> bool:
         return self.ended_at is None
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who signs in through the organisation's identity provider. The provider
+    owns who they are (subject, name, groups); the hub keeps what it derived from that at
+    the last sign-in (organization and role, through `IdpMapping`) and whether an
+    administrator has shut them out here, whatever the provider says."""
+
+    id: str
+    issuer: str
+    subject: str
+    display_name: str
+    email: str
+    org_id: str
+    role: Role
+    groups: tuple[str, ...]
+    created_at: datetime
+    last_sign_in: datetime
+    disabled_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role(self.role))
+        object.__setattr__(self, "groups", tuple(self.groups))
+
+    @staticmethod
+    def key_id(issuer: str, subject: str) -> str:
+        """One person per (issuer, subject): the pair OIDC guarantees stable and unique."""
+        return derive_id("person", issuer, subject)
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
+
+
+@dataclass(frozen=True)
+class IdpMapping:
+    """An identity-provider group (or other claim value) and what it makes its members:
+    a role, within an organization for the roles scoped to one."""
+
+    id: str
+    claim_value: str
+    org_id: str
+    role: Role
+    created_at: datetime
+    removed_at: datetime | None = None  # kept, as every record is: the audit names it
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role(self.role))
+
+    @staticmethod
+    def key_id(claim_value: str) -> str:
+        return derive_id("idp-mapping", claim_value)
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
 
 
 class Severity(StrEnum):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from hub.core.auth import Action, Principal, hash_token, new_token
@@ -29,6 +29,7 @@ from hub.core.model import (
     System,
     utcnow,
 )
+from hub.core.settings import Settings
 from hub.core.store import Store
 
 T = TypeVar("T")
@@ -78,6 +79,49 @@ def _replay(
     if _same(existing, candidate, ignore=("created_at", "name", "identifier")):
         return Outcome(existing, changed=False)
     raise conflict(existing)
+
+
+@dataclass(frozen=True)
+class TokenLifetime:
+    """How long a token holds: `days`, else the hub's default, never over its maximum
+    (settings `token_days` and `token_max_days`)."""
+
+    days: int | None = None
+    default_days: int = 90
+    max_days: int = 365
+
+    @classmethod
+    def of(cls, settings: Settings, days: int | None = None) -> TokenLifetime:
+        return cls(days, settings.token_days, settings.token_max_days)
+
+    def span(self) -> timedelta:
+        days = self.default_days if self.days is None else self.days
+        if not 1 <= days <= self.max_days:
+            raise InvalidSubmission(
+                f"a token may hold for 1 to {self.max_days} days, not {days}",
+                hint="the maximum is the token_max_days setting",
+            )
+        return timedelta(days=days)
+
+
+def _with_secret(token: ApiToken) -> IssuedToken:
+    secret = new_token()
+    return IssuedToken(replace(token, token_hash=hash_token(secret)), secret)
+
+
+def _day(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat(timespec="seconds")
+
+
+def require_role_fits(org: Organization, role: Role) -> None:
+    """A role is held within an organization of a kind it belongs to (an agency's
+    submitter in an agency, a partner in a partner): for tokens and for people alike."""
+    if org.kind not in _ROLE_KINDS[role]:
+        allowed = ", ".join(sorted(k.value for k in _ROLE_KINDS[role]))
+        raise InvalidSubmission(
+            f"role {role.value} belongs to an organization of kind {allowed};"
+            f" {org.name!r} is {_a(org.kind.value)}"
+        )
 
 
 class Registry:
@@ -318,29 +362,35 @@ class Registry:
 
     # Tokens --------------------------------------------------------------------
     def issue_token(
-        self, who: Principal, org_id: str, role: Role, name: str, request_id: str
+        self,
+        who: Principal,
+        org_id: str,
+        role: Role,
+        name: str,
+        request_id: str,
+        lifetime: TokenLifetime | None = None,
     ) -> IssuedToken:
-        """A new credential each call: tokens are secrets, so re-issuing is never a no-op."""
+        """A new credential each call: tokens are secrets, so re-issuing is never a no-op.
+        Tokens are for machines (collectors, partners' TAXII clients, scripts); people
+        sign in through the identity provider. Each expires: `lifetime.days`, or the
+        default, never past the maximum."""
         who.require(Action.MANAGE_TOKENS)
         org = self.organization(who, org_id)
         role = Role(role)
-        if org.kind not in _ROLE_KINDS[role]:
-            allowed = ", ".join(sorted(k.value for k in _ROLE_KINDS[role]))
-            raise InvalidSubmission(
-                f"role {role.value} belongs to an organization of kind {allowed};"
-                f" {org.name!r} is {_a(org.kind.value)}"
-            )
-        secret = new_token()
+        require_role_fits(org, role)
+        now = self.clock()
         token = ApiToken(
             id=str(uuid.uuid4()),
             org_id=org.id,
             role=role,
             name=name or role.value,
-            token_hash=hash_token(secret),
-            created_at=self.clock(),
+            token_hash="0" * 64,
+            created_at=now,
+            expires_at=now + (lifetime or TokenLifetime()).span(),
         )
+        issued = _with_secret(token)
         with self.store.transaction() as tx:
-            tx.put_token(token)
+            tx.put_token(issued.token)
             tx.append_audit(
                 self._audit(
                     who,
@@ -350,9 +400,49 @@ class Registry:
                     org_id=org.id,
                     role=role.value,
                     name=token.name,
+                    expires_at=_day(token.expires_at),
                 )
             )
-        return IssuedToken(token, secret)
+        return issued
+
+    def rotate_token(
+        self, who: Principal, token_id: str, request_id: str, lifetime: TokenLifetime | None = None
+    ) -> IssuedToken:
+        """The token's successor (same organization, role and name, a new secret and
+        expiry), and the token itself revoked, in one commit: the machine that held it
+        switches to the new secret, and the old one stops working at once."""
+        who.require(Action.MANAGE_TOKENS)
+        old = self.store.get_token(token_id)
+        if old is None:
+            raise NotFound(f"no token {token_id}", hint="crsa token list shows them")
+        if not old.active:
+            raise Conflict(
+                f"token {token_id} is revoked: it has no successor to make",
+                hint="issue a new one: crsa token add",
+            )
+        now = self.clock()
+        successor = replace(
+            old,
+            id=str(uuid.uuid4()),
+            created_at=now,
+            expires_at=now + (lifetime or TokenLifetime()).span(),
+            last_used_at=None,
+        )
+        issued = _with_secret(successor)
+        with self.store.transaction() as tx:
+            tx.put_token(replace(old, revoked_at=now))
+            tx.put_token(issued.token)
+            tx.append_audit(
+                self._audit(
+                    who,
+                    "token.rotate",
+                    old.id,
+                    request_id,
+                    successor=successor.id,
+                    expires_at=_day(successor.expires_at),
+                )
+            )
+        return issued
 
     def revoke_token(self, who: Principal, token_id: str, request_id: str) -> Outcome[ApiToken]:
         who.require(Action.MANAGE_TOKENS)

@@ -63,6 +63,21 @@ class Settings:
     # Mark the dashboards' session cookie Secure even when the request reaches the hub over
     # plain HTTP (a TLS proxy in front); over HTTPS it is Secure anyway.
     ui_secure_cookies: bool = False
+    # Sign-in through the organisation's identity provider (OIDC, authorization code flow
+    # with PKCE): the issuer's URL (its /.well-known/openid-configuration is read), the
+    # hub's client there, and the ID-token claim whose values `crsa idp map` maps.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_groups_claim: str = "groups"
+    # Dashboard sessions end after this long without a request, and this long after
+    # sign-in whatever; an export from the dashboards needs a sign-in this recent.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    reauth_minutes: int = 15
+    # API tokens (for machines): how long a new one holds unless told, and at most.
+    token_days: int = 90
+    token_max_days: int = 365
     host: str = "127.0.0.1"
     port: int = 8050
     workers: int = 2
@@ -95,6 +110,11 @@ class Settings:
             "threads",
             "es_shards",
             "es_timeout",
+            "token_days",
+            "token_max_days",
+            "session_idle_minutes",
+            "session_max_hours",
+            "reauth_minutes",
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name} must be a positive number")
@@ -107,6 +127,18 @@ class Settings:
             raise ConfigError("setting es_replicas must be 0 or more")
         if not self.es_index_prefix or self.es_index_prefix != self.es_index_prefix.lower():
             raise ConfigError("setting es_index_prefix must be non-empty and lower-case")
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            raise ConfigError(
+                "setting oidc_issuer needs oidc_client_id and oidc_client_secret as well",
+                hint="register the hub as a confidential client at the identity provider",
+            )
+        if self.oidc_issuer and not self.oidc_issuer.startswith(("https://", "http://")):
+            raise ConfigError(f"setting oidc_issuer {self.oidc_issuer!r} is not a URL")
+        if self.token_days > self.token_max_days:
+            raise ConfigError(
+                f"setting token_days ({self.token_days}) exceeds token_max_days"
+                f" ({self.token_max_days})"
+            )
         if self.es_username and not self.es_password:
             raise ConfigError("setting es_username needs es_password as well")
 
@@ -203,6 +235,15 @@ def default_config_text() -> str:
         "share_agency_names = false  # true: shared sightings name the agencies\n"
         f'ui_language = "{s.ui_language}"  # the dashboards\' default language: ja or en\n'
         "ui_secure_cookies = false  # true behind a TLS proxy: session cookies only over HTTPS\n"
+        '# oidc_issuer = ""  # sign-in through an identity provider (docs/operations.md)\n'
+        '# oidc_client_id = ""\n'
+        '# oidc_client_secret = ""\n'
+        f'# oidc_groups_claim = "{s.oidc_groups_claim}"  # the claim `crsa idp map` maps\n'
+        f"session_idle_minutes = {s.session_idle_minutes}  # a dashboard session left idle ends\n"
+        f"session_max_hours = {s.session_max_hours}  # and ends this long after sign-in anyway\n"
+        f"reauth_minutes = {s.reauth_minutes}  # exports need a sign-in this recent\n"
+        f"token_days = {s.token_days}  # how long a new API token holds unless told\n"
+        f"token_max_days = {s.token_max_days}  # and the longest it may\n"
         "playbooks_builtin = true  # run the playbooks shipped in the package\n"
         f'playbooks_dir = "{s.playbooks_dir}"  # a directory of more playbooks (*.yaml)\n'
         f"playbook_interval = {s.playbook_interval}  # seconds between playbook runs; 0: off\n"

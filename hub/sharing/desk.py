@@ -290,7 +290,7 @@ class SharingDesk:
                 (STIX_OBJECTS, query),
             ]
         )
-        who = login.principal(tokens)
+        who = login.admit(self.store, tokens)
         if (who.org_id or "") != reader_org:
             return self._page_after_login(login, listing)
         self._check_readable(who, found[0] if found else None, listing.collection_id)

@@ -11,6 +11,8 @@ from click.testing import CliRunner, Result
 
 from hub.cli import main
 from hub.core.settings import load_settings
+from hub.core.store import open_store
+from hub.people import People, SignIn
 from hub.web.app import create_app
 from tests.store.rewind import rewind
 
@@ -160,3 +162,43 @@ def test_every_command_has_help(command: tuple[str, ...], tmp_path: Path) -> Non
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0
     assert "Usage:" in result.output and len(result.output.splitlines()) > 3
+
+
+def test_people_and_machine_tokens_from_the_cli(home: Path) -> None:
+    """`crsa idp map` places a group; `crsa person` lists, disables, enables; `crsa token`
+    issues tokens that expire and rotates them."""
+    soc = ok(home, "org", "add", "SOC", "--kind", "operator")
+    assert "soc_analyst of" in ok(
+        home, "idp", "map", "/soc-analysts", "--org", soc, "--role", "soc_analyst"
+    )
+    assert ok(home, "idp", "list") == f"soc-analysts\tsoc_analyst\t{soc}"
+    message = refused(home, "idp", "map", "x", "--org", soc, "--role", "partner")
+    assert "role partner belongs to an organization of kind partner" in message
+    people = People(open_store(load_settings(home=home)))
+    person = people.sign_in(
+        SignIn.from_claims(
+            "https://idp",
+            {"sub": "s1", "name": "Hanako Sato", "groups": ["soc-analysts"]},
+            "groups",
+        ),
+        "t",
+    )
+    assert "Hanako Sato" in ok(home, "person", "list") and "\tactive\t" in ok(
+        home, "person", "list"
+    )
+    assert "disabled" in ok(home, "person", "disable", person.id)
+    assert "\tdisabled\t" in ok(home, "person", "list")
+    assert "enabled" in ok(home, "person", "enable", person.id)
+    assert "no person nobody" in refused(home, "person", "disable", "nobody")
+    assert "no longer mapped" in ok(home, "idp", "unmap", "soc-analysts")
+    secret = ok(home, "token", "add", "--org", soc, "--role", "soc_analyst", "--days", "7")
+    listed = ok(home, "token", "list").split("\t")
+    assert listed[3] == "active" and listed[5] == "unused"
+    assert "1 to 365 days, not 0" in refused(
+        home, "token", "add", "--org", soc, "--role", "admin", "--days", "0"
+    )
+    rotated = crsa(home, "token", "rotate", listed[0])
+    assert rotated.exit_code == 0 and rotated.stdout.strip() not in ("", secret)
+    assert f"replaces {listed[0]}" in rotated.stderr
+    states = sorted(line.split("\t")[3] for line in ok(home, "token", "list").splitlines())
+    assert states == ["active", "revoked"]

@@ -25,9 +25,11 @@ from hub.core.model import (
     Criticality,
     Finding,
     FindingStatus,
+    IdpMapping,
     Organization,
     OrgKind,
     Package,
+    Person,
     Role,
     Severity,
     System,
@@ -48,6 +50,8 @@ from hub.core.store.interface import (
     EVENT_CURSORS,
     EVENTS,
     FINDINGS,
+    IDP_MAPPINGS,
+    PERSONS,
     SCORE_CHANGES,
     SCORE_STATES,
     SIGHTINGS,
@@ -853,3 +857,36 @@ def test_web_sessions_round_trip_and_end(store: Store) -> None:
     got = store.fetch(WEB_SESSIONS, "sid-1")
     assert got == ended and got is not None and not got.active
     assert store.fetch(WEB_SESSIONS, "") is None  # an empty id is no session, on any store
+
+
+def test_people_and_mappings_round_trip(store: Store) -> None:
+    """A person signed in through the identity provider, the mapping that placed them, and
+    a session naming the person with its ID token, exactly as written, on both stores."""
+    person = Person(
+        Person.key_id("https://idp.example", "sub-1"),
+        "https://idp.example",
+        "sub-1",
+        "Hanako Sato",
+        "hanako@example.go.jp",
+        "org-1",
+        Role.SOC_ANALYST,
+        ("soc-analysts", "staff"),
+        T0,
+        T0 + timedelta(hours=1),
+    )
+    mapping = IdpMapping(
+        IdpMapping.key_id("soc-analysts"), "soc-analysts", "org-1", Role.SOC_ANALYST, T0
+    )
+    signed = WebSession("sid-2", "", T0, person_id=person.id, id_token="eyJ.header.sig")
+    with store.transaction() as tx:
+        tx.put_person(person)
+        tx.put_idp_mapping(mapping)
+        tx.put_web_session(signed)
+    assert store.fetch(PERSONS, person.id) == person
+    assert store.fetch(IDP_MAPPINGS, mapping.id) == mapping
+    assert store.fetch(WEB_SESSIONS, "sid-2") == signed
+    disabled = replace(person, disabled_at=T0 + timedelta(days=1))
+    with store.transaction() as tx:
+        tx.put_person(disabled)
+    got = store.fetch(PERSONS, person.id)
+    assert got == disabled and got is not None and not got.active

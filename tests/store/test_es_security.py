@@ -13,7 +13,8 @@ from typing import ClassVar
 
 import pytest
 
-from devtools.esnode import Cluster, Unavailable
+from devtools.esnode import Cluster
+from devtools.jvm import Unavailable
 from hub.core.errors import StoreError
 from hub.core.model import Organization, OrgKind, utcnow
 from hub.core.settings import load_settings

@@ -18,7 +18,8 @@ import requests
 from collectors.endpoint.host import Distro, Host
 from collectors.endpoint.inventory import document
 from collectors.endpoint.packages import FoundPackage
-from devtools.esnode import Cluster, Unavailable
+from devtools.esnode import Cluster
+from devtools.jvm import Unavailable
 from hub.core import audit
 from hub.core.auth import Principal
 from hub.core.errors import HubError

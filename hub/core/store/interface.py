@@ -30,9 +30,11 @@ from hub.core.model import (
     Finding,
     FindingCount,
     FindingStatus,
+    IdpMapping,
     Organization,
     OrgKind,
     Package,
+    Person,
     StoreCounts,
     System,
     WebSession,
@@ -122,6 +124,8 @@ ACTION_RUNS = Kind("action_runs", ActionRun, frozenset({"detail"}))
 ASSET_TAGS = Kind("asset_tags", AssetTags)
 EVENT_CURSORS = Kind("event_cursors", EventCursor)
 WEB_SESSIONS = Kind("web_sessions", WebSession)
+PERSONS = Kind("persons", Person)
+IDP_MAPPINGS = Kind("idp_mappings", IdpMapping)
 # Kinds a backend writes through the generic `_put_many`, with no per-entity code.
 GENERIC_KINDS: tuple[Kind[Any], ...] = (
     FINDINGS,
@@ -148,6 +152,8 @@ GENERIC_KINDS: tuple[Kind[Any], ...] = (
     ASSET_TAGS,
     EVENT_CURSORS,
     WEB_SESSIONS,
+    PERSONS,
+    IDP_MAPPINGS,
 )
 # Every stored kind, in one place: what the schema parity test walks.
 KINDS: tuple[Kind[Any], ...] = (ORGANIZATIONS, SYSTEMS, ASSETS, TOKENS, *GENERIC_KINDS)
@@ -329,6 +335,12 @@ class Transaction(abc.ABC):
 
     def put_web_session(self, web_session: WebSession) -> None:
         self._put_many(WEB_SESSIONS, [web_session])
+
+    def put_person(self, person: Person) -> None:
+        self._put_many(PERSONS, [person])
+
+    def put_idp_mapping(self, mapping: IdpMapping) -> None:
+        self._put_many(IDP_MAPPINGS, [mapping])
 
     @abc.abstractmethod
     def append_audit(self, draft: AuditDraft) -> None:

@@ -184,7 +184,13 @@ class AssetPage(Reply):
 
 
 # Tokens ------------------------------------------------------------------------
-class TokenIn(ClientInput):
+class TokenLifetimeIn(ClientInput):
+    expires_in_days: int | None = Field(
+        default=None, ge=1, description="how long it holds; default: the token_days setting"
+    )
+
+
+class TokenIn(TokenLifetimeIn):
     org_id: Id
     role: Role
     name: Annotated[str, Field(max_length=200)] = ""
@@ -197,6 +203,8 @@ class TokenOut(Reply):
     name: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(description="null: issued before tokens expired")
+    last_used_at: datetime | None = Field(description="to the hour; null: never used")
 
 
 class IssuedTokenOut(TokenOut):
@@ -205,6 +213,29 @@ class IssuedTokenOut(TokenOut):
 
 class TokenList(Reply):
     items: list[TokenOut]
+
+
+# People signed in through the identity provider -----------------------------------
+class PersonOut(Reply):
+    id: str
+    issuer: str
+    subject: str = Field(description="the identity provider's stable id for the person")
+    display_name: str
+    email: str
+    org_id: str
+    role: Role
+    groups: list[str] = Field(description="the provider's groups at the last sign-in")
+    created_at: datetime
+    last_sign_in: datetime
+    disabled_at: datetime | None
+
+
+class PersonList(Reply):
+    items: list[PersonOut]
+
+
+class PersonStateIn(ClientInput):
+    disabled: bool = Field(description="true shuts the person out of the hub at once")
 
 
 # Intelligence feeds --------------------------------------------------------------

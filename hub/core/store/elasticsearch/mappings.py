@@ -59,6 +59,8 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         token_hash=KEYWORD,
         created_at=DATE,
         revoked_at=DATE,
+        expires_at=DATE,
+        last_used_at=DATE,
     ),
     "audit": _strict(
         seq={"type": "long"},
@@ -311,7 +313,36 @@ MAPPINGS: dict[str, dict[str, Any]] = {
     ),
     "asset_tags": _strict(id=KEYWORD, org_id=KEYWORD, tags=KEYWORD),
     "event_cursors": _strict(id=KEYWORD, position=KEYWORD),
-    "web_sessions": _strict(id=KEYWORD, token_id=KEYWORD, created_at=DATE, ended_at=DATE),
+    "web_sessions": _strict(
+        id=KEYWORD,
+        token_id=KEYWORD,
+        created_at=DATE,
+        ended_at=DATE,
+        person_id=KEYWORD,
+        id_token={"type": "keyword", "index": False, "doc_values": False},
+        last_seen_at=DATE,
+    ),
+    "persons": _strict(
+        id=KEYWORD,
+        issuer=KEYWORD,
+        subject=KEYWORD,
+        display_name=KEYWORD,
+        email=KEYWORD,
+        org_id=KEYWORD,
+        role=KEYWORD,
+        groups=KEYWORD,
+        created_at=DATE,
+        last_sign_in=DATE,
+        disabled_at=DATE,
+    ),
+    "idp_mappings": _strict(
+        id=KEYWORD,
+        claim_value=KEYWORD,
+        org_id=KEYWORD,
+        role=KEYWORD,
+        created_at=DATE,
+        removed_at=DATE,
+    ),
     # Schema version, the writer lock and the one-slot commit journal.
     "meta": {"enabled": False},
 }
@@ -354,5 +385,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     11: ("scores", "score_states", "sightings"),
     # Intelligence feeds can be switched off.
     12: ("feeds",),
+    # People signed in through the identity provider; sessions name them; tokens expire
+    # and keep their last use.
+    13: ("persons", "idp_mappings", "web_sessions", "tokens"),
 }
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -420,9 +420,11 @@ class _SqliteTransaction(Transaction):
 
     def put_token(self, token: ApiToken) -> None:
         self._exec(
-            "INSERT INTO api_tokens (id, org_id, role, name, token_hash, created_at, revoked_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-            " role = excluded.role, name = excluded.name, revoked_at = excluded.revoked_at",
+            "INSERT INTO api_tokens (id, org_id, role, name, token_hash, created_at, revoked_at,"
+            " expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id)"
+            " DO UPDATE SET role = excluded.role, name = excluded.name,"
+            " revoked_at = excluded.revoked_at, expires_at = excluded.expires_at,"
+            " last_used_at = excluded.last_used_at",
             (
                 token.id,
                 token.org_id,
@@ -431,6 +433,8 @@ class _SqliteTransaction(Transaction):
                 token.token_hash,
                 _ts(token.created_at),
                 _ts(token.revoked_at),
+                _ts(token.expires_at),
+                _ts(token.last_used_at),
             ),
         )
 

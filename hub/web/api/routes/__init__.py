@@ -8,6 +8,7 @@ from hub.web.api.routes.findings import router as findings
 from hub.web.api.routes.inventory import router as inventory
 from hub.web.api.routes.meta import health, me
 from hub.web.api.routes.organizations import router as organizations
+from hub.web.api.routes.people import router as people
 from hub.web.api.routes.sboms import router as sboms
 from hub.web.api.routes.scores import router as scores
 from hub.web.api.routes.systems import router as systems
@@ -27,6 +28,7 @@ API_ROUTERS = [
     exports,
     feeds,
     tokens,
+    people,
     audit,
 ]
 ROOT_ROUTERS = [health]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from hub.core.auth import Action
+from hub.core.registry import TokenLifetime
 from hub.web.api.endpoint import Call, Router
-from hub.web.api.schemas import IssuedTokenOut, TokenIn, TokenList, TokenOut
+from hub.web.api.schemas import IssuedTokenOut, TokenIn, TokenLifetimeIn, TokenList, TokenOut
 
 router = Router("tokens")
 
@@ -32,7 +33,27 @@ def list_tokens(call: Call) -> TokenList:
 )
 def issue_token(call: Call) -> IssuedTokenOut:
     b: TokenIn = call.body
-    issued = call.registry.issue_token(call.who, b.org_id, b.role, b.name, call.request_id)
+    lifetime = TokenLifetime.of(call.hub.settings, b.expires_in_days)
+    issued = call.registry.issue_token(
+        call.who, b.org_id, b.role, b.name, call.request_id, lifetime
+    )
+    return IssuedTokenOut.model_validate({**issued.token.__dict__, "token": issued.secret})
+
+
+@router.route(
+    "POST",
+    "/tokens/<token_id>/rotate",
+    summary="Replace a token: its successor's secret, shown once; the old one is revoked",
+    body=TokenLifetimeIn,
+    response=IssuedTokenOut,
+    statuses=(201,),
+    errors=(404, 409),
+    needs=Action.MANAGE_TOKENS,
+)
+def rotate_token(call: Call, token_id: str) -> IssuedTokenOut:
+    b: TokenLifetimeIn = call.body
+    lifetime = TokenLifetime.of(call.hub.settings, b.expires_in_days)
+    issued = call.registry.rotate_token(call.who, token_id, call.request_id, lifetime)
     return IssuedTokenOut.model_validate({**issued.token.__dict__, "token": issued.secret})
 
 
