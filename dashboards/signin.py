@@ -114,6 +114,13 @@ def register(server: Flask, settings: Settings) -> None:
             return _page(t("signin.refused"), why, t("signin.retry"), 401)
         try:
             tokens = _client().authorize_access_token(leeway=LEEWAY)
+        except OSError as exc:  # the token endpoint did not answer
+            return _page(
+                t("signin.refused"),
+                f"{t('signin.unreachable')} ({exc})",
+                t("signin.unreachable.hint"),
+                502,
+            )
         except (OAuthError, JoseError, ValueError, KeyError) as exc:
             return _page(
                 t("signin.refused"), f"{t('signin.invalid')} ({exc})", t("signin.retry"), 401

@@ -15,7 +15,8 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -26,17 +27,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 from joserfc.errors import JoseError
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
+from dashboards import session as sessions
+from dashboards.session import require_recent_sign_in
 from devtools.keycloak import CLIENT_ID, Keycloak
 from hub.core.auth import Principal
-from hub.core.model import OrgKind, Role
+from hub.core.errors import AuthError
+from hub.core.model import Role, utcnow
 from hub.core.settings import Settings, load_settings
-from hub.core.store import open_store
-from hub.core.store.interface import ORGANIZATIONS, PERSONS
+from hub.core.store.interface import PERSONS
 from hub.core.store.sqlite import SqliteStore
+from hub.demo.threats import PORTAL_V2, cyclonedx
 from hub.people import People
 from hub.web.app import create_app
 from tests.conftest import World, seed_world
@@ -166,6 +169,31 @@ def test_a_mapped_person_signs_in_lands_and_is_named(hub: tuple[Flask, World]) -
     assert refused.status_code == 403 and "disabled in this hub" in refused.text
 
 
+def test_an_export_asks_a_person_for_their_password_again(
+    hub: tuple[Flask, World], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sensitive action a while after sign-in sends the person back to the provider
+    with max_age=0 and prompt=login: the provider's single sign-on session is not enough."""
+    app = hub[0]
+    client = app.test_client()
+    _, back = sign_in(client, "hanako", "analyst-pass")
+    assert client.get(back).status_code == 302
+    with client:
+        client.get("/ui/")
+        require_recent_sign_in()  # just signed in
+    later = utcnow() + timedelta(minutes=16)
+    monkeypatch.setattr(sessions, "utcnow", lambda: later)
+    with client:
+        assert client.get("/ui/").status_code == 200  # still signed in
+        with pytest.raises(AuthError) as refused:
+            require_recent_sign_in()
+    again = refused.value.hint
+    assert again == "/ui/login/oidc?reauth=1"
+    went = client.get(again)
+    query = parse_qs(urlparse(went.headers["Location"]).query)
+    assert query["max_age"] == ["0"] and query["prompt"] == ["login"]
+
+
 def test_a_person_whose_groups_map_to_nothing_is_told_why(hub: tuple[Flask, World]) -> None:
     app, world = hub
     client = app.test_client()
@@ -218,28 +246,36 @@ def test_a_tampered_id_token_is_refused(hub: tuple[Flask, World], keycloak: Keyc
 @dataclass(frozen=True)
 class SignInHub:
     url: str
-    agency_a: str
+    world: World
 
 
 @pytest.fixture(scope="module")
-def signin_hub(demo: Demo, keycloak: Keycloak) -> Iterator[SignInHub]:
-    """The demo's hub served a second time, with sign-in through Keycloak."""
-    settings = oidc_settings(demo.home, keycloak)
-    store = open_store(settings)
-    orgs = list(store.iter_all(ORGANIZATIONS))
-    operator = next(o.id for o in orgs if o.kind == OrgKind.OPERATOR)
-    mine = demo.api("/organizations", Role.AGENCY_SUBMITTER).json()["items"][0]["id"]
-    other = next(o.id for o in orgs if o.kind == OrgKind.AGENCY and o.id != mine)
-    map_groups(People(store), operator, mine, other)
-    store.close()
+def signin_hub(tmp_path_factory: pytest.TempPathFactory, keycloak: Keycloak) -> Iterator[SignInHub]:
+    """A small hub of its own (the seeded world) served with sign-in through Keycloak."""
+    home = tmp_path_factory.mktemp("signin-hub")
+    store = SqliteStore(home / "crsa.db")
+    store.migrate()
+    world = seed_world(store)
+    map_groups(People(store), world.operator, world.agency_a, world.agency_b)
     port = free_port()
-    server = make_server("127.0.0.1", port, create_app(settings), threaded=True)
+    server = make_server(
+        "127.0.0.1", port, create_app(oidc_settings(home, keycloak), store=store), threaded=True
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield SignInHub(f"http://127.0.0.1:{port}", mine)
+        yield SignInHub(f"http://127.0.0.1:{port}", world)
     finally:
         server.shutdown()
+        store.close()
+
+
+@pytest.fixture
+def here(chromium: Any, signin_hub: SignInHub) -> Page:
+    """The browser on the sign-in hub; `login` signs in with the seeded world's tokens."""
+    chromium.get_log("browser")
+    tokens = {Role.AUDITOR: signin_hub.world.tokens["auditor"]}
+    return Page(chromium, Demo(signin_hub.url, tokens, None, signin_hub.world.store.path))  # type: ignore[arg-type, attr-defined]
 
 
 def forget_everyone(driver: Any) -> None:
@@ -248,25 +284,24 @@ def forget_everyone(driver: Any) -> None:
     driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
 
 
-def browser_sign_in(page: Page, hub: SignInHub, username: str, password: str) -> None:
-    driver = page.driver
-    forget_everyone(driver)
-    driver.get(f"{hub.url}/ui/login")
-    page.click("login-oidc")
-    WebDriverWait(driver, 30).until(ec.visibility_of_element_located((By.ID, "username")))
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "kc-login").click()
+def browser_sign_in(here: Page, username: str, password: str) -> None:
+    forget_everyone(here.driver)
+    here.driver.get(f"{here.demo.url}/ui/login")
+    here.click("login-oidc")
+    here.wait_for("username")
+    here.driver.find_element(By.ID, "username").send_keys(username)
+    here.driver.find_element(By.ID, "password").send_keys(password)
+    here.driver.find_element(By.ID, "kc-login").click()
 
 
 @pytest.mark.browser
 def test_staff_sign_in_through_keycloak_act_and_are_named_in_the_audit_log(
-    page: Page, demo: Demo, signin_hub: SignInHub, keycloak: Keycloak
+    here: Page, signin_hub: SignInHub, keycloak: Keycloak, tmp_path: Path
 ) -> None:
-    here = Page(page.driver, replace(demo, url=signin_hub.url))
-    # The provider's login page, as staff see it (docs/operations.md).
+    url, world = signin_hub.url, signin_hub.world
+    # The login page and the provider's own, as staff see them (docs/operations.md).
     forget_everyone(here.driver)
-    here.driver.get(f"{signin_hub.url}/ui/login")
+    here.driver.get(f"{url}/ui/login")
     here.wait_for("login-oidc")
     here.shot("signin-login")
     here.click("login-oidc")
@@ -274,54 +309,54 @@ def test_staff_sign_in_through_keycloak_act_and_are_named_in_the_audit_log(
     assert here.driver.current_url.startswith(keycloak.issuer)
     here.shot("signin-keycloak")
 
-    # An analyst lands on the national overview and moves a triage action on.
-    browser_sign_in(here, signin_hub, "hanako", "analyst-pass")
+    # An analyst lands on the national overview, greeted by name.
+    browser_sign_in(here, "hanako", "analyst-pass")
     here.wait_for("overview-agencies")
-    assert here.driver.current_url == f"{signin_hub.url}/ui/"
-    top = demo.api("/triage", Role.SOC_ANALYST, limit="1").json()["items"][0]
-    here.open("/triage", "triage-count")
-    choose(here, "triage-action", f"#{top['rank']} ")
-    choose(here, "triage-new-status", "in progress")
-    here.click("triage-apply")
-    here.wait_for("triage-saved")
-    moved = demo.api(f"/triage/{top['id']}", Role.SOC_ANALYST).json()
-    assert moved["status"] == "in_progress" and "Hanako Sato" in moved["owner"]
+    assert here.driver.current_url == f"{url}/ui/"
+    assert here.text("nav-who") == "Hanako Sato"
 
-    # An agency user lands on their own agency's page.
-    browser_sign_in(here, signin_hub, "taro", "agency-pass")
+    # An agency user lands on their own agency's page and submits an SBOM there.
+    browser_sign_in(here, "taro", "agency-pass")
     here.wait_for("agency-points")
-    assert here.driver.current_url == f"{signin_hub.url}/ui/agency"
-    mine = demo.api(f"/organizations/{signin_hub.agency_a}").json()["name"]
-    assert here.wait_for("agency-name") == mine
+    assert here.driver.current_url == f"{url}/ui/agency"
+    assert here.wait_for("agency-name") == "Agency A"
     assert here.text("nav-who") == "Taro Suzuki"
     here.shot("signin-agency")
+    here.open("/sbom", "sbom-count")
+    choose(here, "sbom-upload-system", "Portal A")
+    document = tmp_path / "portal.cdx.json"
+    document.write_bytes(cyclonedx("Portal A", 2, PORTAL_V2))
+    here.driver.find_element(By.CSS_SELECTOR, "#sbom-upload input[type=file]").send_keys(
+        str(document)
+    )
+    here.wait_for("sbom-saved")
+    submitted = [e for e in world.store.iter_audit() if e.action == "sbom.submit"]
+    assert len(submitted) == 1 and "Taro Suzuki" in submitted[0].actor
 
-    # The audit log names both, by name, with what they did.
+    # The audit log names both, by name.
     here.login(Role.AUDITOR)
     here.open("/audit", "audit-entries")
-    WebDriverWait(here.driver, 30).until(
-        lambda d: (
-            "Taro Suzuki" in here.text("audit-log-table")
-            and "Hanako Sato" in here.text("audit-log-table")
-        )
-    )
-    table = here.text("audit-log-table")
-    assert "person.sign_in" in table and "triage" in table
+
+    def named() -> bool:
+        shown = here.text("audit-log-table")
+        return "Taro Suzuki" in shown and "Hanako Sato" in shown and "sbom.submit" in shown
+
+    WebDriverWait(here.driver, 30).until(lambda _: named())
+    assert "person.sign_in" in here.text("audit-log-table")
     assert here.errors() == []
 
 
 @pytest.mark.browser
 def test_a_user_disabled_at_the_provider_cannot_sign_in_again(
-    page: Page, demo: Demo, signin_hub: SignInHub, keycloak: Keycloak
+    here: Page, signin_hub: SignInHub, keycloak: Keycloak
 ) -> None:
-    here = Page(page.driver, replace(demo, url=signin_hub.url))
-    browser_sign_in(here, signin_hub, "jiro", "agency-pass")
+    url = signin_hub.url
+    browser_sign_in(here, "jiro", "agency-pass")
     here.wait_for("agency-points")
+    assert here.wait_for("agency-name") == "Agency B"
     # Logging out ends the provider's session too: the next sign-in asks for a password.
     here.click("nav-logout")
-    WebDriverWait(here.driver, 30).until(
-        lambda d: d.current_url.startswith(f"{signin_hub.url}/ui/login")
-    )
+    WebDriverWait(here.driver, 30).until(lambda d: d.current_url.startswith(f"{url}/ui/login"))
     here.click("login-oidc")
     here.wait_for("username")
     keycloak.set_user_enabled("jiro", False)
@@ -333,7 +368,7 @@ def test_a_user_disabled_at_the_provider_cannot_sign_in_again(
             lambda d: "disabled" in d.find_element(By.TAG_NAME, "body").text.lower()
         )
         assert here.driver.current_url.startswith(keycloak.url)
-        here.driver.get(f"{signin_hub.url}/ui/agency")
+        here.driver.get(f"{url}/ui/agency")
         here.wait_for("login-oidc")  # no session: back at the login page
     finally:
         keycloak.set_user_enabled("jiro", True)
