@@ -75,7 +75,12 @@ def run_command(env: Env, dry_run: bool, watching: bool, interval: int) -> None:
     for error in refused:
         click.echo(f"refused playbook {error.message}", err=True)
     if watching:
-        watch(interval, "playbooks", lambda: engine.run_once(env.request_id()).summary())
+        watch(
+            interval,
+            "playbooks",
+            lambda: engine.run_once(env.request_id()).summary(),
+            "playbooks",
+        )
         return
     with click.progressbar(length=0, label="events", file=sys.stderr) as bar:
 

@@ -52,7 +52,7 @@ def _watch(env: Env, interval: int) -> None:
         )
         return f"rescored {run.rescored} of {run.systems}" if run.rescored else None
 
-    watch(interval, f"scoring what changes (policy {policy.version})", step)
+    watch(interval, f"scoring what changes (policy {policy.version})", step, "scoring")
 
 
 @click.command("score")

@@ -55,7 +55,12 @@ def run_command(env: Env, watching: bool, interval: int) -> None:
         return _summary(run)
 
     if watching:
-        watch(interval, "sharing (feeds in, matching, publishing, pushes)", lambda: step(False))
+        watch(
+            interval,
+            "sharing (feeds in, matching, publishing, pushes)",
+            lambda: step(False),
+            "sharing",
+        )
         return
     click.echo(step(True))
     if not env.settings.share_collection:

@@ -7,6 +7,7 @@ containers and tests override single values through the environment.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -75,6 +76,9 @@ class Settings:
     session_idle_minutes: int = 30
     session_max_hours: int = 12
     reauth_minutes: int = 15
+    # Addresses and networks (comma-separated) that may scrape /metrics without a token;
+    # an admin's token may always.
+    metrics_allow: str = ""
     # API tokens (for machines): how long a new one holds unless told, and at most.
     token_days: int = 90
     token_max_days: int = 365
@@ -134,6 +138,13 @@ class Settings:
             )
         if self.oidc_issuer and not self.oidc_issuer.startswith(("https://", "http://")):
             raise ConfigError(f"setting oidc_issuer {self.oidc_issuer!r} is not a URL")
+        for entry in filter(None, (e.strip() for e in self.metrics_allow.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"setting metrics_allow: {entry!r} is not an address or network"
+                ) from None
         if self.token_days > self.token_max_days:
             raise ConfigError(
                 f"setting token_days ({self.token_days}) exceeds token_max_days"
@@ -242,6 +253,7 @@ def default_config_text() -> str:
         f"session_idle_minutes = {s.session_idle_minutes}  # a dashboard session left idle ends\n"
         f"session_max_hours = {s.session_max_hours}  # and ends this long after sign-in anyway\n"
         f"reauth_minutes = {s.reauth_minutes}  # exports need a sign-in this recent\n"
+        '# metrics_allow = "127.0.0.1"  # may scrape /metrics without a token\n'
         f"token_days = {s.token_days}  # how long a new API token holds unless told\n"
         f"token_max_days = {s.token_max_days}  # and the longest it may\n"
         "playbooks_builtin = true  # run the playbooks shipped in the package\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from typing import Any
 
@@ -12,7 +13,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from dashboards.app import mount as mount_dashboards
-from hub.core.errors import HubError
+from hub.core.auth import authenticate
+from hub.core.errors import Forbidden, HubError
+from hub.core.model import Role
 from hub.core.registry import Registry
 from hub.core.settings import Settings
 from hub.core.store import Store, open_store
@@ -21,6 +24,7 @@ from hub.web.api.endpoint import blueprint
 from hub.web.api.openapi import build_openapi
 from hub.web.api.routes import API_ROUTERS, ROOT_ROUTERS
 from hub.web.context import HubContext, too_large
+from hub.web.metrics import CONTENT_TYPE, ServerMetrics, allowed
 from hub.web.taxii import routes as taxii_routes
 
 API_PREFIX = "/api/v1"
@@ -52,8 +56,25 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         """The address `crsa serve` and the demo print: people open it in a browser."""
         return redirect("/ui/", 302)
 
+    metrics = ServerMetrics()
+    app.extensions["crsa_metrics"] = metrics
+    store.observer = metrics.observe_store
+
+    @app.get("/metrics")
+    def scrape() -> Response:
+        """Prometheus text for an admin's token or an allowed scraper's address."""
+        if not allowed(request.remote_addr, settings.metrics_allow):
+            who = authenticate(store, _bearer_or_none())
+            if who.role is not Role.ADMIN:
+                raise Forbidden(
+                    f"role {who.role.value} may not read the metrics: an admin's token may,"
+                    " or an address in metrics_allow"
+                )
+        return Response(metrics.scrape(store), mimetype=None, content_type=CONTENT_TYPE)
+
     @app.before_request
     def start_request() -> Response | None:
+        g.started = time.perf_counter()
         supplied = request.headers.get("X-Request-ID", "")
         g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
         view = app.view_functions.get(request.endpoint or "")
@@ -73,6 +94,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         another site where the user came from. The dashboards' pages run their own
         scripts only; API and TAXII answers are data and may run nothing at all."""
         h = response.headers
+        metrics.answered(
+            request.url_rule.rule if request.url_rule else "unmatched",
+            request.method,
+            response.status_code,
+            time.perf_counter() - g.get("started", time.perf_counter()),
+        )
         h["X-Request-ID"] = g.get("request_id", "-")
         h.setdefault("Cache-Control", "no-store")
         h["X-Content-Type-Options"] = "nosniff"
@@ -126,3 +153,8 @@ def routes(app: Flask) -> list[dict[str, Any]]:
         for r in app.url_map.iter_rules()
         if r.endpoint != "static"
     ]
+
+
+def _bearer_or_none() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None

@@ -17,6 +17,7 @@ from gunicorn.app.base import BaseApplication
 
 from hub.core.errors import ConfigError
 from hub.core.settings import Settings, as_environment
+from hub.web.metrics import share_between_processes
 
 # The work that runs beside the server, each a `crsa` command in a process of its own:
 # (what people call it, its setting, the command, what it does that they should know).
@@ -100,6 +101,8 @@ def serve(settings: Settings, on_ready: Callable[[], None] | None = None) -> Non
     """Serve until stopped, with the background work beside the server (`BACKGROUND`),
     each in its own process with the server's settings (`crsa score --watch` every
     `score_interval` seconds, and so on); an interval of 0 turns its work off."""
+    # Before any worker or background run starts: they all count into one directory.
+    share_between_processes(settings.home / "metrics")
     watchers = []
     for _, setting, command, _ in BACKGROUND:
         interval = getattr(settings, setting)

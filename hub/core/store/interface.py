@@ -13,9 +13,10 @@ from __future__ import annotations
 import abc
 import dataclasses
 import functools
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
@@ -371,13 +372,28 @@ class Store(abc.ABC):
     def latest_schema(self) -> int:
         """The schema version this code writes and reads: `migrate` brings a store to it."""
 
-    @abc.abstractmethod
-    def transaction(self, partition: str = HUB) -> AbstractContextManager[Transaction]:
+    @contextmanager
+    def transaction(self, partition: str = HUB) -> Iterator[Transaction]:
         """One atomic unit of writes. Transactions of one `partition` run one at a time,
         so a decision read inside one (the current SBOM, a replay) holds when it commits;
         those of different partitions need not wait on each other where the backend has
         many writers (Elasticsearch). Work within one organization passes its id; work
         across organizations, or on the hub's own records, takes the default `HUB`."""
+        started = time.perf_counter()
+        with self._transaction(partition) as tx:
+            yield tx
+        self._observed("transaction", started)
+
+    @abc.abstractmethod
+    def _transaction(self, partition: str) -> AbstractContextManager[Transaction]:
+        """The backend's transaction, as `transaction` describes it."""
+
+    # Who is told how long each store call took (the served hub's metrics); None: nobody.
+    observer: Callable[[str, str, float], None] | None = None
+
+    def _observed(self, operation: str, started: float) -> None:
+        if self.observer is not None:
+            self.observer(operation, self.name, time.perf_counter() - started)
 
     @abc.abstractmethod
     def close(self) -> None: ...
@@ -391,11 +407,17 @@ class Store(abc.ABC):
 
     def fetch(self, kind: Kind[T], item_id: str) -> T | None:
         """One value of any kind by id: for domain modules whose kinds need no bespoke read."""
-        return self._fetch(kind, item_id)
+        started = time.perf_counter()
+        found = self._fetch(kind, item_id)
+        self._observed("fetch", started)
+        return found
 
     def select(self, kind: Kind[T], query: Query) -> list[T]:
         """A page of any kind for a `Query`; its translation stays in each backend."""
-        return self._select(kind, query)
+        started = time.perf_counter()
+        found = self._select(kind, query)
+        self._observed("select", started)
+        return found
 
     def _select(self, kind: Kind[T], query: Query) -> list[T]:
         """Every read by query passes here: its fields are checked once, for all backends."""
@@ -407,7 +429,10 @@ class Store(abc.ABC):
         for every round trip (Elasticsearch, one multi-search) answers them in one."""
         for kind, query in reads:
             check_query(kind, query)
-        return self._select_pages(reads)
+        started = time.perf_counter()
+        found = self._select_pages(reads)
+        self._observed("select_many", started)
+        return found
 
     def _select_pages(self, reads: Sequence[tuple[Kind[Any], Query]]) -> list[list[Any]]:
         return [self._select_page(kind, query) for kind, query in reads]
@@ -602,7 +627,10 @@ class Store(abc.ABC):
         """How many of `kind` match `query` (its `after` and `limit` aside), per value of
         `field`: counts for pages that show numbers, without loading what they count."""
         check_query(kind, query, field)
-        return self._count_by(kind, field, query)
+        started = time.perf_counter()
+        counted = self._count_by(kind, field, query)
+        self._observed("count", started)
+        return counted
 
     @abc.abstractmethod
     def _count_by(self, kind: Kind[T], field: str, query: Query) -> dict[str, int]: ...

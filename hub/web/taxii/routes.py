@@ -188,6 +188,9 @@ def _envelope(items: list[StixVersion], more: bool, next_token: str | None) -> d
         body["next"] = next_token
     if items:
         body["objects"] = [v.object for v in items]
+        served = current_app.extensions.get("crsa_metrics")
+        if served is not None:
+            served.taxii_objects.inc(len(items))
     return body
 
 

@@ -839,7 +839,7 @@ class ElasticsearchStore(Store):
         self._clear_journals([c.partition for c in committed], leases)
 
     @contextmanager
-    def transaction(self, partition: str = HUB) -> Iterator[Transaction]:
+    def _transaction(self, partition: str = HUB) -> Iterator[Transaction]:
         with self._errors(), self._writer_lock(partition) as lease:
             self._recover(partition, lease.found)
             tx = _EsTransaction(self)

@@ -564,7 +564,7 @@ class SqliteStore(Store):
         return current
 
     @contextmanager
-    def transaction(self, partition: str = HUB) -> Iterator[Transaction]:
+    def _transaction(self, partition: str = HUB) -> Iterator[Transaction]:
         # One writer at a time for the whole file (BEGIN IMMEDIATE): every partition is one.
         conn = self._conn()
         with self._writer():
