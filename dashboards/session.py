@@ -23,7 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, current_app, redirect, request, session
+from flask import Blueprint, Flask, Response, current_app, g, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from dashboards import signin
@@ -255,6 +255,7 @@ def register(server: Flask, settings: Settings) -> None:
         if request.method == "POST" and not _csrf_ok(presented):
             return _refused("missing or wrong CSRF token: reload the page")
         who = viewer()
+        g.principal = who  # for the request's log line
         if path == PREFIX and who is not None and not may_see(who, "overview"):
             return redirect(home_path(who, PREFIX))  # type: ignore[return-value]
         return None

@@ -71,7 +71,7 @@ def test_the_data_directory_is_private_whatever_the_umask(tmp_path: Path) -> Non
     port = free_port()
     server = subprocess.Popen(
         ["sh", "-c", f"{loose} serve --port {port} --workers 1"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         wait_healthy(f"http://127.0.0.1:{port}", server, 120)

@@ -4,6 +4,7 @@ workers, a scrape adds up every worker's counts and the scorer's runs."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -97,7 +98,19 @@ def _sum(samples: Iterable[float]) -> float:
     return float(sum(samples))
 
 
-def test_a_served_hub_adds_up_every_worker_and_the_scorer(tmp_path: Path) -> None:
+def _json_lines(stderr: str) -> list[dict[str, object]]:
+    found = []
+    for raw in stderr.splitlines():
+        try:
+            found.append(json.loads(raw))
+        except ValueError:
+            continue  # gunicorn's own start-up lines
+    return found
+
+
+def test_a_served_hub_adds_up_every_worker_and_logs_each_request(tmp_path: Path) -> None:
+    """Two workers and the scorer count into one scrape; every request and background
+    run is one JSON line on stderr (hub.core.logs), naming no token."""
     home = tmp_path / "hub"
     run(home, "init")
     op = run(home, "org", "add", "Ops", "--kind", "operator")
@@ -106,8 +119,9 @@ def test_a_served_hub_adds_up_every_worker_and_the_scorer(tmp_path: Path) -> Non
     headers = {"Authorization": f"Bearer {admin}"}
     try:
         wait_healthy(url, proc, 60)
-        for _ in range(40):  # new connections: spread over both workers
-            assert requests.get(f"{url}/api/v1/me", headers=headers, timeout=5).status_code == 200
+        for n in range(40):  # new connections: spread over both workers
+            asked = {**headers, "X-Request-ID": f"ask-{n}"}
+            assert requests.get(f"{url}/api/v1/me", headers=asked, timeout=5).status_code == 200
         deadline = time.monotonic() + 60
         while True:
             got = requests.get(f"{url}/metrics", headers=headers, timeout=5)
@@ -124,3 +138,19 @@ def test_a_served_hub_adds_up_every_worker_and_the_scorer(tmp_path: Path) -> Non
         assert time.time() - 120 < last <= time.time()
     finally:
         stop(proc)
+    stdout, stderr = proc.communicate()
+    assert admin not in stdout + stderr
+    lines = _json_lines(stdout + stderr)  # requests on stdout, background runs on stderr
+    logged = sorted(
+        str(x["request_id"]) for x in lines if str(x.get("request_id")).startswith("ask-")
+    )
+    assert logged == sorted(f"ask-{n}" for n in range(40))  # one line each, whichever worker
+    me = next(x for x in lines if x.get("request_id") == "ask-0")
+    assert (me["route"], me["status"], me["role"], me["logger"]) == (
+        "/api/v1/me",
+        200,
+        "admin",
+        "crsa.request",
+    )
+    runs = [x for x in lines if x.get("work") == "scoring" and "result" in x]
+    assert runs and runs[0]["result"] == "done" and runs[0]["logger"] == "crsa.background"

@@ -50,15 +50,31 @@ def stop(proc: subprocess.Popen[str]) -> None:
         proc.wait()
 
 
+class Served(subprocess.Popen[str]):
+    """A served hub writing its output to files, not pipes: the hub logs every request,
+    and a pipe nobody reads until the end fills up and stops the server mid-test.
+    `communicate()` waits and answers (stdout, stderr) as for pipes."""
+
+    def __init__(self, argv: list[str], logs: Path, env: dict[str, str]) -> None:
+        logs.mkdir(parents=True, exist_ok=True)
+        self.out_file, self.err_file = logs / "stdout.log", logs / "stderr.log"
+        with self.out_file.open("w") as out, self.err_file.open("w") as err:
+            super().__init__(argv, stdout=out, stderr=err, text=True, env=env)
+
+    def communicate(
+        self, input: str | None = None, timeout: float | None = None
+    ) -> tuple[str, str]:
+        self.wait(timeout)
+        return self.out_file.read_text(), self.err_file.read_text()
+
+
 def serve(home: Path, workers: int = 2, **env: str) -> tuple[subprocess.Popen[str], str]:
     """`crsa serve` for `home` on a free port, with extra CRSA_* settings; (process, url)."""
     port = free_port()
-    proc = subprocess.Popen(
+    proc = Served(
         [*CRSA, "--home", str(home), "serve", "--port", str(port), "--workers", str(workers)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **env},
+        home.parent / f"serve-{port}",
+        {**os.environ, **env},
     )
     return proc, f"http://127.0.0.1:{port}"
 

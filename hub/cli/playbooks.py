@@ -80,6 +80,7 @@ def run_command(env: Env, dry_run: bool, watching: bool, interval: int) -> None:
             "playbooks",
             lambda: engine.run_once(env.request_id()).summary(),
             "playbooks",
+            env.settings.log_format,
         )
         return
     with click.progressbar(length=0, label="events", file=sys.stderr) as bar:

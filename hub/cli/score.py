@@ -52,7 +52,13 @@ def _watch(env: Env, interval: int) -> None:
         )
         return f"rescored {run.rescored} of {run.systems}" if run.rescored else None
 
-    watch(interval, f"scoring what changes (policy {policy.version})", step, "scoring")
+    watch(
+        interval,
+        f"scoring what changes (policy {policy.version})",
+        step,
+        "scoring",
+        env.settings.log_format,
+    )
 
 
 @click.command("score")

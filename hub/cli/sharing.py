@@ -60,6 +60,7 @@ def run_command(env: Env, watching: bool, interval: int) -> None:
             "sharing (feeds in, matching, publishing, pushes)",
             lambda: step(False),
             "sharing",
+            env.settings.log_format,
         )
         return
     click.echo(step(True))

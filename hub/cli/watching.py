@@ -7,18 +7,19 @@ again at the next tick rather than ending the loop.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
 import time
 from collections.abc import Callable
 
-import click
 from prometheus_client import Counter, Gauge, Histogram
 
+from hub.core import logs
 from hub.core.errors import HubError
-from hub.core.model import utcnow
 
+log = logging.getLogger("crsa.background")
 # Each run of the work beside the server, as `GET /metrics` reports it: under `crsa serve`
 # these processes write to the served hub's metrics directory (hub.web.metrics).
 RUNS = Counter("crsa_background_runs", "Runs of the work beside the server", ["work", "result"])
@@ -36,22 +37,31 @@ LAST_RUN = Gauge(
 )
 
 
-def watch(interval: int, what: str, step: Callable[[], str | None], work: str) -> None:
-    """Run `step` every `interval` seconds; it returns a line worth printing, or None."""
+def watch(
+    interval: int, what: str, step: Callable[[], str | None], work: str, log_format: str
+) -> None:
+    """Run `step` every `interval` seconds; it returns what it did worth saying, or None.
+    Each run is one log line (hub.core.logs) and counts in the metrics."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    click.echo(f"{what} every {interval} s", err=True)
+    logs.configure(log_format)
+    log.info("%s every %s s", what, interval, extra=logs.fields(work=work, interval=interval))
     parent = os.getppid()
     while os.getppid() == parent:
-        now = utcnow()
         started = time.perf_counter()
         try:
             said = step()
-            if said:
-                click.echo(f"{now.isoformat()} {said}", err=True)
-            RUNS.labels(work, "done").inc()
+            result, level = "done", logging.INFO
         except HubError as exc:
-            click.echo(f"{now.isoformat()} {what} failed, retrying: {exc}", err=True)
-            RUNS.labels(work, "failed").inc()
-        RUN_SECONDS.labels(work).observe(time.perf_counter() - started)
+            said, result, level = f"failed, retrying: {exc}", "failed", logging.WARNING
+        took = time.perf_counter() - started
+        log.log(
+            level,
+            "%s: %s",
+            work,
+            said or "nothing to do",
+            extra=logs.fields(work=work, result=result, duration_ms=round(took * 1000, 1)),
+        )
+        RUNS.labels(work, result).inc()
+        RUN_SECONDS.labels(work).observe(took)
         LAST_RUN.labels(work).set(time.time())
         time.sleep(interval)

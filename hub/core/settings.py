@@ -76,6 +76,8 @@ class Settings:
     session_idle_minutes: int = 30
     session_max_hours: int = 12
     reauth_minutes: int = 15
+    # The hub's log lines (one per request and per background run): "json" or "text".
+    log_format: str = "json"
     # Addresses and networks (comma-separated) that may scrape /metrics without a token;
     # an admin's token may always.
     metrics_allow: str = ""
@@ -125,6 +127,8 @@ class Settings:
         for name in ("score_interval", "sharing_interval", "playbook_interval"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"setting {name} must be 0 (off) or more seconds")
+        if self.log_format not in ("json", "text"):
+            raise ConfigError(f"setting log_format {self.log_format!r} is neither json nor text")
         if self.ui_language not in ("ja", "en"):
             raise ConfigError(f"setting ui_language {self.ui_language!r} is neither ja nor en")
         if self.es_replicas < 0:
@@ -253,6 +257,7 @@ def default_config_text() -> str:
         f"session_idle_minutes = {s.session_idle_minutes}  # a dashboard session left idle ends\n"
         f"session_max_hours = {s.session_max_hours}  # and ends this long after sign-in anyway\n"
         f"reauth_minutes = {s.reauth_minutes}  # exports need a sign-in this recent\n"
+        f'log_format = "{s.log_format}"  # the hub\'s log lines: json or text\n'
         '# metrics_allow = "127.0.0.1"  # may scrape /metrics without a token\n'
         f"token_days = {s.token_days}  # how long a new API token holds unless told\n"
         f"token_max_days = {s.token_max_days}  # and the longest it may\n"

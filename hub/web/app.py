@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from dashboards.app import mount as mount_dashboards
+from hub.core import logs
 from hub.core.auth import authenticate
 from hub.core.errors import Forbidden, HubError
 from hub.core.model import Role
@@ -30,6 +31,7 @@ from hub.web.taxii import routes as taxii_routes
 API_PREFIX = "/api/v1"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = logging.getLogger("crsa.api")
+requests_log = logging.getLogger("crsa.request")
 
 
 def create_app(settings: Settings, store: Store | None = None) -> Flask:
@@ -65,6 +67,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         """Prometheus text for an admin's token or an allowed scraper's address."""
         if not allowed(request.remote_addr, settings.metrics_allow):
             who = authenticate(store, _bearer_or_none())
+            g.principal = who
             if who.role is not Role.ADMIN:
                 raise Forbidden(
                     f"role {who.role.value} may not read the metrics: an admin's token may,"
@@ -94,11 +97,26 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         another site where the user came from. The dashboards' pages run their own
         scripts only; API and TAXII answers are data and may run nothing at all."""
         h = response.headers
-        metrics.answered(
-            request.url_rule.rule if request.url_rule else "unmatched",
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        took = time.perf_counter() - g.get("started", time.perf_counter())
+        metrics.answered(route, request.method, response.status_code, took)
+        who = g.get("principal")
+        requests_log.info(
+            "%s %s %s",
             request.method,
+            request.path,
             response.status_code,
-            time.perf_counter() - g.get("started", time.perf_counter()),
+            extra=logs.fields(
+                request_id=g.get("request_id", "-"),
+                method=request.method,
+                route=route,
+                path=request.path,
+                status=response.status_code,
+                duration_ms=round(took * 1000, 1),
+                org_id=who.org_id if who else None,
+                role=who.role.value if who else None,
+                person=who.person_id if who else None,
+            ),
         )
         h["X-Request-ID"] = g.get("request_id", "-")
         h.setdefault("Cache-Control", "no-store")

@@ -15,6 +15,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from hub.core import logs
 from hub.core.errors import ConfigError
 from hub.core.settings import Settings, as_environment
 from hub.web.metrics import share_between_processes
@@ -41,7 +42,8 @@ class HubServer(BaseApplication):  # type: ignore[misc]
             "workers": s.workers,
             "threads": s.threads,
             "worker_class": "gthread",
-            "accesslog": "-",
+            # The hub logs each request itself (hub.core.logs: request id, who, route).
+            "accesslog": None,
             "errorlog": "-",
             "loglevel": "info",
             "timeout": 60,
@@ -61,6 +63,7 @@ class HubServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         from hub.web.app import create_app
 
+        logs.configure(self.settings.log_format)
         return create_app(self.settings)
 
 

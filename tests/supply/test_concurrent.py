@@ -46,7 +46,7 @@ def test_concurrent_submissions_leave_one_current_sbom(
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=hub_env(world.store, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=hub_env(world.store, tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

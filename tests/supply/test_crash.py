@@ -118,7 +118,7 @@ def test_a_kill_mid_submission_is_finished_on_restart(
     port = free_port()
     server = subprocess.Popen(
         [*CRSA, "serve", "--port", str(port), "--workers", "1"],
-        env=hub_env(world.store, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=hub_env(world.store, tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
     try:

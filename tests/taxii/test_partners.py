@@ -80,7 +80,7 @@ def medallion(tmp_path: Path) -> Iterator[str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "medallion.scripts.run", "--port", str(port),
          str(tmp_path / "medallion.json")],
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip

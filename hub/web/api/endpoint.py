@@ -267,6 +267,7 @@ def _view(endpoint: Endpoint) -> Callable[..., Response]:
         principal = None
         if endpoint.authenticated:
             principal = authenticate(hub.store, _bearer())
+            g.principal = principal  # for the request's log line
             principal.require(Action.USE_REST_API)
             if endpoint.needs is not None:
                 principal.require(endpoint.needs)

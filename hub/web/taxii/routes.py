@@ -14,7 +14,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from hub.core import errors, jsontext
@@ -70,6 +70,7 @@ def _login() -> Login:
 def _signed_in(login: Login) -> Principal:
     who = login.against(_hub().store)
     _known_orgs().remember(login.digest, who.org_id or "")
+    g.principal = who  # for the request's log line
     return who
 
 
