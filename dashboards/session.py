@@ -36,6 +36,7 @@ from hub.core.model import WebSession, utcnow
 from hub.core.settings import Settings
 from hub.core.store import Store
 from hub.core.store.interface import PERSONS, WEB_SESSIONS
+from hub.web.context import hub_context
 
 PREFIX = "/ui/"
 OPEN = ("/ui/login", "/ui/lang/", "/ui/assets/", "/ui/_dash-component-suites/", "/ui/_favicon")
@@ -63,20 +64,23 @@ def _store() -> Store:
     return store
 
 
-def _settings() -> Settings:
-    settings: Settings = current_app.extensions["crsa"].settings
-    return settings
-
-
 def _current_session() -> WebSession | None:
-    """This browser's session if it still holds. One idle too long, or signed in too long
-    ago, ends here (for every worker: the end is stored); a session in use has its last
-    request noted, to the minute."""
+    """This browser's session if it still holds, read once per request (the guard and
+    every callback of a page ask). One idle too long, or signed in too long ago, ends here
+    (for every worker: the end is stored); a session in use has its last request noted,
+    to the minute."""
+    if "web_session" not in g:
+        g.web_session = _read_session()
+    found: WebSession | None = g.web_session
+    return found
+
+
+def _read_session() -> WebSession | None:
     sid = session.get("sid")
     found = _store().fetch(WEB_SESSIONS, sid) if isinstance(sid, str) else None
     if found is None or not found.active:
         return None
-    now, settings = utcnow(), _settings()
+    now, settings = utcnow(), hub_context().settings
     seen = found.last_seen_at or found.created_at
     if now - found.created_at > timedelta(hours=settings.session_max_hours) or (
         now - seen > timedelta(minutes=settings.session_idle_minutes)
@@ -96,7 +100,7 @@ def require_recent_sign_in() -> None:
     left open on an unattended screen cannot do them. The error says how to sign in again
     (through the provider with `max_age=0` for a person, which asks for the password)."""
     found = _current_session()
-    limit = timedelta(minutes=_settings().reauth_minutes)
+    limit = timedelta(minutes=hub_context().settings.reauth_minutes)
     if found is not None and utcnow() - found.created_at <= limit:
         return
     again = (

@@ -30,17 +30,12 @@ from hub.core.auth import Principal
 from hub.core.errors import AuthError
 from hub.core.model import WebSession, utcnow
 from hub.core.settings import Settings
-from hub.core.store import Store
 from hub.people import NotMapped, People, SignIn
+from hub.web.context import hub_context
 
 PREFIX = "/ui/"
 NEXT = "oidc_next"
 LEEWAY = 120  # seconds of clock skew allowed between the provider and the hub
-
-
-def _store() -> Store:
-    store: Store = current_app.extensions["crsa"].store
-    return store
 
 
 def _client() -> Any:
@@ -132,7 +127,7 @@ def register(server: Flask, settings: Settings) -> None:
         request_id = f"ui-{uuid.uuid4().hex}"
         try:
             seen = SignIn.from_claims(issuer, claims, settings.oidc_groups_claim)
-            person = People(_store()).sign_in(seen, request_id)
+            person = People(hub_context().store).sign_in(seen, request_id)
         except NotMapped as exc:
             return _page(t("signin.refused"), exc.message, exc.hint or "", 403)
         except AuthError as exc:
@@ -149,7 +144,7 @@ def register(server: Flask, settings: Settings) -> None:
             person_id=person.id,
             id_token=str(tokens.get("id_token", "")),
         )
-        with _store().transaction() as tx:
+        with hub_context().store.transaction() as tx:
             tx.put_web_session(started)
         session["sid"] = started.id
         session["csrf"] = secrets.token_urlsafe(32)
@@ -169,7 +164,7 @@ def logout_url(ended: WebSession) -> str | None:
         found = _client().create_logout_url(
             post_logout_redirect_uri=f"{request.host_url.rstrip('/')}{PREFIX}login",
             id_token_hint=ended.id_token or None,
-            client_id=current_app.extensions["crsa"].settings.oidc_client_id,
+            client_id=hub_context().settings.oidc_client_id,
         )
     except (OSError, RuntimeError, OAuthError):
         return None  # no end-session endpoint (or none reachable): the hub's logout stands

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devtools.esnode import free_port
 from devtools.jvm import Unavailable, cache_dir, fetch, java_home
 
 KC_VERSION = "26.7.3"
@@ -82,12 +83,6 @@ def _env() -> dict[str, str]:
     }
 
 
-def _free_port() -> int:
-    from devtools.esnode import free_port
-
-    return free_port()
-
-
 @dataclass
 class Keycloak:
     """One Keycloak with the test realm, on a free port (or `port`)."""
@@ -98,7 +93,7 @@ class Keycloak:
 
     def __post_init__(self) -> None:
         self._home = distribution()
-        self.port = self.port or _free_port()
+        self.port = self.port or free_port()
 
     @property
     def url(self) -> str:

@@ -45,7 +45,13 @@ class SignIn:
     @classmethod
     def from_claims(cls, issuer: str, claims: Mapping[str, object], groups_claim: str) -> SignIn:
         raw = claims.get(groups_claim) or ()
-        values = (raw,) if isinstance(raw, str) else tuple(str(g) for g in raw)  # type: ignore[attr-defined]
+        values = (
+            (raw,)
+            if isinstance(raw, str)
+            else tuple(str(g) for g in raw)
+            if isinstance(raw, list | tuple)
+            else ()
+        )
         subject = str(claims.get("sub") or "")
         if not subject:
             raise AuthError("the identity provider's ID token names no subject (sub)")

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, redirect, request
+from prometheus_client import CONTENT_TYPE_LATEST
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -21,11 +22,11 @@ from hub.core.registry import Registry
 from hub.core.settings import Settings
 from hub.core.store import Store, open_store
 from hub.web import errors as api_errors
-from hub.web.api.endpoint import blueprint
+from hub.web.api.endpoint import bearer, blueprint
 from hub.web.api.openapi import build_openapi
 from hub.web.api.routes import API_ROUTERS, ROOT_ROUTERS
 from hub.web.context import HubContext, too_large
-from hub.web.metrics import CONTENT_TYPE, ServerMetrics, allowed
+from hub.web.metrics import ServerMetrics, allowed
 from hub.web.taxii import routes as taxii_routes
 
 API_PREFIX = "/api/v1"
@@ -58,7 +59,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         """The address `crsa serve` and the demo print: people open it in a browser."""
         return redirect("/ui/", 302)
 
-    metrics = ServerMetrics()
+    metrics = ServerMetrics(store)
     app.extensions["crsa_metrics"] = metrics
     store.observer = metrics.observe_store
 
@@ -66,14 +67,14 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     def scrape() -> Response:
         """Prometheus text for an admin's token or an allowed scraper's address."""
         if not allowed(request.remote_addr, settings.metrics_allow):
-            who = authenticate(store, _bearer_or_none())
+            who = authenticate(store, bearer())
             g.principal = who
             if who.role is not Role.ADMIN:
                 raise Forbidden(
                     f"role {who.role.value} may not read the metrics: an admin's token may,"
                     " or an address in metrics_allow"
                 )
-        return Response(metrics.scrape(store), mimetype=None, content_type=CONTENT_TYPE)
+        return Response(metrics.scrape(), content_type=CONTENT_TYPE_LATEST)
 
     @app.before_request
     def start_request() -> Response | None:
@@ -171,8 +172,3 @@ def routes(app: Flask) -> list[dict[str, Any]]:
         for r in app.url_map.iter_rules()
         if r.endpoint != "static"
     ]
-
-
-def _bearer_or_none() -> str | None:
-    header = request.headers.get("Authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else None

@@ -21,7 +21,6 @@ import os
 from pathlib import Path
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Histogram,
@@ -38,6 +37,7 @@ from hub.core.store import Store
 from hub.core.store.interface import ACTION_RUNS, EVENTS, FEEDS, Query
 
 DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+INVENTORY = "/api/v1/inventory"  # where collectors deliver their batches
 LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
@@ -56,8 +56,8 @@ class ServerMetrics:
     """The counters and histograms one app keeps, in a registry of its own (a process may
     build several apps: tests, the demo)."""
 
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+    def __init__(self, store: Store) -> None:
+        self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter(
             "crsa_http_requests", "Requests answered", ["route", "method", "status"], registry=r
@@ -78,6 +78,8 @@ class ServerMetrics:
         self.batches = Counter(
             "crsa_collector_batches", "Collector batches by outcome", ["outcome"], registry=r
         )
+        self.state = StateCollector(store)
+        r.register(self.state)
 
     def observe_store(self, operation: str, backend: str, seconds: float) -> None:
         self.store_calls.labels(operation, backend).observe(seconds)
@@ -86,27 +88,18 @@ class ServerMetrics:
         """One answered request, by its route (never its path: ids are not labels)."""
         self.requests.labels(route, method, str(status)).inc()
         self.latency.labels(route).observe(seconds)
-        if route.endswith("/inventory") and method == "POST":
+        if route == INVENTORY and method == "POST":
             self.batches.labels("accepted" if status < 400 else "refused").inc()
 
-    def scrape(self, store: Store) -> bytes:
+    def scrape(self) -> bytes:
         """Every process's counters (multiprocess mode) or this one's, and the state read
         from the store now."""
+        if not os.environ.get(DIRECTORY):
+            return generate_latest(self.registry)
         registry = CollectorRegistry()
-        if os.environ.get(DIRECTORY):
-            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        else:
-            registry.register(_Own(self.registry))
-        registry.register(StateCollector(store))
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        registry.register(self.state)
         return generate_latest(registry)
-
-
-class _Own(Collector):
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.registry = registry
-
-    def collect(self):  # type: ignore[no-untyped-def]
-        return self.registry.collect()
 
 
 class StateCollector(Collector):
@@ -153,9 +146,6 @@ class StateCollector(Collector):
                 " nothing)",
                 value=(now - nation.computed_at).total_seconds(),
             )
-
-
-CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 def allowed(address: str | None, allow: str) -> bool:

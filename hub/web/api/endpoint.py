@@ -145,7 +145,7 @@ class Router:
         return register
 
 
-def _bearer() -> str | None:
+def bearer() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer":
@@ -266,7 +266,7 @@ def _view(endpoint: Endpoint) -> Callable[..., Response]:
         hub = hub_context()
         principal = None
         if endpoint.authenticated:
-            principal = authenticate(hub.store, _bearer())
+            principal = authenticate(hub.store, bearer())
             g.principal = principal  # for the request's log line
             principal.require(Action.USE_REST_API)
             if endpoint.needs is not None:

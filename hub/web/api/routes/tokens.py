@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.core.auth import Action
-from hub.core.registry import TokenLifetime
+from hub.core.registry import IssuedToken, TokenLifetime
 from hub.web.api.endpoint import Call, Router
 from hub.web.api.schemas import IssuedTokenOut, TokenIn, TokenLifetimeIn, TokenList, TokenOut
 
@@ -37,7 +37,7 @@ def issue_token(call: Call) -> IssuedTokenOut:
     issued = call.registry.issue_token(
         call.who, b.org_id, b.role, b.name, call.request_id, lifetime
     )
-    return IssuedTokenOut.model_validate({**issued.token.__dict__, "token": issued.secret})
+    return _shown_once(issued)
 
 
 @router.route(
@@ -54,7 +54,7 @@ def rotate_token(call: Call, token_id: str) -> IssuedTokenOut:
     b: TokenLifetimeIn = call.body
     lifetime = TokenLifetime.of(call.hub.settings, b.expires_in_days)
     issued = call.registry.rotate_token(call.who, token_id, call.request_id, lifetime)
-    return IssuedTokenOut.model_validate({**issued.token.__dict__, "token": issued.secret})
+    return _shown_once(issued)
 
 
 @router.route(
@@ -68,3 +68,8 @@ def rotate_token(call: Call, token_id: str) -> IssuedTokenOut:
 def revoke_token(call: Call, token_id: str) -> TokenOut:
     out = call.registry.revoke_token(call.who, token_id, call.request_id)
     return TokenOut.model_validate(out.value)
+
+
+def _shown_once(issued: IssuedToken) -> IssuedTokenOut:
+    """The token and, this once, its secret."""
+    return IssuedTokenOut.model_validate({**issued.token.__dict__, "token": issued.secret})
