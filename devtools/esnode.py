@@ -154,12 +154,19 @@ class Cluster:
     def urls(self) -> list[str]:
         return [n.url for n in self.nodes]
 
+    @property
+    def snapshots(self) -> Path:
+        """The nodes' `path.repo`: snapshot repositories (backups) live under it."""
+        assert self.workdir is not None
+        return self.workdir / "snapshots"
+
     def _configure(self, node: Node) -> Path:
         conf = node.workdir / "config"
         if not conf.exists():
             shutil.copytree(self._home / "config", conf)
         (node.workdir / "data").mkdir(exist_ok=True)
         (node.workdir / "logs").mkdir(exist_ok=True)
+        self.snapshots.mkdir(exist_ok=True)
         settings = {
             "cluster.name": "crsa-test",
             "node.name": node.name,
@@ -168,6 +175,7 @@ class Cluster:
             "transport.port": node.transport_port,
             "path.data": str(node.workdir / "data"),
             "path.logs": str(node.workdir / "logs"),
+            "path.repo": str(self.snapshots),
             "xpack.security.enabled": self.secure,
             "cluster.routing.allocation.disk.threshold_enabled": False,
             "action.destructive_requires_name": False,
@@ -215,6 +223,7 @@ class Cluster:
             assert self.workdir is not None
             self.workdir.chmod(0o755)
             _chown_tree(node.workdir, ids)
+            os.chown(self.snapshots, *ids)
         env = {
             **os.environ,
             "ES_JAVA_HOME": str(self._java),

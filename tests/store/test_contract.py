@@ -819,6 +819,10 @@ def test_counts(store: Store) -> None:
         c.audit_entries,
         c.findings,
     ) == (1, 1, 1, 3, 1, 1, 1)
+    # One kind counted, all of it or what a query selects (a backup's manifest counts so).
+    assert store.count(ORGANIZATIONS_KIND) == 1
+    assert store.count(FINDINGS, Query(equals={"severity": "low"})) == 1
+    assert store.count(FINDINGS, Query(equals={"severity": "high"})) == 0
 
 
 def test_close_then_reuse_reopens(store: Store) -> None:

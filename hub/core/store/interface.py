@@ -635,6 +635,19 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def _count_by(self, kind: Kind[T], field: str, query: Query) -> dict[str, int]: ...
 
+    def count(self, kind: Kind[T], query: Query | None = None) -> int:
+        """How many of `kind` match `query` (everything by default): what a backup's
+        manifest records per kind, and what a restore is checked against."""
+        query = query or Query()
+        check_query(kind, query)
+        started = time.perf_counter()
+        counted = self._count(kind, query)
+        self._observed("count", started)
+        return counted
+
+    @abc.abstractmethod
+    def _count(self, kind: Kind[T], query: Query) -> int: ...
+
     @abc.abstractmethod
     def latest_scores(self, subjects: Sequence[str], as_of: datetime) -> dict[str, ScoreRecord]:
         """Each subject's last score recorded at or before `as_of`, in one read: pages that

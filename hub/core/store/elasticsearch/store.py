@@ -416,6 +416,16 @@ class ElasticsearchStore(Store):
         return SCHEMA_VERSION
 
     @contextmanager
+    def writers_held(self) -> Iterator[Callable[[], None]]:
+        """Every writer of every partition kept out, as a migration keeps them: the quiet
+        in which a backup's snapshot captures its shards and reads the audit head and
+        counts it records. Yields the renewal to call while waiting in it."""
+        with self._errors(), self._writer_lock() as lease:
+            self._recover(found=lease.found)
+            with self._partitions_held(lease.renew) as hold:
+                yield hold
+
+    @contextmanager
     def _partitions_held(self, renew: Callable[[], None]) -> Iterator[Callable[[], None]]:
         """Keep every partition's writers out while an index is rebuilt (the hub lease
         keeps out only the hub's): a barrier they check when they take their lease, then
@@ -1078,6 +1088,13 @@ class ElasticsearchStore(Store):
             raise StoreError(f"{kind.name} have no field {field!r}")
         found = self._composite(kind.name, {"bool": {"filter": self._filters(query)}}, (field,))
         return {str(key[field]): n for key, n in found}
+
+    def _count(self, kind: Kind[T], query: Query) -> int:
+        with self._errors():
+            found = self.es.count(
+                index=self.index(kind.name), query={"bool": {"filter": self._filters(query)}}
+            )
+            return int(found["count"])
 
     def audit_head(self) -> AuditEntry | None:
         hits = self._search("audit", [], [{"seq": "desc"}], 1)

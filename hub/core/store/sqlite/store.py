@@ -681,6 +681,11 @@ class SqliteStore(Store):
         )
         return {str(r["k"]): int(r["n"]) for r in rows}
 
+    def _count(self, kind: Kind[T], query: Query) -> int:
+        table, clause, params = self._where(kind, query)
+        row = self._one(f"SELECT count(*) FROM {table}{clause}", params)
+        return int(row[0]) if row else 0
+
     def _packages(self, source: str, where: str, owner_id: str) -> list[Package]:
         rows = self._rows(
             f"SELECT purl, name, version, ecosystem FROM {source} WHERE {where} = ? ORDER BY purl",
