@@ -14,7 +14,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from devtools.esnode import Cluster
 from devtools.jvm import Unavailable
 from devtools.keycloak import Keycloak
 from hub.core.auth import Principal
@@ -26,6 +25,7 @@ from hub.core.store.elasticsearch import ElasticsearchStore
 from hub.core.store.sqlite import SqliteStore
 from hub.web.app import create_app
 from tests.indexsets import IndexSets
+from tests.sharednode import NodeAddress, finished, session_node
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Hubs these tests serve run no scorer beside them unless a test asks for one: the scorer is
@@ -54,15 +54,20 @@ def corpus() -> Path:
 
 
 @pytest.fixture(scope="session")
-def es_node() -> Iterator[Cluster]:
-    """One real single-node cluster for the whole session, started on first use."""
+def es_node() -> Iterator[NodeAddress]:
+    """One real single-node cluster for the whole run, shared by its workers, started on
+    first use (tests/sharednode.py)."""
+    nodes = session_node()
     try:
-        cluster = Cluster(size=1)
+        node = next(nodes)
     except Unavailable as exc:
         unavailable(f"no Elasticsearch node: {exc}")
-    cluster.start()
-    yield cluster
-    cluster.stop()
+    yield node
+    nodes.close()
+
+
+def pytest_sessionfinish() -> None:
+    finished()
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +84,7 @@ def keycloak() -> Iterator[Keycloak]:
 
 
 @pytest.fixture(scope="session")
-def index_sets(es_node: Cluster) -> IndexSets:
+def index_sets(es_node: NodeAddress) -> IndexSets:
     """Migrated index sets on the session's node, lent to one test at a time."""
     return IndexSets(es_node.urls, es_store)
 

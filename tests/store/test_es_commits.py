@@ -8,24 +8,25 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from devtools.esnode import Cluster
 from hub.core import audit
 from hub.core.errors import StoreError
 from hub.core.model import AuditDraft, AuditEntry, Organization, OrgKind, utcnow
 from hub.core.store.codec import encode
 from hub.core.store.elasticsearch import ElasticsearchStore
 from hub.core.store.elasticsearch.store import JOURNAL_ID, LOCK_ID, _Commit
-from tests.conftest import drop_indices, es_store
+from tests.conftest import drop_indices
+from tests.indexsets import IndexSets
 
 pytestmark = pytest.mark.elasticsearch
 
 
 @pytest.fixture
-def es(es_node: Cluster) -> Iterator[ElasticsearchStore]:
-    store = es_store(es_node.urls, lock_wait=2.0)
-    store.migrate()
+def es(index_sets: IndexSets) -> Iterator[ElasticsearchStore]:
+    """A migrated set from the pool, whose writers give up after 2 s instead of 30."""
+    store = index_sets.lend()
+    store.lock_wait = 2.0
     yield store
-    drop_indices(store)
+    index_sets.take_back(store, drop_indices)
 
 
 def dead_writers_lease(store: ElasticsearchStore, *, expired: bool) -> None:

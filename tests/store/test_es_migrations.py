@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from devtools.esnode import Cluster
 from hub.core.records.sharing import StixVersion
 from hub.core.store.elasticsearch import mappings
 from hub.core.store.elasticsearch import store as es_module
 from hub.core.store.interface import STIX_OBJECTS, Query
 from tests.conftest import drop_indices, es_store
+from tests.sharednode import NodeAddress
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -37,7 +37,7 @@ OLD_FINDING_FIELDS = (
 
 
 def test_schema_2_cluster_upgrades_with_its_findings(
-    es_node: Cluster, monkeypatch: pytest.MonkeyPatch
+    es_node: NodeAddress, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = es_store(es_node.urls)
     old_findings = {
@@ -97,7 +97,7 @@ def _version(n: int) -> StixVersion:
 
 
 def test_stix_objects_made_unsorted_are_rebuilt_sorted_with_every_version(
-    es_node: Cluster, monkeypatch: pytest.MonkeyPatch
+    es_node: NodeAddress, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A schema-8 store kept its STIX versions in an unsorted index; the upgrade copies
     them into a sorted one, which takes the old name, and every read and write by that
@@ -135,7 +135,7 @@ def test_stix_objects_made_unsorted_are_rebuilt_sorted_with_every_version(
         drop_indices(store)
 
 
-def test_a_new_store_creates_stix_objects_sorted(es_node: Cluster) -> None:
+def test_a_new_store_creates_stix_objects_sorted(es_node: NodeAddress) -> None:
     store = es_store(es_node.urls)
     try:
         store.migrate()
@@ -146,7 +146,7 @@ def test_a_new_store_creates_stix_objects_sorted(es_node: Cluster) -> None:
 
 
 def test_stix_objects_dated_to_the_millisecond_are_rebuilt_to_the_nanosecond(
-    es_node: Cluster, monkeypatch: pytest.MonkeyPatch
+    es_node: NodeAddress, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 17, item 7: a schema-9 store kept date_added as a `date` (milliseconds): two
     objects added within one millisecond sorted and filtered as one instant. The upgrade

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from devtools.esnode import Cluster
 from hub.cli import main
 from hub.core import audit
 from hub.core.auth import Principal
@@ -25,6 +24,7 @@ from hub.intelligence.feeds import sync_feed
 from hub.sharing.desk import SharingDesk
 from hub.sharing.partners import PartnerFeeds
 from tests.conftest import drop_indices, es_store
+from tests.sharednode import NodeAddress
 from tests.store.test_contract import PKGS, sbom_record
 from tests.taxii.test_conformance import indicator
 
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.elasticsearch
 
 
 @pytest.fixture
-def prefix(es_node: Cluster) -> Iterator[str]:
+def prefix(es_node: NodeAddress) -> Iterator[str]:
     name = f"m-{uuid.uuid4().hex[:10]}"
     yield name
     drop_indices(es_store(es_node.urls, name))
@@ -101,7 +101,7 @@ def _share_and_supply(store: SqliteStore, home: Path, ops: str) -> None:
 
 
 def test_migrate_copies_everything_and_the_chain_still_verifies(
-    tmp_path: Path, es_node: Cluster, prefix: str
+    tmp_path: Path, es_node: NodeAddress, prefix: str
 ) -> None:
     home = tmp_path / "hub"
     source = make_hub(home)
@@ -141,7 +141,7 @@ def test_migrate_copies_everything_and_the_chain_still_verifies(
 
 
 def test_migrate_refuses_a_target_with_another_hubs_history(
-    tmp_path: Path, es_node: Cluster, prefix: str
+    tmp_path: Path, es_node: NodeAddress, prefix: str
 ) -> None:
     env = {"CRSA_ES_URL": ",".join(es_node.urls), "CRSA_ES_INDEX_PREFIX": prefix}
     make_hub(tmp_path / "one")
