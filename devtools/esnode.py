@@ -31,7 +31,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devtools.jvm import Unavailable, cache_dir, fetch, java_home
+from devtools.jvm import QUICK_JIT, Unavailable, cache_dir, fetch, java_home
 
 ES_VERSION = "8.19.21"
 RUN_AS = "crsa-es"
@@ -228,7 +228,7 @@ class Cluster:
             **os.environ,
             "ES_JAVA_HOME": str(self._java),
             "ES_PATH_CONF": str(conf),
-            "ES_JAVA_OPTS": f"-Xms{self.heap} -Xmx{self.heap}",
+            "ES_JAVA_OPTS": f"-Xms{self.heap} -Xmx{self.heap} {QUICK_JIT}",
         }
         log = (node.workdir / "stdout.log").open("ab")
         node.process = subprocess.Popen(

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.esnode import free_port
-from devtools.jvm import Unavailable, cache_dir, fetch, java_home
+from devtools.jvm import QUICK_JIT, Unavailable, cache_dir, fetch, java_home
 
 KC_VERSION = "26.7.3"
 REALM_FILE = Path(__file__).with_name("keycloak-realm.json")
@@ -78,6 +78,7 @@ def _env() -> dict[str, str]:
     return {
         **os.environ,
         "JAVA_HOME": str(java),
+        "JAVA_OPTS_APPEND": QUICK_JIT,
         "KC_BOOTSTRAP_ADMIN_USERNAME": ADMIN[0],
         "KC_BOOTSTRAP_ADMIN_PASSWORD": ADMIN[1],
     }

@@ -70,10 +70,11 @@ def pytest_sessionfinish() -> None:
     finished()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def keycloak() -> Iterator[Keycloak]:
-    """One real Keycloak with the test realm (devtools/keycloak-realm.json), started on
-    first use: the identity provider the dashboards' sign-in is tested against."""
+    """A real Keycloak with the test realm (devtools/keycloak-realm.json): the identity
+    provider the dashboards' sign-in is tested against. One module uses it; it stops when
+    that module is done, rather than idling beside every later test of its worker."""
     try:
         provider = Keycloak()
     except Unavailable as exc:

@@ -205,6 +205,9 @@ class Page:
 
 
 @pytest.fixture
-def page(chromium: webdriver.Chrome, demo: Demo) -> Page:
+def page(chromium: webdriver.Chrome, demo: Demo) -> Iterator[Page]:
     chromium.get_log("browser")  # start each test with a clean console
-    return Page(chromium, demo)
+    yield Page(chromium, demo)
+    # A dashboard left open keeps refreshing itself against the demo server, which runs
+    # in this worker: the browser's and the server's work would slow every later test.
+    chromium.get("about:blank")

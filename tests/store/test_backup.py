@@ -8,7 +8,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,31 @@ from hub.core.model import OrgKind
 from hub.core.registry import Registry
 from hub.core.settings import Settings
 from hub.core.store import Store, open_store
-from hub.core.store.backup import MANIFEST, BackupError, Manifest, store_state, verify_backup
-from hub.core.store.elasticsearch import ElasticsearchStore
-from hub.core.store.interface import ASSETS, FINDINGS, ORGANIZATIONS, TOKENS, Kind
+from hub.core.store.backup import (
+    MANIFEST,
+    BackupError,
+    Manifest,
+    back_up,
+    restore,
+    store_state,
+    verify_backup,
+)
+from hub.core.store.elasticsearch import ElasticsearchStore, mappings
+from hub.core.store.elasticsearch import store as es_module
+from hub.core.store.interface import (
+    ASSETS,
+    FINDINGS,
+    ORGANIZATIONS,
+    STIX_OBJECTS,
+    TOKENS,
+    Kind,
+    Query,
+)
 from hub.core.vault import Vault
 from tests.conftest import World, drop_indices, es_store, hub_env
 from tests.indexsets import IndexSets
+from tests.sharednode import NodeAddress
+from tests.store.test_es_migrations import _version
 
 
 def crsa(env: dict[str, str], *args: str) -> Result:
@@ -257,3 +276,49 @@ def test_elasticsearch_says_where_backups_may_go(index_sets: IndexSets, tmp_path
         assert "path.repo" in refused.output and "Traceback" not in refused.output
     finally:
         index_sets.take_back(store, drop_indices)
+
+
+@pytest.mark.elasticsearch
+def test_an_index_rebuilt_by_an_upgrade_restores_under_the_new_prefix_alone(
+    es_node: NodeAddress, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a schema rebuild an index name is an alias of `<name>-s<N>`. The restore
+    renames the index and makes the alias anew under the target's prefix: restoring the
+    alias as it was would point the source hub's name at the copy too."""
+    source = es_store(es_node.urls)
+    with monkeypatch.context() as patch:  # a store made before the sorted STIX index
+        patch.setattr(es_module, "MIGRATIONS", {k: mappings.MIGRATIONS[k] for k in range(1, 9)})
+        patch.setattr(es_module, "SCHEMA_VERSION", 8)
+        patch.setattr(es_module, "SORTED", {})
+        source.migrate()
+    target = es_store(es_node.urls, f"{source.prefix}-r")
+    try:
+        with source.transaction() as tx:
+            tx.put_stix_versions([_version(n) for n in range(30)])
+        source.migrate()  # rebuilds the STIX index: its name becomes an alias
+        name = source.index("stix_objects")
+        [concrete] = source.es.indices.get_alias(name=name).body
+        assert concrete != name
+
+        out = es_node.snapshots / f"backup-{uuid.uuid4().hex[:8]}"
+        settings = Settings(home=tmp_path, store="elasticsearch", es_url=",".join(source.urls),
+                            es_index_prefix=source.prefix)  # fmt: skip
+        back_up(settings, source, out, actor="t", request_id="t")
+        with source.transaction() as tx:  # after the backup: not restored
+            tx.put_stix_versions([_version(30)])
+        there = replace(settings, home=tmp_path / "r", es_index_prefix=target.prefix)
+        restore(out, there, force=False, actor="t", request_id="t")
+
+        aliased = target.es.indices.get_alias(name=target.index("stix_objects")).body
+        assert list(aliased) == [target.prefix + concrete[len(source.prefix) :]]
+        assert list(source.es.indices.get_alias(name=name).body) == [concrete]  # untouched
+        query = Query(equals={"collection_id": "c1"}, order_by="date_added", limit=100)
+        assert len(target.select(STIX_OBJECTS, query)) == 30
+        assert len(source.select(STIX_OBJECTS, query)) == 31
+        with target.transaction() as tx:  # the restored hub writes through its alias
+            tx.put_stix_versions([_version(31)])
+        assert len(target.select(STIX_OBJECTS, query)) == 31
+    finally:
+        for store in (target, source):
+            store.es.indices.delete(index=f"{store.prefix}-*", ignore_unavailable=True)
+            store.close()
