@@ -73,16 +73,19 @@ def test_no_partner_ever_reads_what_it_may_not(
         default_tlp=default.value,
     )
     expected: dict[str, dict[str, Any]] = {}
+    envelopes: dict[str, list[dict[str, Any]]] = {}  # one envelope per poster: one commit
     for n, (poster, tlp) in enumerate(posted):
         extra: dict[str, Any] = {} if tlp is None else {"object_marking_refs": [MARKING_IDS[tlp]]}
-        obj = indicator(data.draw(st.integers(0, 10**9)) * 10 + n, **extra)
+        obj = indicator(data.draw(st.integers(0, 10**9)) * 10 + n, **extra)  # ids unique
+        envelopes.setdefault(poster, []).append(obj)
+        expected[obj["id"]] = {"tlp": tlp or default, "owner": ids[poster]}
+    for poster, objects in envelopes.items():
         sent = client.post(
             f"{ROOT}/collections/{collection.id}/objects/",
-            data=json.dumps({"objects": [obj]}),
+            data=json.dumps({"objects": objects}),
             headers={**basic(world, poster), "Content-Type": TAXII},
         )
         assert sent.status_code == 202
-        expected.setdefault(obj["id"], {"tlp": tlp or default, "owner": ids[poster]})
     audience = tuple(ids[p] for p in readers)
     url = f"{ROOT}/collections/{collection.id}"
     for reader in PARTNERS:

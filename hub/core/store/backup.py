@@ -290,7 +290,11 @@ def restore(
             hint="restore into a new data directory (or index prefix), or add --force to"
             " replace what is there",
         )
-    store = method.put(folder, manifest, force, progress)
+    try:
+        store = method.put(folder, manifest, force, progress)
+    except BaseException:
+        method.discard()  # a restore cut short leaves nothing behind
+        raise
     try:
         if store.schema_version() < method.latest_schema():
             progress("upgrading the restored store to this crsa-hub's schema")
