@@ -95,12 +95,12 @@ class Principal:
         audit log records it, hashed into the chain: the provider's subject (stable for
         as long as the account lives), the display name, role and organization at the
         time, so the entry still says who acted after a rename or a move."""
-        where = person.org_id or "hub"
-        actor = f"person:{person.subject} ({person.display_name}; {person.role.value}@{where})"
+        role = f"{person.role.value}@{person.org_id}"  # a person always belongs to one
+        actor = f"person:{person.subject} ({person.display_name}; {role})"
         return cls(
             actor=actor,
             role=person.role,
-            org_id=person.org_id or None,
+            org_id=person.org_id,
             person_id=person.id,
             display_name=person.display_name,
         )

@@ -210,4 +210,7 @@ def page(chromium: webdriver.Chrome, demo: Demo) -> Iterator[Page]:
     yield Page(chromium, demo)
     # A dashboard left open keeps refreshing itself against the demo server, which runs
     # in this worker: the browser's and the server's work would slow every later test.
+    # Its cookies go first, while the page is the hub's: `delete_all_cookies` reaches only
+    # the current page's, and the next test starts signed out, as it did before.
+    chromium.delete_all_cookies()
     chromium.get("about:blank")
