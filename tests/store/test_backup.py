@@ -3,11 +3,13 @@ elsewhere whole, and a damaged or misplaced backup refused by name."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from click.testing import CliRunner, Result
 from hub.cli import main
 from hub.core import audit
 from hub.core.auth import Principal
-from hub.core.model import OrgKind
+from hub.core.model import AuditDraft, Organization, OrgKind, utcnow
 from hub.core.registry import Registry
 from hub.core.settings import Settings
 from hub.core.store import Store, open_store
@@ -26,6 +28,7 @@ from hub.core.store.backup import (
     MANIFEST,
     BackupError,
     Manifest,
+    State,
     back_up,
     restore,
     store_state,
@@ -42,6 +45,8 @@ from hub.core.store.interface import (
     Kind,
     Query,
 )
+from hub.core.store.sqlite import SqliteStore
+from hub.core.store.sqlite import store as sqlite_module
 from hub.core.vault import Vault
 from tests.conftest import World, drop_indices, es_store, hub_env
 from tests.indexsets import IndexSets
@@ -322,3 +327,46 @@ def test_an_index_rebuilt_by_an_upgrade_restores_under_the_new_prefix_alone(
         for store in (target, source):
             store.es.indices.delete(index=f"{store.prefix}-*", ignore_unavailable=True)
             store.close()
+
+
+def test_a_backup_of_an_older_schema_is_upgraded_as_it_is_restored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup an older release took (here: schema one before this code's, its manifest
+    written as that release would) restores, is upgraded as `crsa init` upgrades, and is
+    checked against what it recorded."""
+    every = sqlite_module._migrations()
+    with monkeypatch.context() as patch:
+        patch.setattr(sqlite_module, "_migrations", lambda: every[:-1])
+        (tmp_path / "old").mkdir()
+        old = SqliteStore(tmp_path / "old" / "crsa.db")
+        assert old.migrate() == every[-2][0]
+        orgs = [Organization.new(f"Agency {n}", OrgKind.AGENCY, utcnow()) for n in range(3)]
+        with old.transaction() as tx:
+            for org in orgs:
+                tx.put_organization(org)
+            tx.append_audit(AuditDraft("t", "org.add", "orgs", "t", {}))
+        head = old.audit_head()
+        assert head is not None
+        folder = tmp_path / "backup"
+        folder.mkdir()
+        with (
+            closing(sqlite3.connect(old.path)) as src,
+            closing(sqlite3.connect(folder / "crsa.db")) as dst,
+        ):
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+        old.close()
+    digest = hashlib.sha256((folder / "crsa.db").read_bytes()).hexdigest()
+    state = State(every[-2][0], head.seq, head.hash, {"organizations": 3, "audit_entries": 1})
+    recorded = Manifest("sqlite", state, {"crsa.db": digest}, {"file": "crsa.db"})
+    (folder / MANIFEST).write_text(recorded.to_json())
+
+    target = Settings(home=tmp_path / "restored")
+    assert verify_backup(folder, target).state.schema_version == every[-2][0]
+    restore(folder, target, force=False, actor="t", request_id="t")
+    with _open(target) as restored:  # opens: the schema is this code's
+        assert restored.schema_version() == every[-1][0]
+        assert [restored.get_organization(o.id) for o in orgs] == orgs
+        assert audit.verify(restored.iter_audit()).ok
+        assert [e.action for e in restored.iter_audit()] == ["org.add", "store.restore"]
