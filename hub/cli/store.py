@@ -8,10 +8,17 @@ from pathlib import Path
 import click
 
 from hub.cli import Env, pass_env
-from hub.core.settings import STORES
+from hub.core.settings import STORES, Settings
 from hub.core.store import open_store
 from hub.core.store.backup import back_up, restore, verify_backup
 from hub.core.store.migrate import migrate_store
+
+
+def _aimed(settings: Settings, es_url: str | None, es_prefix: str | None, **more: str) -> Settings:
+    """The settings with the target the command line names (`--es-url`,
+    `--es-index-prefix`) in place of the configured ones."""
+    given = {"es_url": es_url, "es_index_prefix": es_prefix, **more}
+    return dataclasses.replace(settings, **{k: v for k, v in given.items() if v})  # type: ignore[arg-type]
 
 
 def register(main: click.Group) -> None:
@@ -37,12 +44,7 @@ def migrate(env: Env, to: str, es_url: str | None, es_index_prefix: str | None) 
     source_settings = env.settings
     if to == source_settings.store:
         raise click.UsageError(f"the hub already uses {to}")
-    overrides = {"store": to}
-    if es_url:
-        overrides["es_url"] = es_url
-    if es_index_prefix:
-        overrides["es_index_prefix"] = es_index_prefix
-    target_settings = dataclasses.replace(source_settings, **overrides)  # type: ignore[arg-type]
+    target_settings = _aimed(source_settings, es_url, es_index_prefix, store=to)
     target = open_store(target_settings, must_exist=False)
     counts: dict[str, int] = {}
 
@@ -131,10 +133,7 @@ def restore_cmd(
 ) -> None:
     """Restore a backup into an empty data directory (or index prefix), then check its
     audit chain and counts against the manifest. Stop the hub first."""
-    overrides = {
-        k: v for k, v in {"es_url": es_url, "es_index_prefix": es_index_prefix}.items() if v
-    }
-    target = dataclasses.replace(env.settings, **overrides)  # type: ignore[arg-type]
+    target = _aimed(env.settings, es_url, es_index_prefix)
     manifest = restore(
         folder,
         target,

@@ -102,8 +102,6 @@ def store_state(store: Store) -> State:
 class Method(abc.ABC):
     """One backend's consistent copy and its way back: what differs between stores."""
 
-    kind: str
-
     @abc.abstractmethod
     def latest_schema(self) -> int: ...
 
@@ -205,6 +203,17 @@ def back_up(
     return manifest
 
 
+def _opened(folder: Path, settings: Settings, progress: Progress) -> tuple[Manifest, Method]:
+    """The manifest, once every file it lists is as recorded and its schema is one this
+    release can read, and the method of its store kind: what verify and restore share."""
+    manifest = Manifest.read(folder)
+    method = method_for(manifest.store, settings)
+    progress(f"checking {len(manifest.files)} files")
+    _check_files(folder, manifest)
+    _check_schema(method, manifest)
+    return manifest, method
+
+
 def _check_files(folder: Path, manifest: Manifest) -> None:
     for name, expected in manifest.files.items():
         path = folder / name
@@ -235,12 +244,13 @@ def check_state(store: Store, expected: State) -> None:
             f"the restored audit chain does not verify: {result.reason} at entry"
             f" {result.broken_seq}"
         )
-    found = store_state(store)
-    if (found.head_seq, found.head_hash) != (expected.head_seq, expected.head_hash):
+    head = result.head if result.checked else ""  # an empty chain: no head recorded
+    if (result.checked, head) != (expected.head_seq, expected.head_hash):
         raise BackupError(
-            f"the restored audit chain ends at entry {found.head_seq}, the backup's at"
+            f"the restored audit chain ends at entry {result.checked}, the backup's at"
             f" {expected.head_seq}"
         )
+    found = store_state(store)
     differ = {
         k: (expected.counts.get(k), n)
         for k, n in found.counts.items()
@@ -256,11 +266,7 @@ def check_state(store: Store, expected: State) -> None:
 def verify_backup(folder: Path, settings: Settings, progress: Progress = quiet) -> Manifest:
     """Everything a restore checks, without restoring: the files, the schema, and where
     the backend can read its copy in place, the chain and the counts."""
-    manifest = Manifest.read(folder)
-    method = method_for(manifest.store, settings)
-    progress(f"checking {len(manifest.files)} files")
-    _check_files(folder, manifest)
-    _check_schema(method, manifest)
+    manifest, method = _opened(folder, settings, progress)
     method.inspect(folder, manifest)
     return manifest
 
@@ -275,11 +281,7 @@ def restore(
     progress: Progress = quiet,
 ) -> Manifest:
     """Restore `folder` into the store and data directory `settings` name."""
-    manifest = Manifest.read(folder)
-    method = method_for(manifest.store, settings)
-    progress(f"checking {len(manifest.files)} files")
-    _check_files(folder, manifest)
-    _check_schema(method, manifest)
+    manifest, method = _opened(folder, settings, progress)
     held = method.occupied()
     keys = settings.home / KEYS
     if held is None and keys.is_dir() and any(keys.iterdir()):
@@ -290,22 +292,19 @@ def restore(
             hint="restore into a new data directory (or index prefix), or add --force to"
             " replace what is there",
         )
-    try:
+    try:  # a restore cut short, or refused by its checks, leaves nothing behind
         store = method.put(folder, manifest, force, progress)
+        try:
+            if store.schema_version() < method.latest_schema():
+                progress("upgrading the restored store to this crsa-hub's schema")
+                store.migrate()
+            progress("verifying the audit chain and the counts")
+            check_state(store, manifest.state)
+        finally:
+            store.close()
     except BaseException:
-        method.discard()  # a restore cut short leaves nothing behind
-        raise
-    try:
-        if store.schema_version() < method.latest_schema():
-            progress("upgrading the restored store to this crsa-hub's schema")
-            store.migrate()
-        progress("verifying the audit chain and the counts")
-        check_state(store, manifest.state)
-    except BaseException:
-        store.close()
         method.discard()
         raise
-    store.close()
     restored = method.commit()
     try:
         with restored.transaction() as tx:

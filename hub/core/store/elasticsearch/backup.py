@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from elasticsearch import ApiError, Elasticsearch
 from hub.core.errors import StoreError
 from hub.core.store.backup import Manifest, Method, Progress, State, store_state
 from hub.core.store.elasticsearch.mappings import MAPPINGS, SCHEMA_VERSION
-from hub.core.store.elasticsearch.store import LOCK_ID, MIGRATING_ID, ElasticsearchStore
+from hub.core.store.elasticsearch.store import ElasticsearchStore
 from hub.core.store.interface import Store
 
 REPOSITORY_DIR = "snapshot"
@@ -39,8 +39,6 @@ FAILED = {"FAILED", "PARTIAL", "INCOMPATIBLE"}
 
 
 class ElasticsearchMethod(Method):
-    kind = "elasticsearch"
-
     def __init__(self, store: ElasticsearchStore) -> None:
         self.store = store
 
@@ -65,7 +63,7 @@ class ElasticsearchMethod(Method):
         return dict(sorted(resolved.items()))
 
     @contextmanager
-    def _repository(self, location: Path, *, readonly: bool) -> Any:
+    def _repository(self, location: Path, *, readonly: bool) -> Iterator[str]:
         """A repository registered for one backup or restore, and forgotten after it
         (its files stay where they are)."""
         name = f"{self.store.prefix}-backup-{uuid.uuid4().hex[:8]}"
@@ -101,7 +99,7 @@ class ElasticsearchMethod(Method):
             raise StoreError(f"the snapshot failed on {stats['failed']} shards")
         return stats
 
-    def _state(self, repository: str, snapshot: str) -> str:
+    def _snapshot_state(self, repository: str, snapshot: str) -> str:
         found = self._es.snapshot.get(repository=repository, snapshot=snapshot)
         info = found["snapshots"][0]
         state = str(info["state"])
@@ -128,10 +126,15 @@ class ElasticsearchMethod(Method):
                 state = store_state(self.store)
             progress("writers released; the snapshot's files are being copied")
 
+            said: list[str] = []
+
             def done() -> bool:
                 stats = self._shards(repository, snapshot)
-                progress(f"snapshot: {stats.get('done', 0)}/{stats.get('total', 0)} shards")
-                return self._state(repository, snapshot) == "SUCCESS"
+                line = f"snapshot: {stats.get('done', 0)}/{stats.get('total', 0)} shards"
+                if line not in said:  # each step once, not once per poll
+                    said.append(line)
+                    progress(line)
+                return self._snapshot_state(repository, snapshot) == "SUCCESS"
 
             self._until(done)
         return state, {
@@ -187,18 +190,10 @@ class ElasticsearchMethod(Method):
             wait_for_status="yellow",
             timeout="60s",
         )
-        self._release_leases()
+        # The snapshot was taken with every writer held out: the leases and barrier that
+        # held them are in it, and would keep the restored hub's writers waiting.
+        self.store.release_every_lease()
         return self.store
-
-    def _release_leases(self) -> None:
-        """The snapshot was taken with every writer held out: the leases and barrier that
-        held them are in it, and would keep the restored hub's writers waiting."""
-        meta = self.store.index("meta")
-        self._es.indices.refresh(index=meta)
-        hits = self._es.search(index=meta, size=10_000, query={"match_all": {}})["hits"]["hits"]
-        for hit in hits:
-            if hit["_id"] == MIGRATING_ID or hit["_id"].split(":")[0] == LOCK_ID:
-                self._es.delete(index=meta, id=hit["_id"], refresh=True)
 
     def commit(self) -> Store:
         return self.store

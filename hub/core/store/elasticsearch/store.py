@@ -454,18 +454,33 @@ class ElasticsearchStore(Store):
             with suppress(NotFoundError):
                 self.es.delete(index=meta, id=MIGRATING_ID)
 
-    def _partition_leases(self) -> list[str]:
-        """Partition leases still live (the meta index holds a few dozen documents)."""
+    def _meta_documents(self) -> list[JsonDoc]:
+        """Every document of the meta index, as of now (it holds a few dozen)."""
         meta = self.index("meta")
         self.es.indices.refresh(index=meta)
-        hits = self.es.search(index=meta, size=10_000, query={"match_all": {}})["hits"]["hits"]
+        hits: list[JsonDoc] = self.es.search(index=meta, size=10_000, query={"match_all": {}})[
+            "hits"
+        ]["hits"]
+        return hits
+
+    def _partition_leases(self) -> list[str]:
+        """Partition leases still live."""
         now = datetime.now(UTC)
         return [
             h["_id"]
-            for h in hits
+            for h in self._meta_documents()
             if h["_id"].startswith(f"{LOCK_ID}:")
             and datetime.fromisoformat(h["_source"]["expires"]) > now
         ]
+
+    def release_every_lease(self) -> None:
+        """Drop every writer lease and the migration barrier, live or not: for a store
+        restored from a snapshot taken while they held its writers out, where no writer
+        holds them any more. Journals stay: the next writer finishes or drops them."""
+        with self._errors():
+            for hit in self._meta_documents():
+                if hit["_id"] == MIGRATING_ID or hit["_id"].split(":")[0] == LOCK_ID:
+                    self.es.delete(index=self.index("meta"), id=hit["_id"], refresh=True)
 
     def _install(self, kind: str) -> bool:
         """The kind's template and index (created, or its mapping brought up to date);
