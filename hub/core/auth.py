@@ -39,11 +39,14 @@ class Action(StrEnum):
     EXPORT = "export"  # signed auditor exports: read everything, change nothing
     MANAGE_FEEDS = "manage_feeds"  # the hub's intelligence feeds: add, list, switch off
     MANAGE_PEOPLE = "manage_people"  # who signs in through the identity provider, as what
+    # Indicators and sightings through the REST API, as TAXII reads them (its own rule).
+    READ_THREATS = "read_threats"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
+    # Partners use it for threats alone: every other endpoint needs what they lack.
     Action.USE_REST_API: frozenset(
-        {Role.ADMIN, Role.SOC_ANALYST, Role.AGENCY_SUBMITTER, Role.AUDITOR}
+        {Role.ADMIN, Role.SOC_ANALYST, Role.AGENCY_SUBMITTER, Role.AUDITOR, Role.PARTNER}
     ),
     Action.READ: frozenset({Role.ADMIN, Role.SOC_ANALYST, Role.AGENCY_SUBMITTER, Role.AUDITOR}),
     Action.WRITE_ORGANIZATIONS: frozenset({Role.ADMIN}),
@@ -57,6 +60,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EXPORT: frozenset({Role.ADMIN, Role.AUDITOR}),
     Action.MANAGE_FEEDS: frozenset({Role.ADMIN}),
     Action.MANAGE_PEOPLE: frozenset({Role.ADMIN}),
+    Action.READ_THREATS: frozenset(Role),
 }
 
 # Roles confined to their own organization's data.

@@ -129,8 +129,15 @@ class Listing:
     def query(self, reader_org: str) -> Query:
         """The page as one store query, for what `reader_org` may see: one row more than
         the page, to know whether more follow."""
+        return self.query_in((self.collection_id,), reader_org)
+
+    def query_in(self, collections: Sequence[str], reader_org: str) -> Query:
+        """The same page over several collections (the REST API's threat listings read
+        every collection the caller may read): one rule, one query, whichever front asks."""
         filters = self.filters
         where: list[In | AnyOf] = [visible_to(reader_org)]
+        if len(collections) != 1:
+            where.append(In("collection_id", tuple(collections)))
         if self.object_id is not None:
             where.append(In("object_id", (self.object_id,)))
         if filters.ids:
@@ -142,8 +149,11 @@ class Listing:
         chosen = _versions(filters.versions)
         if chosen is not None:
             where.append(chosen)
+        equals: dict[str, str | bool] = {"deleted": False}
+        if len(collections) == 1:
+            equals = {"collection_id": collections[0], **equals}
         return Query(
-            equals={"collection_id": self.collection_id, "deleted": False},
+            equals=equals,
             where=tuple(where),
             newer=(
                 None
@@ -271,6 +281,24 @@ class SharingDesk:
         """One page of object versions the caller may read, oldest added first."""
         self._readable(who, listing.collection_id)
         query = listing.query(who.org_id or "")
+        return _cut(self.store.select(STIX_OBJECTS, query), query.limit - 1, who.org_id or "")
+
+    def readable(self, who: Principal) -> list[TaxiiCollection]:
+        """The collections the caller may read (TAXII GET), the REST API's threat
+        listings' scope."""
+        return [c for c in self.store.iter_all(TAXII_COLLECTIONS) if self.can_read(who, c)]
+
+    def threats(self, who: Principal, listing: Listing) -> Page:
+        """One page of the objects the caller may read over every collection it may read
+        (or the one `listing` names, checked as TAXII checks it), under the rule TAXII
+        reads them by: the REST API's indicators, sightings and reports."""
+        if listing.collection_id:
+            collections = [self._readable(who, listing.collection_id).id]
+        else:
+            collections = [c.id for c in self.readable(who)]
+        if not collections:
+            return Page([], False, None)
+        query = listing.query_in(collections, who.org_id or "")
         return _cut(self.store.select(STIX_OBJECTS, query), query.limit - 1, who.org_id or "")
 
     def page_signed_in(self, login: Login, reader_org: str, listing: Listing) -> Page:

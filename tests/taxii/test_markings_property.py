@@ -1,9 +1,11 @@
 """Property: whatever the markings, audiences, rights and posters, every reader sees through
-every endpoint exactly the objects the TLP rule and the collection rights allow."""
+every endpoint, TAXII's and the REST API's threat listings alike, exactly the objects the
+TLP rule and the collection rights allow."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -76,7 +78,9 @@ def test_no_partner_ever_reads_what_it_may_not(
     envelopes: dict[str, list[dict[str, Any]]] = {}  # one envelope per poster: one commit
     for n, (poster, tlp) in enumerate(posted):
         extra: dict[str, Any] = {} if tlp is None else {"object_marking_refs": [MARKING_IDS[tlp]]}
-        obj = indicator(data.draw(st.integers(0, 10**9)) * 10 + n, **extra)  # ids unique
+        # Ids unique across examples too: the REST API's by-id read spans collections.
+        obj = indicator(data.draw(st.integers(0, 10**9)) * 10 + n, **extra)
+        obj["id"] = f"indicator--{uuid.uuid4()}"
         envelopes.setdefault(poster, []).append(obj)
         expected[obj["id"]] = {"tlp": tlp or default, "owner": ids[poster]}
     for poster, objects in envelopes.items():
@@ -97,13 +101,22 @@ def test_no_partner_ever_reads_what_it_may_not(
         headers = basic(world, reader)
         listed = client.get(f"{url}/objects/", query_string={"limit": "1000"}, headers=headers)
         manifest = client.get(f"{url}/manifest/", headers=headers)
+        api = client.get(
+            "/api/v1/indicators",
+            query_string={"collection_id": collection.id, "limit": "1000"},
+            headers=world.auth(reader),
+        )
         if reader not in readers:
             assert listed.status_code in (403, 404) and manifest.status_code in (403, 404)
+            assert api.status_code in (403, 404)
         else:
             assert {o["id"] for o in listed.get_json().get("objects", [])} == may
             assert {o["id"] for o in manifest.get_json().get("objects", [])} == may
+            assert {o["id"] for o in api.get_json()["items"]} == may
         for oid in expected:
             one = client.get(f"{url}/objects/{oid}/", headers=headers)
             versions = client.get(f"{url}/objects/{oid}/versions/", headers=headers)
+            by_api = client.get(f"/api/v1/indicators/{oid}", headers=world.auth(reader))
             assert (one.status_code == 200) == (oid in may), (reader, oid)
             assert (versions.status_code == 200) == (oid in may), (reader, oid)
+            assert (by_api.status_code == 200) == (oid in may), (reader, oid)

@@ -12,6 +12,7 @@ from hub.web.api.routes.people import router as people
 from hub.web.api.routes.sboms import router as sboms
 from hub.web.api.routes.scores import router as scores
 from hub.web.api.routes.systems import router as systems
+from hub.web.api.routes.threats import router as threats
 from hub.web.api.routes.tokens import router as tokens
 from hub.web.api.routes.triage import router as triage
 
@@ -23,6 +24,7 @@ API_ROUTERS = [
     inventory,
     sboms,
     findings,
+    threats,
     scores,
     triage,
     exports,
