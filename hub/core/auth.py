@@ -41,6 +41,7 @@ class Action(StrEnum):
     MANAGE_PEOPLE = "manage_people"  # who signs in through the identity provider, as what
     # Indicators and sightings through the REST API, as TAXII reads them (its own rule).
     READ_THREATS = "read_threats"
+    REPORT_INCIDENTS = "report_incidents"  # report, triage and close (an agency: its own)
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -61,6 +62,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_FEEDS: frozenset({Role.ADMIN}),
     Action.MANAGE_PEOPLE: frozenset({Role.ADMIN}),
     Action.READ_THREATS: frozenset(Role),
+    Action.REPORT_INCIDENTS: frozenset({Role.ADMIN, Role.SOC_ANALYST, Role.AGENCY_SUBMITTER}),
 }
 
 # Roles confined to their own organization's data.

@@ -363,7 +363,7 @@ class SharingDesk:
         failures: list[dict[str, Any]] = []
         accepted: list[tuple[dict[str, Any], str]] = []
         for obj in objects:
-            problem = _problem(obj)
+            problem = stix_problem(obj)
             if problem:
                 oid = obj.get("id", "") if isinstance(obj, dict) else ""
                 failures.append({"id": oid, "version": _version_of(obj, now), "message": problem})
@@ -494,7 +494,7 @@ def _level(obj: dict[str, Any], default: Tlp) -> Tlp:
     if not tighter:
         return level
     hidden = {p for _, props in tighter for p in props}
-    if hidden & markings.PROTECTED or _problem(markings.redact(obj, hidden)):
+    if hidden & markings.PROTECTED or stix_problem(markings.redact(obj, hidden)):
         return max((t for t, _ in tighter), key=markings.ORDER.index)
     return level
 
@@ -524,7 +524,7 @@ _ID = re.compile(
 MAX_PATTERN_NESTING = 64
 
 
-def _problem(obj: Any) -> str:
+def stix_problem(obj: Any) -> str:
     """Why the object cannot be kept ('' when it can). The shape every later step relies
     on is checked first (the OASIS validator itself fails on an object without a string
     `id` and `type`, on an empty pattern and on deeply nested ones), then the

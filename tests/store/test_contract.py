@@ -36,6 +36,7 @@ from hub.core.model import (
     WebSession,
 )
 from hub.core.records.events import ActionRun, AssetTags, Event, EventCursor
+from hub.core.records.incidents import Incident, IncidentState
 from hub.core.records.intel import FeedState, IntelRecord, IntelSource
 from hub.core.records.scores import ActionShares, ScoreRecord, SystemScoreState
 from hub.core.records.sharing import Sighting, StixVersion, TaxiiCollection, TaxiiFeed, TaxiiStatus
@@ -51,6 +52,7 @@ from hub.core.store.interface import (
     EVENTS,
     FINDINGS,
     IDP_MAPPINGS,
+    INCIDENTS,
     PERSONS,
     SCORE_CHANGES,
     SCORE_STATES,
@@ -894,3 +896,32 @@ def test_people_and_mappings_round_trip(store: Store) -> None:
         tx.put_person(disabled)
     got = store.fetch(PERSONS, person.id)
     assert got == disabled and got is not None and not got.active
+
+
+def test_incidents_round_trip_and_meet_by_shared_lists(store: Store) -> None:
+    """An incident exactly as written, and found by any one element of its observables or
+    techniques (how correlation finds the incidents sharing one), on both stores."""
+    base = Incident(
+        "incident--00000000-0000-4000-8000-000000000001", "org-1", "Beaconing", "text",
+        IncidentState.NEW.value, "high", "amber", T0, T0 + timedelta(hours=2), T0, T0,
+        "token:a", "", ("asset-1",), ("sys-1",),
+        ("domain-name:value=c2.example", "ipv4-addr:value=203.0.113.7"), ("T1071.001",),
+        ("CVE-2024-3400",), "digest-1", ({"type": "incident", "id": "incident--x"},),
+    )  # fmt: skip
+    other = replace(base, id="incident--00000000-0000-4000-8000-000000000002",
+                    org_id="org-2", observables=("ipv4-addr:value=203.0.113.7",),
+                    techniques=("T1566.001",))  # fmt: skip
+    with store.transaction() as tx:
+        tx.put_incident(base)
+        tx.put_incident(other)
+    assert store.fetch(INCIDENTS, base.id) == base
+
+    def found(field: str, *values: str) -> set[str]:
+        query = Query(where=(In(field, values),), limit=10)
+        return {i.id for i in store.select(INCIDENTS, query)}
+
+    assert found("observables", "ipv4-addr:value=203.0.113.7") == {base.id, other.id}
+    assert found("observables", "domain-name:value=c2.example") == {base.id}
+    assert found("techniques", "T1566.001", "T1190") == {other.id}
+    assert found("vulnerabilities", "CVE-2024-3400") == {base.id, other.id}
+    assert store.count(INCIDENTS, Query(equals={"org_id": "org-2"})) == 1

@@ -42,6 +42,7 @@ from hub.core.model import (
     utcnow,
 )
 from hub.core.records.events import ActionRun, AssetTags, Event, EventCursor
+from hub.core.records.incidents import Incident
 from hub.core.records.intel import FeedState, IntelRecord, IntelSource
 from hub.core.records.scores import ActionShares, ScoreRecord, ScoringChange, SystemScoreState
 from hub.core.records.sharing import (
@@ -127,6 +128,7 @@ EVENT_CURSORS = Kind("event_cursors", EventCursor)
 WEB_SESSIONS = Kind("web_sessions", WebSession)
 PERSONS = Kind("persons", Person)
 IDP_MAPPINGS = Kind("idp_mappings", IdpMapping)
+INCIDENTS = Kind("incidents", Incident, frozenset({"objects"}))
 # Kinds a backend writes through the generic `_put_many`, with no per-entity code.
 GENERIC_KINDS: tuple[Kind[Any], ...] = (
     FINDINGS,
@@ -155,6 +157,7 @@ GENERIC_KINDS: tuple[Kind[Any], ...] = (
     WEB_SESSIONS,
     PERSONS,
     IDP_MAPPINGS,
+    INCIDENTS,
 )
 # Every stored kind, in one place: what the schema parity test walks.
 KINDS: tuple[Kind[Any], ...] = (ORGANIZATIONS, SYSTEMS, ASSETS, TOKENS, *GENERIC_KINDS)
@@ -342,6 +345,9 @@ class Transaction(abc.ABC):
 
     def put_idp_mapping(self, mapping: IdpMapping) -> None:
         self._put_many(IDP_MAPPINGS, [mapping])
+
+    def put_incident(self, incident: Incident) -> None:
+        self._put_many(INCIDENTS, [incident])
 
     @abc.abstractmethod
     def append_audit(self, draft: AuditDraft) -> None:

@@ -343,6 +343,28 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         created_at=DATE,
         removed_at=DATE,
     ),
+    "incidents": _strict(
+        id=KEYWORD,
+        org_id=KEYWORD,
+        title=KEYWORD,
+        description={"type": "text"},
+        state=KEYWORD,
+        severity=KEYWORD,
+        tlp=KEYWORD,
+        first_activity=DATE,
+        last_activity=DATE,
+        reported_at=DATE,
+        updated_at=DATE,
+        reported_by=KEYWORD,
+        owner=KEYWORD,
+        asset_ids=KEYWORD,
+        system_ids=KEYWORD,
+        observables=KEYWORD,
+        techniques=KEYWORD,
+        vulnerabilities=KEYWORD,
+        digest=KEYWORD,
+        objects=OPAQUE,
+    ),
     # Schema version, the writer lock and the one-slot commit journal.
     "meta": {"enabled": False},
 }
@@ -388,5 +410,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # People signed in through the identity provider; sessions name them; tokens expire
     # and keep their last use.
     13: ("persons", "idp_mappings", "web_sessions", "tokens"),
+    # Incidents reported by agencies (the Knowledge Wall).
+    14: ("incidents",),
 }
 SCHEMA_VERSION = max(MIGRATIONS)

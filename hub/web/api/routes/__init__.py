@@ -5,6 +5,7 @@ from hub.web.api.routes.audit import router as audit
 from hub.web.api.routes.exports import router as exports
 from hub.web.api.routes.feeds import router as feeds
 from hub.web.api.routes.findings import router as findings
+from hub.web.api.routes.incidents import router as incidents
 from hub.web.api.routes.inventory import router as inventory
 from hub.web.api.routes.meta import health, me
 from hub.web.api.routes.organizations import router as organizations
@@ -25,6 +26,7 @@ API_ROUTERS = [
     sboms,
     findings,
     threats,
+    incidents,
     scores,
     triage,
     exports,

@@ -1,0 +1,1 @@
+"""Incidents agencies report, correlated with what the hub knows: the Knowledge Wall."""
