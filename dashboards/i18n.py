@@ -40,6 +40,10 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (ja, en)
     "action.upgrade": ("{what} を {target} に更新", "upgrade {what} to {target}"),
     "action.mitigate": ("{what} を緩和（修正版なし）", "mitigate {what} (no fixed version yet)"),
     "action.investigate": ("指標「{name}」の検知を調査", "investigate {name}, sighted"),
+    "action.incident": (
+        "報告されたインシデント「{name}」を調査",
+        "investigate incident {name}, reported",
+    ),
     "action.check": ("設定チェック {what} を修正", "fix configuration check {what}"),
     "action.where": ("{assets} 台・{agencies} 府省庁", "on {assets} assets in {agencies} agencies"),
     "action.removes": ("リスク点 {points} 減", "removes {points} risk points"),

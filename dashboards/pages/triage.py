@@ -19,7 +19,10 @@ from hub.risk.triage import TriageDesk
 
 PAGE = "triage"
 # Ranked remediation actions, then what playbooks open (docs/playbooks.md).
-KINDS = ["upgrade", "mitigate", "configure", "sighting", "score", "sbom_missing", "feed_failed"]
+KINDS = [
+    "upgrade", "mitigate", "configure", "sighting", "incident", "score", "sbom_missing",
+    "feed_failed",
+]  # fmt: skip
 SETTABLE = [s.value for s in TriageStatus if s is not TriageStatus.ACCEPTED_RISK]
 
 
@@ -29,11 +32,14 @@ def shown_title(r: dict[str, Any]) -> str:
     if language() != "ja":
         return str(r["title"])
     kind, _, what = str(r["key"]).partition(" ")
-    name = r.get("subject_title") or what.removeprefix("indicator ")
+    name = r.get("subject_title") or what.removeprefix("indicator ").removeprefix("incident ")
+    if r.get("kind") == "incident":
+        kind = "incident"
     head = {
         "upgrade": t("action.upgrade").format(what=what, target=r["target"]),
         "mitigate": t("action.mitigate").format(what=what),
         "investigate": t("action.investigate").format(name=name),
+        "incident": t("action.incident").format(name=name),
     }.get(kind, t("action.check").format(what=what))
     where = t("action.where").format(assets=r["assets"], agencies=r["agencies"])
     removes = t("action.removes").format(points=f"{r['points']:,.0f}")

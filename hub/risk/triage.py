@@ -40,6 +40,9 @@ def _title(action: dict[str, Any]) -> str:
         head = f"upgrade {what} to {action['target']}"
     elif kind == "mitigate":
         head = f"mitigate {what} (no fixed version yet)"
+    elif kind == "investigate" and what.startswith("incident "):
+        head = f"investigate incident {action['title'] or what.removeprefix('incident ')}"
+        head += f" ({what.removeprefix('incident ')}), reported"
     elif kind == "investigate":
         indicator = what.removeprefix("indicator ")
         head = f"investigate {action['title'] or 'indicator'} ({indicator}), sighted"
@@ -51,6 +54,14 @@ def _title(action: dict[str, Any]) -> str:
     if action["kev_due"]:
         text += f"; KEV due {action['kev_due']}"
     return text
+
+
+def _kind(action: dict[str, Any]) -> str:
+    """An investigation is what the API and pages have always called a sighting item, or
+    an incident's when an agency reported it."""
+    if action["kind"] != "investigate":
+        return str(action["kind"])
+    return "incident" if action["key"].startswith("investigate incident ") else "sighting"
 
 
 def _status(text: str) -> str:
@@ -192,7 +203,7 @@ class TriageDesk:
             "id": TriageItem.key_id(action["key"]),
             "key": action["key"],
             # an investigation is what the API and pages have always called a sighting item
-            "kind": "sighting" if action["kind"] == "investigate" else action["kind"],
+            "kind": _kind(action),
             "title": _title(action),
             # what the action is about in its own words (an indicator's name, a check's
             # title): pages that word the title in another language start from it

@@ -93,6 +93,11 @@ def investigate_action(indicator_id: str) -> str:
     return f"{INVESTIGATE} indicator {indicator_id}"
 
 
+def investigate_incident(incident_id: str) -> str:
+    """An open incident's row of the queue: one per incident, whatever it affects."""
+    return f"{INVESTIGATE} incident {incident_id}"
+
+
 def add_share(
     shares: dict[str, dict[str, Any]],
     key: str,

@@ -26,10 +26,13 @@ from hub.core.store import Store
 from hub.core.store.interface import (
     ACTION_SHARES,
     FINDINGS,
+    INCIDENTS,
     SCORE_CHANGES,
     SCORE_STATES,
     SIGHTINGS,
     TRIAGE,
+    In,
+    Query,
     Transaction,
 )
 from hub.risk.scoring import actions
@@ -98,6 +101,46 @@ def _evidence(sighting: Sighting, system: System) -> EvidenceInput:
     )
 
 
+def _incidents(store: Store, system: System, horizon: datetime) -> list[EvidenceInput]:
+    """The incidents its agency reported on the system, open or closed within the policy's
+    memory: one piece of evidence per affected asset of the system, or one for the system
+    when it names none of them. How widely the same observables were reported (the
+    agencies, the hosts) weighs them as a sighting's spread does."""
+    out = []
+    query = Query(where=(In("system_ids", (system.id,)),), limit=10_000)
+    for i in sorted(store.select(INCIDENTS, query), key=lambda i: i.id):
+        if i.org_id != system.org_id or (not i.open and i.updated_at < horizon):
+            continue
+        alike = [i]
+        if i.observables:
+            shared = Query(where=(In("observables", i.observables),), limit=10_000)
+            alike = [o for o in store.select(INCIDENTS, shared) if o.open] or [i]
+        mine = {a for a in i.asset_ids if store.get_asset(a) is not None} & {
+            a.id for a in store.iter_all_assets(system.id)
+        }
+        for asset_id in sorted(mine) or [""]:
+            out.append(
+                EvidenceInput(
+                    id=f"incident:{i.id}:{asset_id}",
+                    kind="incident",
+                    asset_id=asset_id,
+                    indicator_id=i.id,
+                    name=i.title,
+                    types=(),
+                    phases=(),
+                    confidence=None,
+                    tlp=i.tlp,
+                    hosts=max(1, sum(len(o.asset_ids) for o in alike)),
+                    agencies=len({o.org_id for o in alike}),
+                    active=i.open,
+                    last_seen=i.updated_at,
+                    criticality=system.criticality.value,
+                    severity=i.severity,
+                )
+            )
+    return out
+
+
 def gather(
     store: Store,
     system: System,
@@ -119,6 +162,10 @@ def gather(
             for s in sorted(sightings, key=lambda s: s.id)
             if s.active or s.last_seen.date() > horizon
         ]
+    if policy.compromise is not None:
+        evidence += _incidents(
+            store, system, now - timedelta(days=policy.compromise.forget_after_days)
+        )
     for f in store.iter_all(FINDINGS, system_id=system.id):
         if f.status is FindingStatus.FIXED:
             continue  # counts nothing; its history stays in the findings export

@@ -77,12 +77,13 @@ class FindingInput:
 
 @dataclass(frozen=True)
 class EvidenceInput:
-    """Evidence of compromise on one asset: a partner indicator sighted there (reported
-    incidents will come the same way), with what the indicator says of itself and how
-    widely it is seen, so the same inputs score the same wherever they are scored."""
+    """Evidence of compromise on one asset: a partner indicator sighted there, or an
+    incident its agency reported (`indicator_id` is then the incident's id, `severity`
+    its severity), with what the indicator says of itself and how widely it is seen, so
+    the same inputs score the same wherever they are scored."""
 
     id: str
-    kind: str  # sighting
+    kind: str  # sighting, incident
     asset_id: str
     indicator_id: str
     name: str
@@ -95,6 +96,7 @@ class EvidenceInput:
     active: bool
     last_seen: datetime
     criticality: str
+    severity: str = ""
 
 
 class _Steps:
@@ -223,25 +225,35 @@ def score_evidence(e: EvidenceInput, policy: ScoringPolicy, now: datetime) -> Sc
         return Score(e.id, 0.0, (Contribution("sighting", 0.0, "policy counts no compromise"),))
     s = _Steps()
     phases = [(c.phase_points[p], p) for p in e.phases if p in c.phase_points]
-    if phases:
+    if e.kind == "incident":
+        s.add(
+            "incident",
+            c.incident_points.get(e.severity, c.incident_points["medium"]),
+            f"{e.name or e.indicator_id}: incident reported, severity {e.severity}",
+        )
+    elif phases:
         points, phase = max(phases)
         s.add("indicator", points, f"{e.name or e.indicator_id}: kill-chain phase {phase}")
     else:
         kinds = [(c.type_points[t], t) for t in e.types if t in c.type_points]
         points, kind = max(kinds or [(c.type_points["unknown"], "unknown")])
         s.add("indicator", points, f"{e.name or e.indicator_id}: indicator type {kind}")
-    if e.confidence is None:
+    if e.kind == "incident":
+        pass  # the agency saw it happen: neither a source's confidence nor a marking applies
+    elif e.confidence is None:
         s.scale("confidence", c.confidence_unstated, "confidence not stated")
     else:
         factor = max(c.confidence_floor, min(e.confidence, 100) / 100.0)
         s.scale("confidence", factor, f"confidence {e.confidence}")
-    s.scale("tlp", c.tlp_factor.get(e.tlp, 1.0), f"marked TLP:{e.tlp.upper()}")
+    if e.kind != "incident":
+        s.scale("tlp", c.tlp_factor.get(e.tlp, 1.0), f"marked TLP:{e.tlp.upper()}")
     growth = c.per_extra_agency * max(0, e.agencies - 1)
     growth += c.per_host_doubling * math.log2(max(1, e.hosts))
+    seen = "in a cluster reaching" if e.kind == "incident" else "sighted on"
     s.scale(
         "spread",
         1.0 + min(growth, c.spread_cap),
-        f"sighted on {e.hosts} hosts in {e.agencies} agencies",
+        f"{seen} {e.hosts} hosts in {e.agencies} agencies",
     )
     s.scale(
         "criticality",
@@ -253,7 +265,8 @@ def score_evidence(e: EvidenceInput, policy: ScoringPolicy, now: datetime) -> Sc
         days = _ended_days(e, now)
         if days >= c.forget_after_days:
             return Score(e.id, 0.0, (Contribution("ended", 0.0, f"ended {days} days ago"),))
-        s.scale("decay", 0.5 ** (days / c.half_life_days), f"sighting ended {days} days ago")
+        ended = "incident closed" if e.kind == "incident" else "sighting ended"
+        s.scale("decay", 0.5 ** (days / c.half_life_days), f"{ended} {days} days ago")
         flags = ("compromise_ended",)
     return Score(e.id, s.points, tuple(s.parts), flags)
 

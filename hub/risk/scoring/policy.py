@@ -7,7 +7,7 @@ with a new version, not a code change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -24,6 +24,10 @@ OPTIONAL_SEVERITIES = ("info",)
 CRITICALITIES = ("low", "moderate", "high")
 CHECK_SEVERITIES = ("critical", "high", "medium", "low")
 TLPS = ("red", "amber", "green", "clear")
+INCIDENT_SEVERITIES = ("low", "medium", "high", "critical")
+# Points of an open incident an agency reported, for a policy written before incidents
+# were scored (its `compromise` section has no `incident_points`).
+INCIDENT_POINTS = {"low": 25.0, "medium": 60.0, "high": 100.0, "critical": 150.0}
 
 
 class PolicyError(ConfigError):
@@ -96,6 +100,8 @@ class CompromisePolicy:
     spread_cap: float
     half_life_days: float
     forget_after_days: float
+    # An incident an agency reported on the asset (or its system), by its severity.
+    incident_points: dict[str, float] = field(default_factory=lambda: dict(INCIDENT_POINTS))
 
 
 def _compromise(doc: Any) -> CompromisePolicy | None:
@@ -126,6 +132,11 @@ def _compromise(doc: Any) -> CompromisePolicy | None:
         spread_cap=_number(spread, "cap", "compromise.spread"),
         half_life_days=_number(decay, "half_life_days", "compromise.decay", minimum=0.1),
         forget_after_days=_number(decay, "forget_after_days", "compromise.decay"),
+        incident_points=(
+            _table(doc, "incident_points", INCIDENT_SEVERITIES)
+            if "incident_points" in doc
+            else dict(INCIDENT_POINTS)
+        ),
     )
 
 

@@ -179,10 +179,12 @@ def score_system(
         if scored.points > 0:
             actions.add_share(
                 shares,
-                actions.investigate_action(e.indicator_id),
+                actions.investigate_incident(e.indicator_id)
+                if e.kind == "incident"
+                else actions.investigate_action(e.indicator_id),
                 points=scored.points,
                 target="",
-                subject=f"asset:{e.asset_id}",
+                subject=f"asset:{e.asset_id}" if e.asset_id else f"system:{inputs.id}",
                 title=e.name,
             )
     cutoff = now - timedelta(days=stale_after_days)

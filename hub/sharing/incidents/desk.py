@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -47,6 +47,7 @@ class IncidentDesk:
         *,
         org_id: str | None = None,
         severity: str = "medium",
+        systems: Sequence[str] = (),
     ) -> tuple[Incident, bool]:
         """Store a reported incident; (the incident, whether anything was written)."""
         who.require(Action.REPORT_INCIDENTS)
@@ -61,7 +62,9 @@ class IncidentDesk:
             else from_bundle(submission)
         )
         named_assets = submission.assets if isinstance(submission, IncidentForm) else []
-        named_systems = submission.systems if isinstance(submission, IncidentForm) else []
+        named_systems = (
+            submission.systems if isinstance(submission, IncidentForm) else list(systems)
+        )
         assets, systems = self._affected(owner, report, named_assets, named_systems)
         with self.store.transaction(owner) as tx:
             held = self.store.fetch(INCIDENTS, report.incident_id)
@@ -102,6 +105,10 @@ class IncidentDesk:
                 objects=report.objects,
             )
             tx.put_incident(incident)
+            # An incident is evidence of compromise on what it affects: those systems,
+            # and those its earlier version affected, are rescored.
+            touched = {*incident.system_ids, *(held.system_ids if held else ())}
+            tx.mark_changed([(owner, s) for s in sorted(touched)], "incident")
             tx.append_audit(
                 AuditDraft(
                     who.actor,
@@ -262,6 +269,7 @@ class IncidentDesk:
             now = self.clock()
             updated = replace(updated, updated_at=now)
             tx.put_incident(updated)
+            tx.mark_changed([(held.org_id, s) for s in held.system_ids], "incident")
             tx.append_audit(
                 AuditDraft(
                     who.actor,

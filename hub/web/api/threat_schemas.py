@@ -61,6 +61,9 @@ class IncidentReportQuery(ClientInput):
         default=None, description="the reporting agency, for an operator's STIX bundle"
     )
     severity: IncidentSeverity = "medium"
+    system_id: Id | None = Field(
+        default=None, description="a system of the agency the STIX incident affects"
+    )
 
 
 class LinkOut(Reply):

@@ -57,7 +57,12 @@ def report_incident(call: Call) -> tuple[IncidentDetail, int]:
     body: IncidentIn = call.body
     q: IncidentReportQuery = call.query
     incident, written = IncidentDesk(call.store).report(
-        call.who, body.root, call.request_id, org_id=q.org_id, severity=q.severity
+        call.who,
+        body.root,
+        call.request_id,
+        org_id=q.org_id,
+        severity=q.severity,
+        systems=[q.system_id] if q.system_id else [],
     )
     return _detail(call, incident), 201 if written else 200
 

@@ -20,7 +20,7 @@ Status = Literal["open", "in_progress", "done", "accepted_risk"]
 class TriageQuery(ClientInput):
     status: Status | None = None
     kind: (
-        Literal["upgrade", "mitigate", "configure", "sighting", "score", "sbom_missing",
+        Literal["upgrade", "mitigate", "configure", "sighting", "incident", "score", "sbom_missing",
                 "feed_failed"]
         | None
     ) = None  # fmt: skip
