@@ -372,6 +372,10 @@ class SharingDesk:
         with self.store.transaction() as tx:
             touched: dict[str, list[StixVersion]] = {}
             for obj, version in accepted:
+                unversioned = _unversioned(obj)
+                if unversioned:  # an SCO: the same content again is the version it was
+                    same = self._same_as_last(c.id, obj, touched)
+                    version = same or version
                 key = StixVersion.key_id(c.id, obj["id"], version)
                 existing = self.store.fetch(STIX_OBJECTS, key)
                 successes.append({"id": obj["id"], "version": version})
@@ -424,6 +428,19 @@ class SharingDesk:
                 )
             )  # fmt: skip
         return status
+
+    def _same_as_last(
+        self, collection_id: str, obj: dict[str, Any], touched: dict[str, list[StixVersion]]
+    ) -> str | None:
+        """The version of an object with no `modified` or `created` (an SCO, whose
+        version is when it was added) whose content is `obj` exactly: its latest live
+        one, or one added earlier in this request. Without it, the same SCO posted twice
+        (a MISP file imported again) would be kept twice."""
+        latest = [v for v in self._live(collection_id, obj["id"]) if v.last]
+        for v in [*touched.get(obj["id"], []), *latest]:
+            if v.object == obj:
+                return v.version
+        return None
 
     def _live(self, collection_id: str, object_id: str) -> list[StixVersion]:
         query = Query(
@@ -497,6 +514,12 @@ def _level(obj: dict[str, Any], default: Tlp) -> Tlp:
     if hidden & markings.PROTECTED or stix_problem(markings.redact(obj, hidden)):
         return max((t for t, _ in tighter), key=markings.ORDER.index)
     return level
+
+
+def _unversioned(obj: Any) -> bool:
+    return isinstance(obj, dict) and not any(
+        isinstance(obj.get(k), str) for k in ("modified", "created")
+    )
 
 
 def _version_of(obj: Any, now: datetime) -> str:

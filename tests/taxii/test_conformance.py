@@ -160,6 +160,28 @@ def test_post_keeps_valid_objects_and_names_each_refusal(
         f"{ROOT}/collections/{collection}/objects/", headers=basic(world, "partner")
     )
     assert [o["id"] for o in objects.get_json()["objects"]] == [indicator(1)["id"]]
+    # So is a cyber-observable, which has no `modified` to name its version by: before,
+    # each POST of the same one added a version (a MISP file imported twice was kept twice).
+    address = {
+        "type": "ipv4-addr",
+        "spec_version": "2.1",
+        "id": "ipv4-addr--00000000-0000-4000-8000-000000000001",
+        "value": "198.51.100.1",
+    }
+    for _ in range(2):
+        assert post(client, world, "partner", collection, [address]).status_code == 202
+    versions = client.get(
+        f"{ROOT}/collections/{collection}/objects/{address['id']}/versions/",
+        headers=basic(world, "partner"),
+    )
+    assert len(versions.get_json()["versions"]) == 1
+    changed = {**address, "value": "198.51.100.2"}
+    assert post(client, world, "partner", collection, [changed]).status_code == 202
+    versions = client.get(
+        f"{ROOT}/collections/{collection}/objects/{address['id']}/versions/",
+        headers=basic(world, "partner"),
+    )
+    assert len(versions.get_json()["versions"]) == 2  # other content: a version of its own
     not_envelope = client.post(
         f"{ROOT}/collections/{collection}/objects/",
         data="[1, 2]",
