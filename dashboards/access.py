@@ -15,15 +15,17 @@ PAGES = (
     "sbom",
     "sharing",
     "triage",
+    "wall",
     "audit",
     "system",
     "asset",
     "vulnerability",
     "indicator",
+    "incident",
 )
-# One system, asset, vulnerability or indicator is reached from the pages that name it,
-# not the menu.
-MENU = PAGES[:-4]
+# One system, asset, vulnerability, indicator or incident is reached from the pages that
+# name it, not the menu.
+MENU = PAGES[:-5]
 PATHS = {
     "overview": "/",
     "agency": "/agency",
@@ -36,6 +38,8 @@ PATHS = {
     "audit": "/audit",
     "vulnerability": "/vulnerability",
     "indicator": "/indicator",
+    "wall": "/wall",
+    "incident": "/incident",
 }
 
 ALLOWED: dict[Role, frozenset[str]] = {
@@ -43,7 +47,17 @@ ALLOWED: dict[Role, frozenset[str]] = {
     Role.SOC_ANALYST: frozenset(PAGES),
     Role.AUDITOR: frozenset(PAGES) - {"sharing", "indicator"},
     Role.AGENCY_SUBMITTER: frozenset(
-        {"agency", "system", "asset", "vulns", "vulnerability", "sbom", "triage"}
+        {
+            "agency",
+            "system",
+            "asset",
+            "vulns",
+            "vulnerability",
+            "sbom",
+            "triage",
+            "wall",
+            "incident",
+        }
     ),
     # Partners exchange over TAXII (/taxii2/); the sharing page shows them their own
     # collections and how to reach them, nothing of the agencies'.

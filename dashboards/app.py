@@ -19,6 +19,7 @@ from dashboards.pages import (
     agency,
     asset,
     audit,
+    incident,
     indicator,
     overview,
     sbom,
@@ -27,6 +28,7 @@ from dashboards.pages import (
     triage,
     vulnerability,
     vulns,
+    wall,
 )
 from hub.core.settings import Settings
 
@@ -40,8 +42,10 @@ PAGES: tuple[ModuleType, ...] = (
     sbom,
     sharing,
     triage,
+    wall,
     audit,
     indicator,
+    incident,
 )
 ASSETS = Path(__file__).with_name("assets")
 

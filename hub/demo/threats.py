@@ -29,6 +29,7 @@ from hub.core.settings import Settings
 from hub.core.store import Store
 from hub.core.store.interface import ASSETS, FINDINGS, Query
 from hub.demo import catalog
+from hub.demo.incidents import seed_incidents
 from hub.intelligence.feeds import register
 from hub.inventory.desk import InventoryDesk
 from hub.inventory.refresh import refresh
@@ -515,6 +516,9 @@ def seed_threats(
     refresh(store, settings, rid, clock=lambda: now)  # this morning's feed sync
     _report(store, _telemetry(sampled, rng, now, 2))
     matched = record(store, now)
+    beaconing = [a for n, a in enumerate(sampled) if n % 10 == 0]
+    seed_incidents(store, now, beaconing, first_agency, portal.id, C2[0], C2_DOMAINS[0],
+                   "198.51.100.140")  # fmt: skip
     score(now)
     [operator] = store.list_organizations(kind=OrgKind.OPERATOR)
     publish(store, outbound.id, operator, now, rid)

@@ -58,6 +58,9 @@ class Incident:
     vulnerabilities: tuple[str, ...]
     digest: str
     objects: tuple[dict[str, Any], ...] = field(default=(), hash=False)
+    # Its timeline: {"at", "actor", "event", "detail"} for each report, update, change
+    # and share, oldest first (the audit log holds the same, chained; this is its index).
+    history: tuple[dict[str, Any], ...] = field(default=(), hash=False)
 
     @property
     def open(self) -> bool:

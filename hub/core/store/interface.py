@@ -128,7 +128,7 @@ EVENT_CURSORS = Kind("event_cursors", EventCursor)
 WEB_SESSIONS = Kind("web_sessions", WebSession)
 PERSONS = Kind("persons", Person)
 IDP_MAPPINGS = Kind("idp_mappings", IdpMapping)
-INCIDENTS = Kind("incidents", Incident, frozenset({"objects"}))
+INCIDENTS = Kind("incidents", Incident, frozenset({"objects", "history"}))
 # Kinds a backend writes through the generic `_put_many`, with no per-entity code.
 GENERIC_KINDS: tuple[Kind[Any], ...] = (
     FINDINGS,

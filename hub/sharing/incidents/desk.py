@@ -28,6 +28,10 @@ from hub.sharing.incidents.schema import BundleIn, IncidentForm
 from hub.sharing.outbound import keep_changed
 
 
+def _moment(at: datetime, actor: str, event: str, detail: dict[str, str]) -> dict[str, Any]:
+    return {"at": at.isoformat(), "actor": actor, "event": event, "detail": detail}
+
+
 def digest(submission: IncidentForm | BundleIn) -> str:
     text = json.dumps(submission.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -82,6 +86,7 @@ class IncidentDesk:
                     hint="send a version with a later `modified`",
                 )
             now = self.clock()
+            event = "updated" if held else "reported"
             incident = Incident(
                 id=report.incident_id,
                 org_id=owner,
@@ -103,6 +108,10 @@ class IncidentDesk:
                 vulnerabilities=report.vulnerabilities,
                 digest=sha,
                 objects=report.objects,
+                history=(
+                    *(held.history if held else ()),
+                    _moment(now, who.actor, event, {"tlp": report.tlp.value}),
+                ),
             )
             tx.put_incident(incident)
             # An incident is evidence of compromise on what it affects: those systems,
@@ -231,6 +240,12 @@ class IncidentDesk:
             self.store, collection, objects, operators[0].id, who.actor, request_id
         )
         with self.store.transaction(incident.org_id) as tx:
+            if status is not None:  # on its timeline: what went, where, under which TLP
+                moment = _moment(self.clock(), who.actor, "shared",
+                                 {"collection_id": collection.id, "allow": ",".join(sorted(allow)),
+                                  "tlp": sanitise.shared_tlp(incident, tlp).value})  # fmt: skip
+                held = self.get(who, incident_id)
+                tx.put_incident(replace(held, history=(*held.history, moment)))
             tx.append_audit(
                 AuditDraft(
                     who.actor,
@@ -267,7 +282,8 @@ class IncidentDesk:
             if updated == held:
                 return held
             now = self.clock()
-            updated = replace(updated, updated_at=now)
+            moment = _moment(now, who.actor, "changed", {k: str(v) for k, v in changes.items()})
+            updated = replace(updated, updated_at=now, history=(*held.history, moment))
             tx.put_incident(updated)
             tx.mark_changed([(held.org_id, s) for s in held.system_ids], "incident")
             tx.append_audit(

@@ -364,6 +364,7 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         vulnerabilities=KEYWORD,
         digest=KEYWORD,
         objects=OPAQUE,
+        history=OPAQUE,
     ),
     # Schema version, the writer lock and the one-slot commit journal.
     "meta": {"enabled": False},

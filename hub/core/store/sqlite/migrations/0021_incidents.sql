@@ -21,7 +21,8 @@ CREATE TABLE incidents (
     techniques TEXT NOT NULL,
     vulnerabilities TEXT NOT NULL,
     digest TEXT NOT NULL,
-    objects TEXT NOT NULL
+    objects TEXT NOT NULL,
+    history TEXT NOT NULL
 );
 CREATE INDEX incidents_org ON incidents (org_id, id);
 CREATE INDEX incidents_activity ON incidents (last_activity, id);
