@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.commits
 	$(BIN)/python -m bench.score
 	$(BIN)/python -m bench.ioc
+	$(BIN)/python -m bench.incidents
 	$(BIN)/python -m bench.taxii
 	$(BIN)/python -m bench.dash
 	$(BIN)/python -m bench.nation
