@@ -29,6 +29,7 @@ from hub.core.store import Store
 from hub.core.store.interface import TAXII_COLLECTIONS, TAXII_FEEDS
 from hub.core.vault import Vault, VaultError
 from hub.sharing.desk import Filters, Listing, Page, SharingDesk
+from hub.sharing.incidents import arrivals
 
 PAGE = 500
 RETRIES = 3
@@ -194,6 +195,8 @@ class PartnerFeeds:
                     status = desk.keep(
                         collection, objects, feed.org_id, f"feed:{feed.id}", request_id
                     )
+                    arrivals.absorb(self.store, collection.id, objects, feed.org_id,
+                                    f"feed:{feed.id}", request_id)  # fmt: skip
                     kept += status.success_count
                     refused += status.failure_count
                 if progress:

@@ -341,3 +341,40 @@ def test_an_owner_may_let_what_identifies_it_go(client: FlaskClient, world: Worl
     assert shared.status_code == 200, shared.json
     text = json.dumps(shared.get_json()["objects"])
     assert "10.9.9.9" in text and "Beaconing to a known C2" in text and "Agency A" in text
+
+
+def test_incidents_and_reports_posted_over_taxii_join_the_wall(
+    client: FlaskClient, world: World, collection: str
+) -> None:
+    """A partner posts an incident bundle and a report into a collection it may write: both
+    join the wall as the partner's, cluster with an agency's incident sharing the C2, and
+    the same envelope again changes nothing."""
+    agency = _post(client, world, "agency_a", form()).json["id"]
+    sent = bundle(21, C2)["objects"]
+    seen_one = indicator(22, pattern="[domain-name:value = 'drop.example-c2.net']")
+    report = {"type": "report", "spec_version": "2.1",
+              "id": "report--00000000-0000-4000-8000-000000000023",
+              "created": "2026-11-29T10:00:00.000Z", "modified": "2026-11-29T10:00:00.000Z",
+              "name": "Campaign against ministries", "published": "2026-11-29T10:00:00Z",
+              "report_types": ["campaign"], "object_refs": [seen_one["id"]]}  # fmt: skip
+    assert post(client, world, "partner", collection, sent).status_code == 202
+    assert post(client, world, "partner", collection, [seen_one]).status_code == 202
+    assert post(client, world, "partner", collection, [report]).status_code == 202  # refs stored
+    taken = {i["id"]: i for i in _get(client, world, "soc", "incidents")["items"]}
+    incident_id = sent[0]["id"]
+    assert taken[incident_id]["org_id"] == world.partner
+    assert taken[incident_id]["observables"] == [f"ipv4-addr:value={C2}"]
+    [from_report] = [i for i in taken.values() if i["title"] == "Campaign against ministries"]
+    assert from_report["observables"] == ["domain-name:value=drop.example-c2.net"]
+    assert sorted(_get(client, world, "soc", f"incidents/{agency}")["cluster"]) == sorted(
+        [agency, incident_id]
+    )
+    head = world.store.audit_head()
+    assert post(client, world, "partner", collection, [*sent, report]).status_code == 202
+    assert len(_get(client, world, "soc", "incidents")["items"]) == len(taken)
+    reports_seen = [e for e in world.store.iter_audit(after_seq=head.seq if head else 0)
+                    if e.action.startswith("incident.")]  # fmt: skip
+    assert reports_seen == []  # the replay wrote no incident
+    # The agency's own view: its incident only; the partner's are the operator's to read.
+    mine = _get(client, world, "agency_a", "incidents")["items"]
+    assert [i["id"] for i in mine] == [agency]

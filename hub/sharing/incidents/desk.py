@@ -59,6 +59,20 @@ class IncidentDesk:
             org_id = submission.org_id or org_id
             severity = submission.severity
         owner = self._reporting_org(who, org_id)
+        return self.keep(owner, submission, who.actor, request_id, severity, systems)
+
+    def keep(
+        self,
+        owner: str,
+        submission: IncidentForm | BundleIn,
+        actor: str,
+        request_id: str,
+        severity: str = "medium",
+        systems: Sequence[str] = (),
+    ) -> tuple[Incident, bool]:
+        """`report` once the reporter's rights are settled: by `report` for a caller of the
+        API, or by the TAXII layer for an incident a partner or agency posted into a
+        collection it may write (`arrivals`)."""
         sha = digest(submission)
         report = (
             from_form(submission, owner, sha)
@@ -99,7 +113,7 @@ class IncidentDesk:
                 last_activity=report.last_activity,
                 reported_at=held.reported_at if held else now,
                 updated_at=now,
-                reported_by=held.reported_by if held else who.actor,
+                reported_by=held.reported_by if held else actor,
                 owner=held.owner if held else "",
                 asset_ids=assets,
                 system_ids=systems,
@@ -110,7 +124,7 @@ class IncidentDesk:
                 objects=report.objects,
                 history=(
                     *(held.history if held else ()),
-                    _moment(now, who.actor, event, {"tlp": report.tlp.value}),
+                    _moment(now, actor, event, {"tlp": report.tlp.value}),
                 ),
             )
             tx.put_incident(incident)
@@ -120,7 +134,7 @@ class IncidentDesk:
             tx.mark_changed([(owner, s) for s in sorted(touched)], "incident")
             tx.append_audit(
                 AuditDraft(
-                    who.actor,
+                    actor,
                     "incident.update" if held else "incident.report",
                     incident.id,
                     request_id,

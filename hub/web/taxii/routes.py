@@ -30,6 +30,7 @@ from hub.sharing.desk import (
     SharingDesk,
     iso,
 )
+from hub.sharing.incidents import arrivals
 from hub.web import errors as api_errors
 from hub.web.context import read_body
 from hub.web.taxii import media
@@ -314,6 +315,9 @@ def add_objects(collection_id: str) -> Response:
     except (UnicodeDecodeError, json.JSONDecodeError, jsontext.TooDeep) as exc:
         raise errors.MalformedBody(f"the envelope is not JSON: {exc}") from None
     status = _desk().post(who, collection_id, envelope, _request_id())
+    # Incidents and reports posted join the Knowledge Wall, as the poster's.
+    arrivals.absorb(_hub().store, collection_id, envelope["objects"], who.org_id or "",
+                    who.actor, _request_id())  # fmt: skip
     return media.respond(_status(status), 202)
 
 
