@@ -29,7 +29,7 @@ DEFAULT_RATE = (60, 60)  # at most 60 actions a minute per playbook unless it sa
 # Which triggers' events each action can act on: sharing needs something STIX can say,
 # tagging needs an asset.
 FITS = {
-    "share": frozenset({"sighting", "kev_finding"}),
+    "share": frozenset({"sighting", "kev_finding", "incident"}),
     "tag": frozenset({"sighting", "kev_finding"}),
 }
 _TEMPLATED = {"triage": ("comment", "title", "owner"), "email": ("subject", "body")}
@@ -166,7 +166,7 @@ def _check(data: dict[str, Any], root: yaml.Node | None, path: str) -> Playbook:
             raise PlaybookError(
                 path,
                 _line(root, ["actions", n, kind]),
-                f"a {kind} action needs a {' or '.join(sorted(fits))} event, not {trigger}",
+                f"a {kind} action needs an event of {', '.join(sorted(fits))}, not {trigger}",
             )
         for key in _TEMPLATED.get(kind, ()):
             if key in spec:

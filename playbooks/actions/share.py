@@ -2,18 +2,22 @@
 
 A sighting shares the hub's sighting of that indicator (hosts and agencies counted,
 agencies named only if the sharing policy allows); a KEV finding shares its vulnerability
-object. The objects are the ones a sharing run publishes, built by the same code and
+object; an incident shares itself as a sanitised report (hub.sharing.incidents.sanitise).
+The objects are the ones a sharing run publishes, built by the same code and
 validated on the way in; sharing the same content again adds no version, so a repeat
 after a crash changes nothing.
 """
 
 from __future__ import annotations
 
-from hub.core.model import OrgKind
+from hub.core.auth import Principal
+from hub.core.errors import InvalidSubmission
+from hub.core.model import OrgKind, Role
 from hub.core.records.events import Event
-from hub.core.store.interface import TAXII_COLLECTIONS
+from hub.core.store.interface import INCIDENTS, TAXII_COLLECTIONS
 from hub.sharing.identities import SharingPolicy, identity
-from hub.sharing.markings import Tlp
+from hub.sharing.incidents.desk import IncidentDesk
+from hub.sharing.markings import ORDER, Tlp
 from hub.sharing.outbound import keep_changed, sightings, vulnerabilities
 from playbooks.actions.base import ActionError, Context, Outcome, PlaybookAction
 from playbooks.definition import Playbook, Step
@@ -33,6 +37,8 @@ class ShareAction(PlaybookAction):
         if not operators:
             raise ActionError("nothing shared: no operator organization to share as")
         tlp = Tlp(step.spec["tlp"])
+        if event.trigger == "incident":
+            return self._incident(ctx, book, step, event, collection.id, tlp)
         me = identity(operators[0], operator=True)
         if event.trigger == "sighting":
             policy = SharingPolicy.of(ctx.settings)
@@ -53,6 +59,30 @@ class ShareAction(PlaybookAction):
         if status is not None and status.failure_count:
             raise ActionError(f"the collection refused what was shared: {status.failures}")
         return Outcome(detail)
+
+    def _incident(
+        self, ctx: Context, book: Playbook, step: Step, event: Event, collection: str, tlp: Tlp
+    ) -> Outcome:
+        """The incident as a sanitised report (`IncidentDesk.share`), under the step's TLP
+        or the incident's own where that is stricter: never less restrictive than what its
+        agency marked it. Its agency, hostnames, internal addresses and free text stay
+        home unless the step's `allow` lets them go."""
+        incident_id = event.fields["incident_id"]
+        held = ctx.store.fetch(INCIDENTS, incident_id)
+        if held is None or not held.open:  # closed meanwhile: nothing left to warn of
+            return Outcome({"collection": collection, "shared": []})
+        level = max(tlp, Tlp(held.tlp), key=ORDER.index)
+        who = Principal(f"playbook:{book.name}", Role.SOC_ANALYST, None)
+        try:
+            objects, status = IncidentDesk(ctx.store, clock=lambda: ctx.now).share(
+                who, incident_id, collection, ctx.request_id, tlp=level.value,
+                allow=frozenset(step.spec.get("allow", ())),
+            )  # fmt: skip
+        except InvalidSubmission as exc:  # RED or AMBER+STRICT, or nothing shareable
+            return Outcome({"collection": collection, "shared": [], "skipped": exc.message})
+        shared = [o["id"] for o in objects if o["type"] == "report"]
+        return Outcome({"collection": collection, "tlp": level.value, "shared": shared,
+                        "status": status.id if status else None})  # fmt: skip
 
     def describe(self, step: Step, event: Event) -> str:
         where = step.spec.get("collection") or "share_collection"

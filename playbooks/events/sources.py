@@ -20,6 +20,7 @@ from hub.core.store.interface import (
     EVENT_CURSORS,
     FEEDS,
     FINDINGS,
+    INCIDENTS,
     SCORES,
     SIGHTINGS,
     STIX_OBJECTS,
@@ -299,7 +300,49 @@ class FeedFailures(EventSource):
         )
 
 
+class Incidents(EventSource):
+    """An open incident an agency or a partner reported (the Knowledge Wall): one event per
+    incident, whatever later moves it; conditions read its severity, state and TLP."""
+
+    trigger = "incident"
+    fields = _COMMON | {
+        "incident_id", "title", "severity", "state", "tlp", "techniques", "observables",
+        "vulnerabilities",
+    }  # fmt: skip
+
+    def scan(
+        self, store: Store, now: datetime, params: Sequence[dict[str, Any]]
+    ) -> Iterator[Event]:
+        for i in store.iter_all(INCIDENTS):
+            if not i.open:
+                continue
+            yield Event(
+                Event.key_id(self.trigger, i.id),
+                self.trigger,
+                f"incident:{i.id}",
+                i.org_id,
+                i.reported_at,
+                {
+                    "incident_id": i.id,
+                    "title": i.title,
+                    "severity": i.severity,
+                    "state": i.state,
+                    "tlp": i.tlp,
+                    "techniques": list(i.techniques),
+                    "observables": len(i.observables),
+                    "vulnerabilities": list(i.vulnerabilities),
+                },
+            )
+
+
 SOURCES: dict[str, EventSource] = {
     s.trigger: s
-    for s in (KevFindings(), ScoreRecords(), Sightings(), SbomMissing(), FeedFailures())
+    for s in (
+        KevFindings(),
+        ScoreRecords(),
+        Sightings(),
+        SbomMissing(),
+        FeedFailures(),
+        Incidents(),
+    )
 }

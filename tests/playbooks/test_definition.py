@@ -49,7 +49,7 @@ def test_conditions_decide() -> None:
         (GOOD.replace("webhook: {url", "webhok: {url"), 7, "actions[0]"),
         (GOOD.replace('"http://127.0.0.1:9/hook"', "ftp://x"), 7, "actions[0].webhook.url"),
         ("name: x\ntrigger: feed_failed\nactions:\n  - triage: {}\n  - share: {tlp: amber}\n", 5,
-         "a share action needs a kev_finding or sighting event, not feed_failed"),
+         "a share action needs an event of incident, kev_finding, sighting, not feed_failed"),
         (GOOD + "  - share: {tlp: red}\n", 8, "actions[1].share.tlp"),
         (GOOD + "  - email: {to: [a@b.example], subject: 'x ${nope}'}\n", 8, "${nope}"),
         (GOOD.replace("when:", "when: [oops"), 4, "not valid YAML"),

@@ -28,6 +28,8 @@ from hub.intelligence.sources import FeedError
 from hub.risk.scoring.actions import finding_action
 from hub.risk.triage import TriageDesk
 from hub.sharing.desk import SharingDesk
+from hub.sharing.incidents.desk import IncidentDesk
+from hub.sharing.incidents.schema import IncidentForm
 from playbooks.definition import BUILTIN, load_file, parse
 from playbooks.engine import MAX_ATTEMPTS, Engine
 from tests.conftest import World
@@ -349,3 +351,52 @@ def test_a_remark_repeated_for_every_host_is_one_comment_with_a_count(
     [row] = [r for r in TriageDesk(world.store).queue(ROOT) if r["key"] == key]
     [shown] = row["comments"]
     assert shown["count"] == 2 and shown["text"] == note["text"]
+
+
+def test_a_reported_incident_is_shared_sanitised_by_a_playbook(
+    world: World, tmp_path: Path
+) -> None:
+    """Issue 23, item 5: a playbook on the `incident` trigger shares a high-severity
+    incident as a sanitised report under the stricter of its TLP and the incident's, once;
+    a closed or RED incident is not shared."""
+    outbound = SharingDesk(world.store).add_collection(ROOT, "Hub shares", "t",
+                                                      readers=[world.partner])  # fmt: skip
+    reporter = Principal("a", Role.AGENCY_SUBMITTER, world.agency_a)
+    base = {"first_activity": "2026-11-28T09:00:00Z", "tlp": "amber",
+            "description": "Found on Agency A's mail server."}  # fmt: skip
+    desk = IncidentDesk(world.store)
+    high, _ = desk.report(reporter, IncidentForm.model_validate({
+        **base, "title": "Beaconing", "severity": "high",
+        "observables": [{"type": "ipv4-addr", "value": "203.0.113.7"},
+                        {"type": "ipv4-addr", "value": "10.1.2.3"}]}), "t")  # fmt: skip
+    low, _ = desk.report(reporter, IncidentForm.model_validate({
+        **base, "title": "Scan", "severity": "low",
+        "observables": [{"type": "ipv4-addr", "value": "198.51.100.9"}]}), "t")  # fmt: skip
+    red, _ = desk.report(reporter, IncidentForm.model_validate({
+        **base, "title": "Insider", "severity": "critical", "tlp": "red",
+        "observables": [{"type": "ipv4-addr", "value": "198.51.100.10"}]}), "t")  # fmt: skip
+    book = """
+name: share-incidents
+trigger: incident
+when: {severity: {in: [high, critical]}}
+actions:
+  - share: {tlp: green}
+"""
+    settings = Settings(home=tmp_path, share_collection=outbound.id)
+    run = engine(world.store, settings, book).run_once("t")
+    assert run.failed == []
+    shared = world.store.select(STIX_OBJECTS, Query({"collection_id": outbound.id}, limit=100))
+    reports = [v for v in shared if v.type == "report"]
+    assert len(reports) == 1  # the high one; the low one fails the condition, RED stays home
+    assert reports[0].tlp == "amber"  # the incident's AMBER, stricter than the step's GREEN
+    text = json.dumps([v.object for v in shared])
+    assert "203.0.113.7" in text and "10.1.2.3" not in text and "Agency A" not in text
+    for v in shared:
+        assert validate_instance(v.object, ValidationOptions(version="2.1")).is_valid
+    runs = {r.event_id: r for r in world.store.iter_all(ACTION_RUNS)}
+    skipped = [r for r in runs.values() if "skipped" in r.detail]
+    assert len(skipped) == 1 and "RED" in skipped[0].detail["skipped"]
+    again = engine(world.store, settings, book).run_once("t")
+    assert again.done == 0  # one event per incident: shared once
+    assert low.id not in text and high.id not in text
+    assert red.state == "new"
