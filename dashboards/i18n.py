@@ -45,6 +45,18 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (ja, en)
     "link.incident": ("関連インシデント", "related incident"),
     "assets.affected": ("影響を受ける資産", "Affected assets"),
     "elsewhere": ("他府省庁のホスト", "a host of another agency"),
+    "report.incident": ("インシデントを報告", "Report an incident"),
+    "report.title": ("件名", "Title"),
+    "report.observables": (
+        "観測値（1 行に 1 つ: IP アドレス、ドメイン、URL、SHA-256）",
+        "Observables, one per line: address, domain, URL or SHA-256",
+    ),
+    "report.techniques": (
+        "ATT&CK 手法（例: T1566.001, T1190）",
+        "ATT&CK techniques (e.g. T1566.001, T1190)",
+    ),
+    "report.vulns": ("脆弱性（例: CVE-2021-44228）", "Vulnerabilities (e.g. CVE-2021-44228)"),
+    "report.send": ("報告する", "Report"),
     "app": ("CRSA ハブ", "CRSA hub"),
     "your.collections": ("利用できるコレクション", "Your collections"),
     "taxii.help": (

@@ -14,6 +14,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from dashboards import data
 from dashboards.i18n import t
+from dashboards.pages import report
 from dashboards.view import admitted, current, href, hub, section, severity, shell, stat
 from hub.core.auth import Principal
 from hub.core.records.incidents import Incident, IncidentState
@@ -68,7 +69,12 @@ def layout(**_: Any) -> html.Div:
         ],
         class_name="mb-3",
     )
-    return shell(PAGE, who, [html.H1(t(PAGE), className="h4"), filters, html.Div(id="wall-body")])
+    return shell(
+        PAGE,
+        who,
+        [html.H1(t(PAGE), className="h4"), report.form(who, orgs), filters,
+         html.Div(id="wall-body")],
+    )  # fmt: skip
 
 
 def _card(i: Incident, agency: str) -> dbc.Card:
@@ -206,6 +212,8 @@ def content(org: str | None, level: str | None, technique: str | None, tlp: str 
 
 
 def register(app: Dash) -> None:
+    report.register(app)
+
     @app.callback(
         Output("wall-body", "children"),
         Input("wall-org", "value"),
@@ -213,7 +221,8 @@ def register(app: Dash) -> None:
         Input("wall-technique", "value"),
         Input("wall-tlp", "value"),
         Input("wall-tick", "n_intervals"),
+        Input("report-result", "children"),
     )
     def refresh(org: str | None, level: str | None, technique: str | None, tlp: str | None,
-                _: int | None) -> Any:  # fmt: skip
+                _: int | None, __: Any) -> Any:  # fmt: skip
         return content(_text(org), _text(level), _text(technique), _text(tlp))
