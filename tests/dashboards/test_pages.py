@@ -36,6 +36,9 @@ def choose(page: Page, dropdown_id: str, text: str) -> None:
 
     def option() -> Any:
         found = page.driver.find_elements(By.CSS_SELECTOR, "[role=option]")
+        if not found:  # the menu closed as a callback redrew the dropdown: open it again
+            page.click(dropdown_id)
+            return None
         return next((o for o in found if text in o.text), None)
 
     found = until(page, option)
