@@ -40,7 +40,7 @@ from hub.core.records.sharing import StixVersion
 from hub.core.store.sqlite import SqliteStore
 from hub.sharing.incidents.correlation import as_observations, clusters
 from hub.sharing.incidents.reading import key
-from hub.sharing.ioc import live_indicators, match
+from hub.sharing.ioc import compile_simple, live_indicators, match
 from hub.sharing.observations import Host, flat
 from hub.sharing.prefilter import ObservationIndex
 
@@ -80,8 +80,6 @@ def incidents_for(
 
 def _plain_value(pattern: str) -> str | None:
     """`path=value` of a one-comparison equality pattern (what an incident may name)."""
-    from hub.sharing.ioc import compile_simple
-
     keys = compile_simple(pattern)
     if keys and len(keys) == 1:
         path, value = keys[0]

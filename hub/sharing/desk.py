@@ -361,21 +361,20 @@ class SharingDesk:
         default = Tlp(c.default_tlp)
         successes: list[dict[str, Any]] = []
         failures: list[dict[str, Any]] = []
-        accepted: list[tuple[dict[str, Any], str]] = []
+        accepted: list[tuple[dict[str, Any], str | None]] = []
         for obj in objects:
             problem = stix_problem(obj)
             if problem:
                 oid = obj.get("id", "") if isinstance(obj, dict) else ""
                 failures.append({"id": oid, "version": _version_of(obj, now), "message": problem})
                 continue
-            accepted.append((obj, _version_of(obj, now)))
+            accepted.append((obj, _own_version(obj)))
         with self.store.transaction() as tx:
             touched: dict[str, list[StixVersion]] = {}
-            for obj, version in accepted:
-                unversioned = _unversioned(obj)
-                if unversioned:  # an SCO: the same content again is the version it was
-                    same = self._same_as_last(c.id, obj, touched)
-                    version = same or version
+            for obj, own in accepted:
+                # An SCO has no version of its own: the same content again is the version
+                # it was, other content a version named by when it was added.
+                version = own or self._same_as_last(c.id, obj, touched) or iso(now)
                 key = StixVersion.key_id(c.id, obj["id"], version)
                 existing = self.store.fetch(STIX_OBJECTS, key)
                 successes.append({"id": obj["id"], "version": version})
@@ -516,18 +515,18 @@ def _level(obj: dict[str, Any], default: Tlp) -> Tlp:
     return level
 
 
-def _unversioned(obj: Any) -> bool:
-    return isinstance(obj, dict) and not any(
-        isinstance(obj.get(k), str) for k in ("modified", "created")
-    )
-
-
-def _version_of(obj: Any, now: datetime) -> str:
+def _own_version(obj: Any) -> str | None:
+    """The version an object names itself (its `modified`, else `created`); None for one
+    that names none (a cyber-observable)."""
     if isinstance(obj, dict):
         for key in ("modified", "created"):
             if isinstance(obj.get(key), str):
                 return str(obj[key])
-    return iso(now)
+    return None
+
+
+def _version_of(obj: Any, now: datetime) -> str:
+    return _own_version(obj) or iso(now)
 
 
 @functools.cache

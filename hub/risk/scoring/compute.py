@@ -106,19 +106,23 @@ def _incidents(store: Store, system: System, horizon: datetime) -> list[Evidence
     memory: one piece of evidence per affected asset of the system, or one for the system
     when it names none of them. How widely the same observables were reported (the
     agencies, the hosts) weighs them as a sighting's spread does."""
-    out = []
+    out: list[EvidenceInput] = []
     query = Query(where=(In("system_ids", (system.id,)),), limit=10_000)
-    for i in sorted(store.select(INCIDENTS, query), key=lambda i: i.id):
-        if i.org_id != system.org_id or (not i.open and i.updated_at < horizon):
-            continue
+    counted = [
+        i
+        for i in sorted(store.select(INCIDENTS, query), key=lambda i: i.id)
+        if i.org_id == system.org_id and (i.open or i.updated_at >= horizon)
+    ]
+    if not counted:
+        return out
+    # The system's hosts, read once: an incident may name hosts of other systems too.
+    here = {a.id for a in store.iter_all_assets(system.id)}
+    for i in counted:
         alike = [i]
         if i.observables:
             shared = Query(where=(In("observables", i.observables),), limit=10_000)
             alike = [o for o in store.select(INCIDENTS, shared) if o.open] or [i]
-        mine = {a for a in i.asset_ids if store.get_asset(a) is not None} & {
-            a.id for a in store.iter_all_assets(system.id)
-        }
-        for asset_id in sorted(mine) or [""]:
+        for asset_id in sorted(set(i.asset_ids) & here) or [""]:
             out.append(
                 EvidenceInput(
                     id=f"incident:{i.id}:{asset_id}",

@@ -241,11 +241,12 @@ class IncidentDesk:
         if not operators or agency is None:
             raise NotFound("no operator organization to publish as: create one with crsa org add")
         hosts = list(self.store.iter_all(ASSETS, org_id=incident.org_id))
+        level = sanitise.shared_tlp(incident, tlp)
         objects = sanitise.report(
             incident,
             operators[0],
             agency,
-            sanitise.shared_tlp(incident, tlp),
+            level,
             allow,
             [name for a in hosts for name in (a.hostname, a.identifier)],
             [address for a in hosts for address in a.addresses],
@@ -257,7 +258,7 @@ class IncidentDesk:
             if status is not None:  # on its timeline: what went, where, under which TLP
                 moment = _moment(self.clock(), who.actor, "shared",
                                  {"collection_id": collection.id, "allow": ",".join(sorted(allow)),
-                                  "tlp": sanitise.shared_tlp(incident, tlp).value})  # fmt: skip
+                                  "tlp": level.value})  # fmt: skip
                 held = self.get(who, incident_id)
                 tx.put_incident(replace(held, history=(*held.history, moment)))
             tx.append_audit(
@@ -267,7 +268,7 @@ class IncidentDesk:
                     incident.id,
                     request_id,
                     {"collection_id": collection.id, "allow": sorted(allow),
-                     "tlp": sanitise.shared_tlp(incident, tlp).value,
+                     "tlp": level.value,
                      "objects": len(objects), "new": status is not None},
                     self.clock(),
                 )
