@@ -6,19 +6,21 @@ inventory document, SBOM submissions) and the API's own shapes share one definit
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from hub.core.model import control_character
 
+_BREAKS = re.compile("[\t\n\r\x0b\x0c]")
+
 
 def _printable(value: str) -> str:
     """Names and short fields: no control character at all (NUL, tab, line breaks, bidi
     overrides), so what a dashboard or an export shows is what was sent."""
-    bad = control_character(value) or next(
-        (f"U+{ord(c):04X}" for c in value if c in "\t\n\r\x0b\x0c"), None
-    )
+    breaks = _BREAKS.search(value)
+    bad = control_character(value) or (f"U+{ord(breaks.group()):04X}" if breaks else None)
     if bad is not None:
         raise ValueError(f"holds the control character {bad}")
     return value

@@ -60,11 +60,22 @@ def loads_bounded(text: str | bytes) -> Any:
 
 
 def _check_depth(value: Any) -> None:
-    """Iteratively, so a deep value cannot overflow the stack of the check itself."""
-    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
-    while stack:
-        node, depth = stack.pop()
+    """Iteratively, level by level, so a deep value cannot overflow the stack of the check
+    itself. Containers are told by their exact type (the parsers make plain dicts and
+    lists): a host's inventory holds thousands of values, and this check visits each on
+    every report (bench/ingest)."""
+    level = [value] if type(value) in _NESTED else []
+    depth = 1
+    while level:
         if depth > MAX_DEPTH:
             raise TooDeep(f"JSON nested deeper than {MAX_DEPTH} levels")
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+        deeper = []
+        for node in level:
+            for child in node.values() if type(node) is dict else node:
+                if type(child) in _NESTED:
+                    deeper.append(child)
+        level = deeper
+        depth += 1
+
+
+_NESTED = frozenset({dict, list})

@@ -156,6 +156,7 @@ def apply(
                request_id, reason)  # fmt: skip
         return outcome
     orgs = {f.org_id for f in outcome.writes}
+    store.prepare(FINDINGS, outcome.writes)  # before the transaction waits for its turn
     with store.transaction(orgs.pop() if len(orgs) == 1 else HUB) as tx:
         _write(tx, outcome, asset_id or f"system:{system_id}", product_id, now, actor,
                request_id, reason)  # fmt: skip

@@ -24,7 +24,7 @@ from hub.core.records.telemetry import AssetTelemetry, InventoryBatch
 from hub.core.registry import Registry
 from hub.core.settings import Settings
 from hub.core.store import Store
-from hub.core.store.interface import ASSETS, Transaction
+from hub.core.store.interface import ASSETS, FINDINGS, Transaction
 from hub.intelligence.findings import MATCHER, Reconciled, apply
 from hub.intelligence.matching import MatchReport, Scope, match_scope
 from hub.inventory.schema import InventoryIn
@@ -123,6 +123,8 @@ class InventoryDesk:
         # Matched before the transaction (it reads only the intelligence), reconciled and
         # written inside it: the inventory and the findings it changes commit together.
         matched = self._match(asset, packages) if newest else None
+        if matched is not None:
+            self.store.prepare(FINDINGS, matched.findings)
 
         reconciled: Reconciled | None = None
         with self.store.transaction(system.org_id) as tx:

@@ -295,6 +295,27 @@ def test_findings_upsert_filter_page_and_summarize(store: Store) -> None:
         store.count_by(FINDINGS, "nonsense", Query())
 
 
+def test_what_is_prepared_is_still_written_as_it_is_put(store: Store) -> None:
+    """`prepare` lets a backend work ahead of a transaction (SQLite encodes the rows
+    before the writer lock, issue 20); the store holds exactly what the transaction put,
+    whether it was prepared, replaced since, or never prepared at all."""
+    s = system(org("A").id, "one")
+    x = asset(s, "h1")
+    first = finding(x, "CVE-2024-0001", Severity.HIGH, FindingStatus.OPEN)
+    second = finding(x, "CVE-2024-0002", Severity.LOW, FindingStatus.OPEN, 1)
+    third = finding(x, "CVE-2024-0003", Severity.MEDIUM, FindingStatus.OPEN, 2)
+    store.prepare(FINDINGS, [first, second])
+    changed = replace(second, status=FindingStatus.FIXED, fixed_at=second.last_seen)
+    with store.transaction() as tx:
+        tx.put_findings([first, changed, third])
+    assert [store.get_finding(f.id) for f in (first, second, third)] == [first, changed, third]
+    store.prepare(FINDINGS, [third])  # prepared, then not written by the next transaction
+    with store.transaction() as tx:
+        tx.put_findings([second])
+    assert store.get_finding(second.id) == second
+    assert store.get_finding(third.id) == third
+
+
 def test_tokens_find_list_and_revoke(store: Store) -> None:
     a, b = org("A"), org("B")
     with store.transaction() as tx:

@@ -390,6 +390,13 @@ class Store(abc.ABC):
             yield tx
         self._observed("transaction", started)
 
+    def prepare(self, kind: Kind[T], items: Sequence[T]) -> None:  # noqa: B027
+        """Items this thread is about to write in its next transaction: a backend may do
+        its share of the work on them now, before the transaction waits for its turn, and
+        pick it up when those very items are put. Nothing is written; items that are not
+        put, or are replaced by others, cost nothing more than this call. By default
+        there is nothing to do ahead."""
+
     @abc.abstractmethod
     def _transaction(self, partition: str) -> AbstractContextManager[Transaction]:
         """The backend's transaction, as `transaction` describes it."""
