@@ -8,7 +8,6 @@ all three ended current, and a finding reconciled against a newer submission's r
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +22,7 @@ from hub.intelligence.feeds import register
 from hub.inventory.refresh import refresh
 from tests.conftest import World, hub_env
 from tests.supply.builders import cyclonedx, osv, write_osv
-from tests.test_served import free_port, stop, wait_healthy
+from tests.test_served import Served, free_port, stop, wait_healthy
 
 pytestmark = pytest.mark.slow
 WRITERS = 8
@@ -44,10 +43,11 @@ def test_concurrent_submissions_leave_one_current_sbom(
     register(world.store, IntelSource.OSV, str(write_osv(tmp_path / "osv", *docs)), "t", "t")
     refresh(world.store, settings, "t")
     port = free_port()
-    server = subprocess.Popen(
+    # Its log in files (a pipe nobody read hid why an answer failed), read back when an
+    # answer is not one of those expected.
+    server = Served(
         [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=hub_env(world.store, tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True,
+        tmp_path / "served", hub_env(world.store, tmp_path),
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     headers = {**world.auth("agency_a"), "Content-Type": "application/vnd.cyclonedx+json"}
@@ -66,7 +66,8 @@ def test_concurrent_submissions_leave_one_current_sbom(
                 )
                 statuses.update(a.status_code for a in answers)
                 for a in answers:
-                    assert a.status_code in (201, 503), a.text  # 503: the store was busy
+                    # 503: the store was busy
+                    assert a.status_code in (201, 503), (a.text, server.err_file.read_text())
                 now = world.store.list_sboms(subject=f"system:{world.system_a}", current=True)
                 assert len(now) == 1, [(s.id, s.submitted_at) for s in now]
     finally:
