@@ -123,7 +123,10 @@ class InventoryDesk:
         # Matched before the transaction (it reads only the intelligence), reconciled and
         # written inside it: the inventory and the findings it changes commit together.
         matched = self._match(asset, packages) if newest else None
-        if matched is not None:
+        if matched is not None and existing is None:
+            # A new host writes every finding it has: their rows are made before the
+            # writer lock. A known host writes only what changed (nothing, for most daily
+            # reports), so encoding all of them ahead would be wasted.
             self.store.prepare(FINDINGS, matched.findings)
 
         reconciled: Reconciled | None = None
