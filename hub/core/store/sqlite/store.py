@@ -57,6 +57,7 @@ from hub.core.store.interface import (
     quiet,
 )
 from hub.core.store.sqlite import vulngroups
+from hub.core.store.sqlite.inverted import Reverse
 
 T = TypeVar("T")
 
@@ -119,6 +120,11 @@ PRAGMAS = (
 )
 # Commits of one connection between the checkpoints it runs outside the writer lock.
 CHECKPOINT_EVERY = 32
+# The software sets holding a match key (the hosts an advisory concerns), entered a batch
+# of new sets at a time (`inverted`, migration 0023).
+SOFTWARE_SETS = Reverse(
+    "software_sets", "set_id", "match_key", "software_set_keys", "software_sets_pending"
+)
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -293,7 +299,7 @@ class _Lookup(NamedTuple):
     binds: int
 
 
-_LOOKUPS = {("findings", "vuln_id"): _Lookup(vulngroups.naming, 2)}
+_LOOKUPS = {("findings", "vuln_id"): _Lookup(vulngroups.naming, 3)}
 
 
 def _index_for(table: str, query: Query) -> str | None:
@@ -429,6 +435,7 @@ class _SqliteTransaction(Transaction):
                         for p in packages
                     ],
                 )
+                SOFTWARE_SETS.added(self._conn, set_id)
             self._exec(
                 "INSERT INTO asset_software (asset_id, set_id) VALUES (?, ?)"
                 " ON CONFLICT (asset_id) DO UPDATE SET set_id = excluded.set_id",
@@ -437,11 +444,12 @@ class _SqliteTransaction(Transaction):
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"write refused by the store: {exc}") from exc
         if old is not None:
-            self._exec(
-                "DELETE FROM software_sets WHERE set_id = ? AND NOT EXISTS"
-                " (SELECT 1 FROM asset_software WHERE set_id = ?)",
-                (old, old),
-            )
+            still = self._conn.execute(
+                "SELECT 1 FROM asset_software WHERE set_id = ? LIMIT 1", (old,)
+            ).fetchone()
+            if still is None:  # its last host moved on
+                SOFTWARE_SETS.removed(self._conn, old)
+                self._exec("DELETE FROM software_sets WHERE set_id = ?", (old,))
 
     def put_sbom_packages(self, sbom_id: str, packages: Sequence[Package]) -> None:
         self._put_packages("sbom_packages", "sbom_id", sbom_id, packages)
@@ -755,24 +763,33 @@ class SqliteStore(Store):
         unique = sorted(set(keys))
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
-            rows = self._rows(
-                "SELECT DISTINCT a.asset_id FROM software_sets s"
-                " JOIN asset_software a ON a.set_id = s.set_id"
-                f" WHERE s.match_key IN ({', '.join('?' for _ in chunk)})",
-                chunk,
-            )
+            rows = self._rows(self._assets_matching_sql(len(chunk)), chunk * 2)
             found |= {r["asset_id"] for r in rows}
         return sorted(found)
 
     def assets_running(self, purl: str) -> list[str]:
-        # Through the match key's index (one scattered index per new set is enough).
-        rows = self._rows(
-            "SELECT DISTINCT a.asset_id FROM software_sets s"
-            " JOIN asset_software a ON a.set_id = s.set_id"
-            " WHERE s.match_key = ? AND s.purl = ? ORDER BY a.asset_id",
-            (package_key(purl) or "", purl),
-        )
+        key = package_key(purl) or ""
+        rows = self._rows(self._assets_running_sql(), (key, key, purl))
         return [r["asset_id"] for r in rows]
+
+    @staticmethod
+    def _assets_matching_sql(keys: int) -> str:
+        """The hosts running a set that holds one of `keys` match keys (bound twice)."""
+        marks = ", ".join("?" for _ in range(keys))
+        return (
+            f"SELECT DISTINCT a.asset_id FROM ({SOFTWARE_SETS.holding(marks)}) holders"
+            " CROSS JOIN asset_software a ON a.set_id = holders.set_id"
+        )
+
+    @staticmethod
+    def _assets_running_sql() -> str:
+        """The hosts running one purl: the sets holding its match key (bound twice), then
+        the purl through each set's primary key (bound once)."""
+        return (
+            f"SELECT DISTINCT a.asset_id FROM ({SOFTWARE_SETS.holding('?')}) holders"
+            " CROSS JOIN software_sets s ON s.set_id = holders.set_id AND s.purl = ?"
+            " CROSS JOIN asset_software a ON a.set_id = s.set_id ORDER BY a.asset_id"
+        )
 
     def latest_scores(self, subjects: Sequence[str], as_of: datetime) -> dict[str, ScoreRecord]:
         # SQLite fills the bare columns of a max() aggregate from the row holding the max,

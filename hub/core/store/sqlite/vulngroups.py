@@ -10,7 +10,8 @@ of a known image adds one row. Findings are never deleted, so a host's set only 
 and a group may hold more than a host has now: the lookup joins the findings themselves,
 so a group only has to hold at least what its hosts have. Findings without a host (from
 SBOMs, `asset_id` empty) arrive by the thousand in one commit and are found through the
-(asset_id, vuln_id) index that serves the join (migration 0017).
+(asset_id, vuln_id) index that serves the join (migration 0017). A new group enters the
+lookup by vulnerability with a batch of others (`inverted`, migration 0023).
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from hub.core.model import Finding
+from hub.core.store.sqlite.inverted import Reverse
+
+GROUPS = Reverse("vuln_groups", "group_id", "vuln_id", "vuln_group_keys", "vuln_groups_pending")
 
 
 def naming(marks: str) -> str:
     """A condition on `findings`: the row names one of the vulnerabilities bound to
-    `marks`, which appear twice (bind the values twice)."""
+    `marks`, which appear three times (bind the values three times)."""
     return (
         "rowid IN (SELECT rowid FROM findings WHERE asset_id = '' AND vuln_id IN"
-        f" ({marks}) UNION ALL SELECT f.rowid FROM vuln_groups g"
-        " JOIN asset_vuln_groups a ON a.group_id = g.group_id"
-        " JOIN findings f ON f.asset_id = a.asset_id AND f.vuln_id = g.vuln_id"
-        f" WHERE g.vuln_id IN ({marks}))"
+        f" ({marks}) UNION ALL SELECT f.rowid FROM ({GROUPS.holding(marks)}) g"
+        " CROSS JOIN asset_vuln_groups a ON a.group_id = g.group_id"
+        " CROSS JOIN findings f ON f.asset_id = a.asset_id AND f.vuln_id = g.vuln_id)"
     )
 
 
@@ -68,6 +71,7 @@ def _regroup(conn: sqlite3.Connection, asset_id: str, vulns: set[str]) -> None:
             "INSERT INTO vuln_groups (group_id, vuln_id) VALUES (?, ?)",
             [(group, v) for v in sorted(vulns)],
         )
+        GROUPS.added(conn, group)
     conn.execute(
         "INSERT INTO asset_vuln_groups (asset_id, group_id) VALUES (?, ?)"
         " ON CONFLICT (asset_id) DO UPDATE SET group_id = excluded.group_id",
@@ -76,4 +80,5 @@ def _regroup(conn: sqlite3.Connection, asset_id: str, vulns: set[str]) -> None:
     if old is not None:
         left = conn.execute("SELECT 1 FROM asset_vuln_groups WHERE group_id = ? LIMIT 1", (old,))
         if left.fetchone() is None:
+            GROUPS.removed(conn, old)
             conn.execute("DELETE FROM vuln_groups WHERE group_id = ?", (old,))

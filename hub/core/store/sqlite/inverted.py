@@ -1,0 +1,75 @@
+"""Reverse lookups of sets (a software set by match key, a group of vulnerabilities by
+vulnerability) that new sets enter a batch at a time.
+
+A set is stored once, in the order of its own id, and shared by every host that has it.
+Finding the sets that hold one key needs the reverse order, and entering a new set into
+it one set per commit cost a page per key: a host of its own (an image with a few
+packages changed) brings a new software set of ~300 packages and a new group of ~268
+vulnerabilities, 568 scattered pages of its commit's ~700 (bench/ingest). Most of those
+pages hold the same keys for every such host, since such hosts share most of their image.
+
+So a new set waits in a pending table, and once `PENDING_LIMIT` sets wait, one commit
+enters them all into the reverse table in key order: each page of it is written once for
+the batch instead of once per set. A lookup reads the reverse table and the pending sets'
+own rows (a few dozen sets, each read through its primary key), so it never misses a set.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+# Sets that wait before entering the reverse table together. A lookup reads every pending
+# set's rows that hold its keys, so the wait stays short.
+PENDING_LIMIT = 64
+
+
+@dataclass(frozen=True)
+class Reverse:
+    """`table` holds each set's rows, keyed by (`owner`, ...); `reverse` is (`key`,
+    `owner`), and `pending` names the sets not in it yet (migration 0023)."""
+
+    table: str
+    owner: str
+    key: str
+    reverse: str
+    pending: str
+
+    def added(self, conn: sqlite3.Connection, owner_id: str) -> None:
+        """A new set's rows are written: it waits, and the batch enters when full. Called
+        in the transaction that wrote the rows."""
+        conn.execute(f"INSERT OR IGNORE INTO {self.pending} ({self.owner}) VALUES (?)", (owner_id,))
+        (waiting,) = conn.execute(f"SELECT count(*) FROM {self.pending}").fetchone()
+        if waiting >= PENDING_LIMIT:
+            self.enter_pending(conn)
+
+    def enter_pending(self, conn: sqlite3.Connection) -> None:
+        conn.execute(
+            f"INSERT OR IGNORE INTO {self.reverse} ({self.key}, {self.owner})"
+            f" SELECT t.{self.key}, t.{self.owner} FROM {self.pending}"
+            f" CROSS JOIN {self.table} t ON t.{self.owner} = {self.pending}.{self.owner}"
+            f" ORDER BY 1, 2"
+        )
+        conn.execute(f"DELETE FROM {self.pending}")
+
+    def removed(self, conn: sqlite3.Connection, owner_id: str) -> None:
+        """The set is about to be deleted: its reverse entries (or its wait) go first,
+        read from its rows while they are still there."""
+        conn.execute(
+            f"DELETE FROM {self.reverse} WHERE ({self.key}, {self.owner}) IN"
+            f" (SELECT {self.key}, {self.owner} FROM {self.table} WHERE {self.owner} = ?)",
+            (owner_id,),
+        )
+        conn.execute(f"DELETE FROM {self.pending} WHERE {self.owner} = ?", (owner_id,))
+
+    def holding(self, marks: str) -> str:
+        """SQL of (owner, key) for every set holding one of the keys bound to `marks`,
+        which appear twice (bind the values twice)."""
+        return (
+            f"SELECT {self.owner}, {self.key} FROM {self.reverse} WHERE {self.key} IN ({marks})"
+            # CROSS JOIN keeps the pending sets outside: without statistics SQLite would
+            # rather walk every set's rows and look each up among the pending.
+            f" UNION ALL SELECT t.{self.owner}, t.{self.key} FROM {self.pending}"
+            f" CROSS JOIN {self.table} t ON t.{self.owner} = {self.pending}.{self.owner}"
+            f" WHERE t.{self.key} IN ({marks})"
+        )
