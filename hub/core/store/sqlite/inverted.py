@@ -5,8 +5,9 @@ A set is stored once, in the order of its own id, and shared by every host that 
 Finding the sets that hold one key needs the reverse order, and entering a new set into
 it one set per commit cost a page per key: a host of its own (an image with a few
 packages changed) brings a new software set of ~300 packages and a new group of ~268
-vulnerabilities, 568 scattered pages of its commit's ~700 (bench/ingest). Most of those
-pages hold the same keys for every such host, since such hosts share most of their image.
+vulnerabilities, and their entries in the reverse order were most of the ~540 pages its
+commit wrote, against 126 for a host of an image (bench/ingest). Those pages hold the same
+keys for every such host, since such hosts share most of their image.
 
 So a new set waits in a pending table, and once `PENDING_LIMIT` sets wait, one commit
 enters them all into the reverse table in key order: each page of it is written once for
@@ -44,6 +45,8 @@ class Reverse:
             self.enter_pending(conn)
 
     def enter_pending(self, conn: sqlite3.Connection) -> None:
+        """Every waiting set into the reverse table, sorted: its pages in key order, each
+        written once."""
         conn.execute(
             f"INSERT OR IGNORE INTO {self.reverse} ({self.key}, {self.owner})"
             f" SELECT t.{self.key}, t.{self.owner} FROM {self.pending}"

@@ -1,6 +1,6 @@
 -- Issue 20: a host of its own wrote a new software set and a new group of vulnerabilities,
 -- each entering an index in another order than its own (by match key, by vulnerability):
--- 568 scattered pages of its commit. Those indexes become tables that new sets enter a
+-- most of the ~540 pages its commit wrote. Those indexes become tables that new sets enter a
 -- batch at a time, sorted (hub/core/store/sqlite/inverted.py); a set waits in a pending
 -- table until then, and lookups read both.
 CREATE TABLE software_set_keys (
