@@ -59,6 +59,9 @@ def loads_bounded(text: str | bytes) -> Any:
     return value
 
 
+_NESTED = frozenset({dict, list})
+
+
 def _check_depth(value: Any) -> None:
     """Iteratively, level by level, so a deep value cannot overflow the stack of the check
     itself. Containers are told by their exact type (the parsers make plain dicts and
@@ -76,6 +79,3 @@ def _check_depth(value: Any) -> None:
                     deeper.append(child)
         level = deeper
         depth += 1
-
-
-_NESTED = frozenset({dict, list})

@@ -42,9 +42,9 @@ class Reverse:
         conn.execute(f"INSERT OR IGNORE INTO {self.pending} ({self.owner}) VALUES (?)", (owner_id,))
         (waiting,) = conn.execute(f"SELECT count(*) FROM {self.pending}").fetchone()
         if waiting >= PENDING_LIMIT:
-            self.enter_pending(conn)
+            self._enter_pending(conn)
 
-    def enter_pending(self, conn: sqlite3.Connection) -> None:
+    def _enter_pending(self, conn: sqlite3.Connection) -> None:
         """Every waiting set into the reverse table, sorted: its pages in key order, each
         written once."""
         conn.execute(
@@ -55,15 +55,16 @@ class Reverse:
         )
         conn.execute(f"DELETE FROM {self.pending}")
 
-    def removed(self, conn: sqlite3.Connection, owner_id: str) -> None:
-        """The set is about to be deleted: its reverse entries (or its wait) go first,
-        read from its rows while they are still there."""
+    def drop(self, conn: sqlite3.Connection, owner_id: str) -> None:
+        """Delete a set its last holder left: its reverse entries (or its wait) first,
+        read from its rows while they are still there, then the rows."""
         conn.execute(
             f"DELETE FROM {self.reverse} WHERE ({self.key}, {self.owner}) IN"
             f" (SELECT {self.key}, {self.owner} FROM {self.table} WHERE {self.owner} = ?)",
             (owner_id,),
         )
         conn.execute(f"DELETE FROM {self.pending} WHERE {self.owner} = ?", (owner_id,))
+        conn.execute(f"DELETE FROM {self.table} WHERE {self.owner} = ?", (owner_id,))
 
     def holding(self, marks: str) -> str:
         """SQL of (owner, key) for every set holding one of the keys bound to `marks`,

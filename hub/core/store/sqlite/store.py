@@ -448,8 +448,7 @@ class _SqliteTransaction(Transaction):
                 "SELECT 1 FROM asset_software WHERE set_id = ? LIMIT 1", (old,)
             ).fetchone()
             if still is None:  # its last host moved on
-                SOFTWARE_SETS.removed(self._conn, old)
-                self._exec("DELETE FROM software_sets WHERE set_id = ?", (old,))
+                SOFTWARE_SETS.drop(self._conn, old)
 
     def put_sbom_packages(self, sbom_id: str, packages: Sequence[Package]) -> None:
         self._put_packages("sbom_packages", "sbom_id", sbom_id, packages)

@@ -80,5 +80,4 @@ def _regroup(conn: sqlite3.Connection, asset_id: str, vulns: set[str]) -> None:
     if old is not None:
         left = conn.execute("SELECT 1 FROM asset_vuln_groups WHERE group_id = ? LIMIT 1", (old,))
         if left.fetchone() is None:
-            GROUPS.removed(conn, old)
-            conn.execute("DELETE FROM vuln_groups WHERE group_id = ?", (old,))
+            GROUPS.drop(conn, old)
