@@ -45,24 +45,25 @@ def encode(obj: Any) -> JsonDoc:
     return {name: encode_value(getattr(obj, name)) for name in names}
 
 
-_PLAIN, _TIME, _TUPLE, _BOOL = range(4)
+PLAIN, TIME, TUPLE, BOOL = range(4)
 
 
 @functools.cache
-def _plan(cls: Any) -> tuple[tuple[str, int, bool], ...]:
+def field_plan(cls: Any) -> tuple[tuple[str, int, bool], ...]:
     """(field, conversion, has a default) per field: worked out once per class, since
-    reading a page of rows would otherwise inspect the annotations row by row."""
+    reading a page of rows would otherwise inspect the annotations row by row. Shared by
+    `decode` and the SQLite backend's compiled row readers, so both read a value alike."""
     plan = []
     for f in dataclasses.fields(cls):
         kind = str(f.type)
         conversion = (
-            _TIME
+            TIME
             if kind.startswith("datetime")
-            else _TUPLE
+            else TUPLE
             if kind.startswith("tuple")
-            else _BOOL
+            else BOOL
             if kind == "bool"
-            else _PLAIN
+            else PLAIN
         )
         defaulted = f.default is not dataclasses.MISSING or (
             f.default_factory is not dataclasses.MISSING
@@ -73,14 +74,14 @@ def _plan(cls: Any) -> tuple[tuple[str, int, bool], ...]:
 
 def decode(cls: type[T], doc: JsonDoc) -> T:
     values: dict[str, Any] = {}
-    for name, conversion, defaulted in _plan(cls):  # type: ignore[arg-type]
+    for name, conversion, defaulted in field_plan(cls):  # type: ignore[arg-type]
         if defaulted and name not in doc:
             continue  # written before the field existed: its default
         raw = doc.get(name)
         if raw is not None and conversion:
-            if conversion == _TIME:
+            if conversion == TIME:
                 raw = datetime.fromisoformat(raw)
-            elif conversion == _TUPLE:
+            elif conversion == TUPLE:
                 raw = tuple(raw)
             else:
                 raw = bool(raw)

@@ -42,7 +42,7 @@ from hub.core.model import (
 from hub.core.packages import package_key, software_set_id
 from hub.core.records.intel import IntelSource
 from hub.core.records.scores import ScoreRecord
-from hub.core.store.codec import decode, encode_time, encode_value
+from hub.core.store.codec import encode_time, encode_value
 from hub.core.store.interface import (
     FINDINGS,
     GENERIC_KINDS,
@@ -58,6 +58,7 @@ from hub.core.store.interface import (
 )
 from hub.core.store.sqlite import vulngroups
 from hub.core.store.sqlite.inverted import Reverse
+from hub.core.store.sqlite.reading import reader
 
 T = TypeVar("T")
 
@@ -217,27 +218,11 @@ def _time_column(value: Any) -> Any:
     return text
 
 
-def _decoder(cls: type[T]) -> Callable[[sqlite3.Row], T]:
-    """Rows decode through the same codec as document stores (hub.core.store.codec); fields
-    typed as tuples or dicts are JSON text in SQLite."""
-    as_json = {
-        f.name
-        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-        if str(f.type).startswith(("tuple", "dict"))
-    }
-
-    def read(row: sqlite3.Row) -> T:
-        keys = row.keys()
-        return decode(cls, {k: jsontext.loads(row[k]) if k in as_json else row[k] for k in keys})
-
-    return read
-
-
-_org = _decoder(Organization)
-_system = _decoder(System)
-_asset = _decoder(Asset)
-_token = _decoder(ApiToken)
-_audit = _decoder(AuditEntry)
+_org = reader(Organization)
+_system = reader(System)
+_asset = reader(Asset)
+_token = reader(ApiToken)
+_audit = reader(AuditEntry)
 
 
 _TABLES: dict[str, tuple[str, Callable[[sqlite3.Row], object]]] = {
@@ -245,7 +230,7 @@ _TABLES: dict[str, tuple[str, Callable[[sqlite3.Row], object]]] = {
     "systems": ("systems", _system),
     "assets": ("assets", _asset),
     "tokens": ("api_tokens", _token),
-    **{k.name: (k.name, _decoder(k.cls)) for k in GENERIC_KINDS},
+    **{k.name: (k.name, reader(k.cls)) for k in GENERIC_KINDS},
 }
 # Fields stored as JSON lists, which `In` matches on any element.
 _LISTS = {
