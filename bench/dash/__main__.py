@@ -51,6 +51,49 @@ def callback(
     }
 
 
+def declared(
+    dependencies: list[dict[str, Any]], output: str, values: dict[tuple[str, str], Any]
+) -> dict[str, Any]:
+    """The body a browser posts for the callback that writes `output` ("agency-body.children"),
+    built from the callbacks the dashboards declare (`/ui/_dash-dependencies`), each input
+    and state given its value from `values` by (id, property), else None. Written out by
+    hand, the bodies went on posting a callback a page no longer had (400), and the
+    benchmarks measured nothing."""
+    for dep in dependencies:
+        spelled = str(dep["output"])
+        names = spelled.strip(".").split("...") if spelled.startswith("..") else [spelled]
+        if output not in names:
+            continue
+        outputs = [dict(zip(("id", "property"), n.rsplit(".", 1), strict=True)) for n in names]
+
+        def given(spec: dict[str, Any]) -> dict[str, Any]:
+            key = (spec["id"], spec["property"])
+            return {"id": key[0], "property": key[1], "value": values.get(key)}
+
+        return callback(
+            spelled,
+            outputs if spelled.startswith("..") else outputs[0],
+            [given(i) for i in dep["inputs"]],
+            [given(s) for s in dep["state"]],
+        )
+    raise SystemExit(f"the dashboards declare no callback that writes {output}")
+
+
+def analyst_calls(dependencies: list[dict[str, Any]], agency_id: str) -> dict[str, dict[str, Any]]:
+    """What a SOC analyst's browser asks for: the national overview, an agency's summary and
+    the first page of its assets."""
+    org = {("agency-org", "data"): agency_id}
+    return {
+        "overview": declared(dependencies, "overview-body.children", {}),
+        "agency_summary": declared(dependencies, "agency-body.children", org),
+        "agency_assets_page": declared(
+            dependencies,
+            "agency-assets.rowData",
+            {**org, ("agency-cursors", "data"): {"stack": [None]}},
+        ),
+    }
+
+
 def timed(client: Any, body: dict[str, Any], samples: int) -> dict[str, float]:
     client.post("/ui/_dash-update-component", json=body)  # warm: imports, first queries
     took = []
@@ -96,42 +139,13 @@ def run(
     cookie = client.get_cookie("_csrf_token", path="/ui/")
     assert cookie is not None
     client.environ_base["HTTP_X_CSRFTOKEN"] = cookie.value
-    tick = {"id": "overview-tick", "property": "n_intervals", "value": None}
-    overview = callback(
-        "overview-body.children", {"id": "overview-body", "property": "children"}, [tick]
-    )
-    body = callback(
-        "..agency-body.children...agency-system-filter.options..",
-        [
-            {"id": "agency-body", "property": "children"},
-            {"id": "agency-system-filter", "property": "options"},
-        ],
-        [
-            {"id": "agency-org", "property": "data", "value": agency.id},
-            {"id": "agency-tick", "property": "n_intervals", "value": None},
-        ],
-    )
-    assets = callback(
-        "..agency-assets.rowData...agency-cursors.data..",
-        [
-            {"id": "agency-assets", "property": "rowData"},
-            {"id": "agency-cursors", "property": "data"},
-        ],
-        [
-            {"id": "agency-org", "property": "data", "value": agency.id},
-            {"id": "agency-system-filter", "property": "value", "value": None},
-            {"id": "agency-next", "property": "n_clicks", "value": None},
-            {"id": "agency-prev", "property": "n_clicks", "value": None},
-        ],
-        [{"id": "agency-cursors", "property": "data", "value": {"stack": [None]}}],
-    )
+    dependencies = client.get("/ui/_dash-dependencies").get_json()
+    calls = analyst_calls(dependencies, agency.id)
     return {
         "fleet": counts,
         "build_seconds": round(built, 1),
         "full_scoring_seconds": round(scored, 1),
-        "overview": timed(client, overview, args.samples),
-        "agency_summary": timed(client, body, args.samples),
-        "agency_assets_page": timed(client, assets, args.samples),
+        **{name: timed(client, body, args.samples) for name, body in calls.items()},
     }
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from bench.dash.__main__ import callback
+from bench.dash.__main__ import analyst_calls
 from bench.ingest.__main__ import osv_for
 from bench.served import CRSA
 
@@ -130,6 +130,7 @@ class DashboardReader:
         self.session.headers["X-CSRFToken"] = self.session.cookies["_csrf_token"]
         self.agencies = agencies
         self.rng = rng
+        self.dependencies: list[dict[str, Any]] | None = None
 
     def _post(self, body: dict[str, Any]) -> None:
         got = self.session.post(f"{self.base}/ui/_dash-update-component", json=body, timeout=120)
@@ -137,26 +138,13 @@ class DashboardReader:
             raise RuntimeError(f"callback {body['output']} answered {got.status_code}")
 
     def __call__(self) -> None:
-        tick = {"id": "overview-tick", "property": "n_intervals", "value": None}
-        self._post(
-            callback(
-                "overview-body.children", {"id": "overview-body", "property": "children"}, [tick]
-            )
-        )
-        agency = self.rng.choice(self.agencies)
-        self._post(
-            callback(
-                "..agency-body.children...agency-system-filter.options..",
-                [
-                    {"id": "agency-body", "property": "children"},
-                    {"id": "agency-system-filter", "property": "options"},
-                ],
-                [
-                    {"id": "agency-org", "property": "data", "value": agency},
-                    {"id": "agency-tick", "property": "n_intervals", "value": None},
-                ],
-            )
-        )
+        if self.dependencies is None:
+            got = self.session.get(f"{self.base}/ui/_dash-dependencies", timeout=60)
+            got.raise_for_status()
+            self.dependencies = got.json()
+        calls = analyst_calls(self.dependencies, self.rng.choice(self.agencies))
+        self._post(calls["overview"])
+        self._post(calls["agency_summary"])
 
 
 def run_cli(home: Path, *args: str) -> tuple[str, float]:
