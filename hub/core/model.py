@@ -12,6 +12,7 @@ import functools
 import hashlib
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -51,6 +52,17 @@ def derive_id(kind: str, *key: str) -> str:
 def _subject_head(subject: str) -> str:
     """The 48 bits a finding id starts with: one host's hundreds of findings hash it once."""
     return hashlib.sha256(f"finding-subject\x1f{subject}".encode()).hexdigest()[:12]
+
+
+def _key_id(head: str, prefix: Any, purl: str, vuln_id: str) -> str:
+    """A finding id from its subject's head and the hash of its subject so far (`prefix`,
+    a sha256 that has read "finding\x1f<subject>\x1f", copied here, never changed)."""
+    digest = prefix.copy()
+    digest.update(f"{purl}\x1f{vuln_id}".encode())
+    tail = digest.hexdigest()
+    # 8-4-4-4-12 hex digits; version 8 in the 13th, the RFC 4122 variant in the 17th.
+    variant = "89ab"[int(tail[4], 16) & 3]
+    return f"{head[:8]}-{head[8:]}-8{tail[1:4]}-{variant}{tail[5:8]}-{tail[8:20]}"
 
 
 def utcnow() -> datetime:
@@ -387,21 +399,33 @@ class Finding:
         }
     )
 
-    def placed(self, **where: Any) -> Finding:
-        """This finding at another place and time. A fleet's hosts share their components'
-        findings but for where and when; copying a checked finding and setting those costs
-        a fraction of building and checking a new one (bench/ingest). Only `_PLACES` may
-        change: no check of __post_init__ but the order of times concerns them."""
-        unknown = set(where) - self._PLACES
+    @staticmethod
+    def placed_all(findings: Sequence[Finding], subject: str, **where: Any) -> list[Finding]:
+        """These findings at another place and time, each under its `key_id` for `subject`.
+        A fleet's hosts share their components' findings but for where and when; copying
+        checked findings and setting those costs a fraction of building and checking new
+        ones (bench/ingest). Only `_PLACES` but the id may change: no check of __post_init__
+        but the order of times concerns them. What may change, the times and the subject's
+        part of the ids are checked and worked out once for the set, not once per finding."""
+        unknown = set(where) - (Finding._PLACES - {"id"})
         if unknown:
-            raise TypeError(f"placed() cannot change {', '.join(sorted(unknown))}")
-        copy = object.__new__(Finding)
-        values = copy.__dict__
-        values.update(self.__dict__)
-        values.update(where)
-        if copy.last_seen < copy.first_seen:
+            raise TypeError(f"placed_all() cannot change {', '.join(sorted(unknown))}")
+        both = "first_seen" in where and "last_seen" in where
+        if both and where["last_seen"] < where["first_seen"]:
             raise InvalidSubmission("last_seen is before first_seen")
-        return copy
+        head = _subject_head(subject)
+        prefix = hashlib.sha256(f"finding\x1f{subject}\x1f".encode())
+        out = []
+        for f in findings:
+            copy = object.__new__(Finding)
+            values = copy.__dict__
+            values.update(f.__dict__)
+            values.update(where)
+            values["id"] = _key_id(head, prefix, f.purl, f.vuln_id)
+            if not both and copy.last_seen < copy.first_seen:
+                raise InvalidSubmission("last_seen is before first_seen")
+            out.append(copy)
+        return out
 
     @staticmethod
     def key_id(subject: str, purl: str, vuln_id: str) -> str:
@@ -413,11 +437,8 @@ class Finding:
 
         Findings written before issue 20 keep their UUIDv5 ids: reconciling matches a
         scope's findings by component and vulnerability, never by recomputing the id."""
-        head = _subject_head(subject)
-        tail = hashlib.sha256(f"finding\x1f{subject}\x1f{purl}\x1f{vuln_id}".encode()).hexdigest()
-        # 8-4-4-4-12 hex digits; version 8 in the 13th, the RFC 4122 variant in the 17th.
-        variant = "89ab"[int(tail[4], 16) & 3]
-        return f"{head[:8]}-{head[8:]}-8{tail[1:4]}-{variant}{tail[5:8]}-{tail[8:20]}"
+        prefix = hashlib.sha256(f"finding\x1f{subject}\x1f".encode())
+        return _key_id(_subject_head(subject), prefix, purl, vuln_id)
 
     @property
     def subject(self) -> str:

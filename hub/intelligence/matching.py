@@ -258,29 +258,27 @@ def match_scope(
     """Every finding `packages` carry in `scope`, as of evidence dated `seen_at`."""
     view = view or intel_view(store)
     rated, skipped = view.rate_set(store, [p.purl for p in packages])
-    findings: list[Finding] = []
-    subject = scope.subject
-    for r in rated:
-        m = r.match
-        found = r.finding.placed(
-            id=Finding.key_id(subject, m.purl, r.vuln_id),
-            org_id=scope.org_id,
-            system_id=scope.system_id,
-            asset_id=scope.asset_id,
-            sbom_id=scope.sbom_id,
-            product_id=scope.product_id,
-            first_seen=seen_at,
-            last_seen=seen_at,
-        )
-        vex = _vex_for(scope, m.purl, m.ids, statements) if statements else None
-        if vex is not None:
-            found = replace(
-                found,
-                status=FindingStatus.SUPPRESSED
-                if vex.state.value in SUPPRESSING
-                else FindingStatus.OPEN,
-                vex=vex.state.value,
-                justification=vex.justification or vex.detail[:200],
-            )
-        findings.append(found)
+    findings = Finding.placed_all(
+        [r.finding for r in rated],
+        scope.subject,
+        org_id=scope.org_id,
+        system_id=scope.system_id,
+        asset_id=scope.asset_id,
+        sbom_id=scope.sbom_id,
+        product_id=scope.product_id,
+        first_seen=seen_at,
+        last_seen=seen_at,
+    )
+    if statements:
+        for n, r in enumerate(rated):
+            vex = _vex_for(scope, r.match.purl, r.match.ids, statements)
+            if vex is not None:
+                findings[n] = replace(
+                    findings[n],
+                    status=FindingStatus.SUPPRESSED
+                    if vex.state.value in SUPPRESSING
+                    else FindingStatus.OPEN,
+                    vex=vex.state.value,
+                    justification=vex.justification or vex.detail[:200],
+                )
     return MatchReport(findings, skipped)

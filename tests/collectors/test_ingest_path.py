@@ -292,11 +292,22 @@ def test_a_placed_finding_is_the_finding_built_there() -> None:
     elsewhere = dataclasses.replace(
         built, id="x", org_id="", system_id="", asset_id="", first_seen=NOW - timedelta(days=9)
     )
-    assert (
-        elsewhere.placed(id=built.id, org_id="o", system_id="s", asset_id="asset-1", first_seen=NOW)
-        == built
-    )
-    with pytest.raises(TypeError, match="severity"):
-        built.placed(severity=Severity.LOW)
-    with pytest.raises(InvalidSubmission, match="last_seen is before first_seen"):
-        built.placed(first_seen=NOW + timedelta(days=1))
+    other = dataclasses.replace(elsewhere, purl=f"{LIBSSL}-1", vuln_id="CVE-2026-0002")
+    placed = Finding.placed_all(
+        [elsewhere, other], "asset-1", org_id="o", system_id="s", asset_id="asset-1",
+        first_seen=NOW,
+    )  # fmt: skip
+    assert placed[0] == built
+    assert placed[1].id == Finding.key_id("asset-1", other.purl, other.vuln_id) != built.id
+    assert (placed[1].purl, placed[1].asset_id) == (other.purl, "asset-1")
+    assert elsewhere.id == "x" and elsewhere.asset_id == ""  # the templates stay as they were
+    refused: tuple[dict[str, object], ...] = ({"severity": Severity.LOW}, {"id": "y"})
+    for where in refused:
+        with pytest.raises(TypeError, match="cannot change"):
+            Finding.placed_all([built], "asset-1", **where)
+    for times in (
+        {"first_seen": NOW + timedelta(days=1)},
+        {"first_seen": NOW, "last_seen": NOW - timedelta(seconds=1)},
+    ):
+        with pytest.raises(InvalidSubmission, match="last_seen is before first_seen"):
+            Finding.placed_all([built], "asset-1", **times)
