@@ -258,11 +258,15 @@ def phases(opener: Callable[[], Store]) -> dict[str, Any]:
                         )
                     ]
                 )  # fmt: skip
+            # As every writer of score inputs does: the store marks nothing by itself.
+            tx.mark_changed({(s.org_id, s.id) for s in chosen}, "findings")
     finally:
         store.close()
     print(f"incremental, new KEV finding on {len(chosen)} systems ...")
     out["changed"] = in_child(opener, incremental(NOW))
     out["changed"]["systems_changed"] = len(chosen)
+    if out["changed"]["rescored"] != len(chosen):  # else this phase measured nothing
+        raise SystemExit(f"{len(chosen)} systems changed, {out['changed']['rescored']} rescored")
     print(f"  {out['changed']}")
     day = NOW + timedelta(days=1)
     print("incremental, one day later (deadlines and staleness only) ...")
